@@ -1,0 +1,80 @@
+"""Every error timeline raises on purpose, in one place.
+
+Entry points (the CLI, later the web view and the daemon) catch `TimelineError`
+and show its message as one line; anything else is a bug and keeps its
+traceback.  Stores translate driver exceptions (sqlite3, psycopg) into these
+classes, so no caller ever has to import a database driver to handle a failure.
+"""
+
+from __future__ import annotations
+
+
+class TimelineError(Exception):
+    """Base class: a problem the user can act on, described in one line."""
+
+
+class InvalidEventError(TimelineError, ValueError):
+    """An event failed validation: unknown kind, unknown or missing field, bad value.
+
+    Subclasses `ValueError` so pydantic validators may raise it and have the
+    message kept in the validation error.
+    """
+
+
+class UnknownJurisdictionError(InvalidEventError):
+    """A jurisdiction code is neither ISO 3166-1/3166-2 nor a known group."""
+
+    def __init__(self, code: str, suggestions: list[str]) -> None:
+        self.code = code
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown jurisdiction code {code!r}{hint}")
+
+
+class InvalidDateError(InvalidEventError):
+    """A date is not YYYY, YYYY-MM or YYYY-MM-DD, or names a day that does not exist."""
+
+
+class EventNotFoundError(TimelineError):
+    """An event id or position that the log does not hold."""
+
+
+class ConcurrencyError(TimelineError):
+    """Optimistic concurrency failed: the subject's stream moved on since it was read."""
+
+    def __init__(self, subject: str, expected: int, actual: int) -> None:
+        self.subject = subject
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"subject {subject!r} is at version {actual}, not the expected {expected}: "
+            "another writer appended first; re-read and retry"
+        )
+
+
+class StoreError(TimelineError):
+    """The database refused or failed an operation (translated driver error)."""
+
+
+class AppendOnlyViolationError(StoreError):
+    """Something tried to UPDATE or DELETE a stored event; the database refused."""
+
+
+class NotInitialisedError(StoreError):
+    """The database has no timeline schema, or an older one: run `timeline init`."""
+
+
+class ChainBrokenError(TimelineError):
+    """The tamper-evident hash chain does not verify at some position."""
+
+    def __init__(self, seq: int, detail: str) -> None:
+        self.seq = seq
+        super().__init__(f"hash chain broken at position {seq}: {detail}")
+
+
+class ConfigError(TimelineError):
+    """config.toml or a TIMELINE_ environment variable is invalid."""
+
+
+class ImportFileError(TimelineError):
+    """A curated event file cannot be read or parsed; names the file and entry."""

@@ -1,0 +1,31 @@
+"""structlog set-up, done once by an entry point (never by the library)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+from timeline.settings import LoggingSettings
+
+
+def configure_logging(settings: LoggingSettings) -> None:
+    """Readable lines on a terminal, JSON lines elsewhere; always to stderr."""
+    as_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.level.upper()]
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

@@ -1,0 +1,144 @@
+"""Valid time: dates known to the day, the month or only the year.
+
+A policy fact is often dated "2025-11" or "2025". We never invent precision: a
+partial date is the closed interval of days it could mean, and every comparison
+is made on that interval.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+from timeline.errors import InvalidDateError
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class Precision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class PartialDate:
+    """A day, a month or a year, seen as the interval of days [start, end].
+
+    Ordering (`<`, `sorted`) is a total order for display: by start, then the
+    narrower interval first.  Questions about a particular day use the interval:
+    `certainly_by(d)` (the whole interval is on or before d), `possibly_by(d)`
+    (the interval has begun by d) and `contains(d)`.
+    """
+
+    __slots__ = ("_text", "end", "precision", "start")
+
+    def __init__(self, start: dt.date, precision: Precision) -> None:
+        if precision is Precision.YEAR:
+            start = start.replace(month=1, day=1)
+            end = start.replace(month=12, day=31)
+            text = f"{start.year:04d}"
+        elif precision is Precision.MONTH:
+            start = start.replace(day=1)
+            last = calendar.monthrange(start.year, start.month)[1]
+            end = start.replace(day=last)
+            text = f"{start.year:04d}-{start.month:02d}"
+        else:
+            end = start
+            text = start.isoformat()
+        self.start: dt.date = start
+        self.end: dt.date = end
+        self.precision: Precision = precision
+        self._text = text
+
+    @classmethod
+    def parse(cls, value: str | dt.date | int) -> Self:
+        """Read `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (or a date, or a year as int)."""
+        if isinstance(value, dt.datetime):
+            raise InvalidDateError(f"expected a date, not a date and time: {value.isoformat()}")
+        if isinstance(value, dt.date):
+            return cls(value, Precision.DAY)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:04d}"
+        if not isinstance(value, str):
+            raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+        match = _PARTIAL_DATE.match(value.strip())
+        if match is None:
+            raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+        year, month, day = match.groups()
+        try:
+            if day is not None:
+                return cls(dt.date(int(year), int(month), int(day)), Precision.DAY)
+            if month is not None:
+                return cls(dt.date(int(year), int(month), 1), Precision.MONTH)
+            return cls(dt.date(int(year), 1, 1), Precision.YEAR)
+        except ValueError as exc:
+            raise InvalidDateError(f"no such date {value!r}: {exc}") from None
+
+    # -- interval questions ------------------------------------------------
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def certainly_by(self, day: dt.date) -> bool:
+        """True when every day this date could mean is on or before `day`."""
+        return self.end <= day
+
+    def possibly_by(self, day: dt.date) -> bool:
+        """True when this date could be on or before `day`."""
+        return self.start <= day
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        return self.start <= end and start <= self.end
+
+    # -- ordering and identity ---------------------------------------------
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.date]:
+        return (self.start, self.end)
+
+    def __lt__(self, other: PartialDate) -> bool:
+        return self.sort_key < other.sort_key
+
+    def __le__(self, other: PartialDate) -> bool:
+        return self.sort_key <= other.sort_key
+
+    def __gt__(self, other: PartialDate) -> bool:
+        return self.sort_key > other.sort_key
+
+    def __ge__(self, other: PartialDate) -> bool:
+        return self.sort_key >= other.sort_key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PartialDate) and self._text == other._text
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"PartialDate({self._text!r})"
+
+    # -- pydantic integration ----------------------------------------------
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls._validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+            json_schema_input_schema=core_schema.str_schema(),
+        )
+
+    @classmethod
+    def _validate(cls, value: object) -> PartialDate:
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, (str, int, dt.date)):
+            return cls.parse(value)
+        raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")

@@ -1,0 +1,43 @@
+"""Event stores: pick a backend from a database URL."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from timeline.errors import ConfigError
+from timeline.store.base import (
+    AppendResult,
+    EventFilter,
+    EventStore,
+    RecordedEvent,
+    VerifyReport,
+)
+
+__all__ = [
+    "AppendResult",
+    "EventFilter",
+    "EventStore",
+    "RecordedEvent",
+    "VerifyReport",
+    "open_store",
+]
+
+
+def open_store(url: str, *, read_only: bool = False) -> EventStore:
+    """The store for `url`: `sqlite:///file.db` or `postgresql+psycopg://...`."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ConfigError(f"database.url {url!r} is not a database URL") from None
+    if backend == "sqlite":
+        from timeline.store.sqlite import SqliteEventStore
+
+        return SqliteEventStore(url, read_only=read_only)
+    if backend == "postgresql":
+        from timeline.store.postgres import PostgresEventStore
+
+        return PostgresEventStore(url, read_only=read_only)
+    raise ConfigError(
+        f"database.url {url!r}: unsupported backend {backend!r} (use sqlite or postgresql+psycopg)"
+    )

@@ -1,0 +1,228 @@
+"""The event store interface and the records it returns.
+
+One interface, one module per backend (`sqlite.py`, `postgres.py`); the same
+test suite runs against each.  Callers see only this module and
+`timeline.errors`: never a driver exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from timeline.model.dates import PartialDate
+from timeline.model.events import AnyEvent, parse_event
+from timeline.model.upcasting import upcast
+
+GENESIS_HASH = "0" * 64
+
+
+@lru_cache(maxsize=65536)
+def _partial_date(text: str) -> PartialDate:
+    # Dates repeat across events; PartialDate is immutable, so share instances.
+    return PartialDate.parse(text)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored: the fact plus its position, transaction time and hash.
+
+    Payload and sources are kept as their stored JSON and decoded on access, so
+    that streaming the log costs little until a caller looks inside an event.
+    """
+
+    seq: int
+    id: str
+    kind: str
+    subject: str
+    stream_version: int
+    jurisdictions: tuple[str, ...]
+    effective: PartialDate
+    recorded_at: dt.datetime
+    idempotency_key: str
+    schema_version: int
+    payload_json: str
+    sources_json: str
+    provenance_json: str | None
+    hash: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The payload, upcast to the current schema of its kind."""
+        data: dict[str, Any] = json.loads(self.payload_json)
+        if self.kind == "event.corrected":
+            # The schema version of a correction is that of the fact it carries.
+            fact = data["corrected"]
+            data["corrected"] = fact | {
+                "payload": upcast(fact["kind"], self.schema_version, fact["payload"])
+            }
+            return data
+        return upcast(self.kind, self.schema_version, data)
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        return json.loads(self.sources_json)  # type: ignore[no-any-return]
+
+    @property
+    def provenance(self) -> dict[str, Any] | None:
+        return json.loads(self.provenance_json) if self.provenance_json else None
+
+    def to_event(self) -> AnyEvent:
+        """The validated model of this event, as it would be appended today."""
+        return parse_event(
+            {
+                "kind": self.kind,
+                "subject": self.subject,
+                "jurisdictions": list(self.jurisdictions),
+                "effective": str(self.effective),
+                "sources": self.sources,
+                "provenance": self.provenance,
+                "idempotency_key": self.idempotency_key,
+                "payload": self.payload,
+            },
+            where=f"event {self.seq}",
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form, as `timeline log --format json` prints it."""
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "kind": self.kind,
+            "subject": self.subject,
+            "stream_version": self.stream_version,
+            "jurisdictions": list(self.jurisdictions),
+            "effective": str(self.effective),
+            "effective_precision": self.effective.precision.value,
+            "recorded_at": self.recorded_at.isoformat().replace("+00:00", "Z"),
+            "idempotency_key": self.idempotency_key,
+            "schema_version": self.schema_version,
+            "payload": self.payload,
+            "sources": self.sources,
+            "provenance": self.provenance,
+            "hash": self.hash,
+        }
+
+
+def chain_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    """sha256(previous hash + canonical bytes of the row), hex.
+
+    The canonical bytes cover every stored column but the hash itself, so a
+    change to any of them behind the store's back breaks the chain there.
+    """
+    canonical = json.dumps(
+        [
+            row["seq"],
+            row["id"],
+            row["kind"],
+            row["subject"],
+            row["stream_version"],
+            row["jurisdictions"],
+            row["effective"],
+            row["effective_start"].isoformat(),
+            row["effective_end"].isoformat(),
+            row["recorded_at_text"],
+            row["idempotency_key"],
+            row["schema_version"],
+            row["payload"],
+            row["sources"],
+            row["provenance"],
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(prev_hash.encode() + canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """What `read` selects; every field narrows, None means no restriction."""
+
+    after_seq: int = 0
+    subject: str | None = None
+    kinds: frozenset[str] | None = None
+    jurisdiction: str | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    known_at: dt.datetime | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    events: int
+    head_seq: int
+    head_hash: str
+    broken_at: int | None = None
+    detail: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What an append did: the events in request order, and which were new."""
+
+    events: list[RecordedEvent]
+    written: list[bool] = field(default_factory=list)
+
+    @property
+    def new_count(self) -> int:
+        return sum(self.written)
+
+
+class EventStore(ABC):
+    """An append-only, bitemporal, hash-chained event log."""
+
+    url: str
+
+    @abstractmethod
+    def initialise(self) -> None:
+        """Create or upgrade the schema (Alembic migrations); safe to run twice."""
+
+    @abstractmethod
+    def append(
+        self,
+        events: Sequence[AnyEvent | Mapping[str, Any]],
+        expected_versions: Mapping[str, int] | None = None,
+    ) -> AppendResult:
+        """Append a batch in one transaction: all of it, or none of it.
+
+        `expected_versions` maps a subject to the number of events its stream
+        held when the caller read it; if another writer appended since,
+        `ConcurrencyError` is raised and nothing is written.  An event whose
+        idempotency key is already stored is not written again: the stored
+        event is returned in its place.
+        """
+
+    @abstractmethod
+    def read(self, flt: EventFilter | None = None) -> Iterator[RecordedEvent]:
+        """Stream events in position order, never holding the whole log in memory."""
+
+    @abstractmethod
+    def get(self, ref: str | int) -> RecordedEvent:
+        """One event by id or position; `EventNotFoundError` when absent."""
+
+    @abstractmethod
+    def find_by_keys(self, keys: Iterable[str]) -> dict[str, RecordedEvent]:
+        """Stored events by idempotency key (keys not stored are left out)."""
+
+    @abstractmethod
+    def stream_version(self, subject: str) -> int:
+        """How many events the subject's stream holds."""
+
+    @abstractmethod
+    def verify(self) -> VerifyReport:
+        """Walk the hash chain from the start; report the first broken position."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

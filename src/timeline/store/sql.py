@@ -1,0 +1,431 @@
+"""The event store on SQLAlchemy Core, shared by the SQLite and PostgreSQL backends.
+
+Backends subclass `SqlEventStore` and supply what truly differs: how the engine
+is made, how an appender takes the log's write lock, and how driver errors read.
+
+How positions stay gap-free and in commit order
+-----------------------------------------------
+A sequence or autoincrement column hands out numbers at INSERT time, but
+transactions commit in any order: a reader can see position 11 committed while
+10 is still in flight, move its checkpoint to 11, and never see 10.  Here every
+append first takes one log-wide write lock for the rest of its transaction
+(PostgreSQL: `pg_advisory_xact_lock`; SQLite: `BEGIN IMMEDIATE`), then reads the
+head and numbers its events head + 1, head + 2, ...  Appends are therefore
+serialised, so positions are committed strictly in order and without holes: a
+reader that has seen N can never later see a new event below N.  The same lock
+gives each event its predecessor's hash for the tamper-evident chain, which
+needs a total order anyway.  The cost is one writer at a time, which a policy
+log (thousands of events a day at most, batched) does not notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, Row, RowMapping, func, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.sql.elements import ColumnElement
+
+from timeline.errors import (
+    ConcurrencyError,
+    EventNotFoundError,
+    InvalidEventError,
+    NotInitialisedError,
+    StoreError,
+    TimelineError,
+)
+from timeline.model.events import (
+    EVENT_ADAPTER,
+    META_KINDS,
+    SCHEMA_VERSION,
+    AnyEvent,
+    canonical_json,
+    content_key,
+    format_validation_error,
+)
+from timeline.store.base import (
+    GENESIS_HASH,
+    AppendResult,
+    EventFilter,
+    EventStore,
+    RecordedEvent,
+    VerifyReport,
+    _partial_date,
+    chain_hash,
+)
+from timeline.store.schema import events, format_utc
+
+_IN_CHUNK = 500  # bound on bound parameters per IN (...) query
+
+
+def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqlEventStore(EventStore):
+    """Append-only event log on one SQLAlchemy engine."""
+
+    read_batch = 2000
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._checked_schema = False
+
+    # -- backend hooks ---------------------------------------------------------
+    def _write_connection(self) -> Connection:
+        """A connection whose next transaction is an appender's."""
+        return self.engine.connect()
+
+    def _take_append_lock(self, conn: Connection) -> None:
+        """Serialise appenders until the transaction ends (see module docstring)."""
+
+    def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
+        return StoreError(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+
+    # -- schema ----------------------------------------------------------------
+    def _alembic_config(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option(
+            "script_location", str(resources.files("timeline").joinpath("migrations"))
+        )
+        return cfg
+
+    def initialise(self) -> None:
+        cfg = self._alembic_config()
+        with self._translated(), self._write_connection() as conn, conn.begin():
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        self._checked_schema = True
+
+    def _check_schema(self) -> None:
+        if self._checked_schema:
+            return
+        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        with self._translated(), self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        if current != head:
+            state = "has no timeline schema" if current is None else "has an older schema"
+            raise NotInitialisedError(
+                f"database {self.safe_url} {state}; run `timeline init` first"
+            )
+        self._checked_schema = True
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except sa_exc.DBAPIError as exc:
+            raise self._translate(exc) from None
+        except sa_exc.SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc}") from None
+
+    # -- append ----------------------------------------------------------------
+    def append(
+        self,
+        events_in: Sequence[AnyEvent | Mapping[str, Any]],
+        expected_versions: Mapping[str, int] | None = None,
+    ) -> AppendResult:
+        validated = self._validate(events_in)
+        if not validated:
+            return AppendResult([], [])
+        self._check_schema()
+        keys = [ev.idempotency_key or content_key(ev) for ev in validated]
+        with self._translated(), self._write_connection() as conn, conn.begin():
+            self._take_append_lock(conn)
+            return self._append_locked(conn, validated, keys, expected_versions or {})
+
+    @staticmethod
+    def _validate(events_in: Sequence[AnyEvent | Mapping[str, Any]]) -> list[AnyEvent]:
+        validated: list[AnyEvent] = []
+        for index, item in enumerate(events_in):
+            if isinstance(item, Mapping):
+                try:
+                    validated.append(EVENT_ADAPTER.validate_python(item))
+                except ValidationError as exc:
+                    raise InvalidEventError(
+                        format_validation_error(exc, f"event {index + 1} of the batch")
+                    ) from None
+            else:
+                validated.append(item)
+        return validated
+
+    def _append_locked(
+        self,
+        conn: Connection,
+        batch: list[AnyEvent],
+        keys: list[str],
+        expected_versions: Mapping[str, int],
+    ) -> AppendResult:
+        stored = self._rows_by_key(conn, keys)
+        head = conn.execute(
+            select(events.c.seq, events.c.hash, events.c.recorded_at)
+            .order_by(events.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+        # Transaction time: one instant for the whole batch, never earlier than
+        # the head's, so recorded_at never runs backwards along the log even if
+        # the clock does.
+        now = dt.datetime.now(dt.UTC)
+        if head is not None and head.recorded_at > now:
+            now = head.recorded_at
+        recorded_at_text = format_utc(now)
+
+        new_subjects = sorted(
+            {ev.subject for ev, key in zip(batch, keys, strict=True) if key not in stored}
+        )
+        versions = self._stream_versions(conn, new_subjects)
+        for subject, expected in expected_versions.items():
+            if subject not in new_subjects:
+                continue  # nothing new for this subject: an idempotent retry
+            actual = versions.get(subject, 0)
+            if actual != expected:
+                raise ConcurrencyError(subject, expected, actual)
+        self._check_targets(conn, batch, keys, stored)
+
+        rows: list[dict[str, Any]] = []
+        written: list[bool] = []
+        out: list[RecordedEvent] = []
+        for ev, key in zip(batch, keys, strict=False):
+            if key in stored:
+                out.append(stored[key])
+                written.append(False)
+                continue
+            seq += 1
+            version = versions.get(ev.subject, 0) + 1
+            versions[ev.subject] = version
+            row = self._row(
+                ev,
+                seq=seq,
+                version=version,
+                key=key,
+                now=now,
+                recorded_at_text=recorded_at_text,
+            )
+            prev_hash = row["hash"] = chain_hash(prev_hash, row)
+            rows.append(row)
+            record = _record_from_row(row)
+            stored[key] = record
+            out.append(record)
+            written.append(True)
+        if rows:
+            conn.execute(events.insert(), rows)
+        return AppendResult(out, written)
+
+    @staticmethod
+    def _row(
+        ev: AnyEvent,
+        *,
+        seq: int,
+        version: int,
+        key: str,
+        now: dt.datetime,
+        recorded_at_text: str,
+    ) -> dict[str, Any]:
+        if ev.kind == "event.corrected":
+            schema_version = SCHEMA_VERSION[ev.payload.corrected.kind]
+        else:
+            schema_version = SCHEMA_VERSION[ev.kind]
+        return {
+            "seq": seq,
+            "id": str(uuid.uuid4()),
+            "kind": ev.kind,
+            "subject": ev.subject,
+            "stream_version": version,
+            "jurisdictions": " " + " ".join(ev.jurisdictions) + " ",
+            "effective": str(ev.effective),
+            "effective_start": ev.effective.start,
+            "effective_end": ev.effective.end,
+            "recorded_at": now,
+            "recorded_at_text": recorded_at_text,
+            "idempotency_key": key,
+            "schema_version": schema_version,
+            "payload": canonical_json(ev.payload.model_dump(mode="json", exclude_none=True)),
+            "sources": canonical_json(
+                [s.model_dump(mode="json", exclude_none=True) for s in ev.sources]
+            ),
+            "provenance": canonical_json(ev.provenance.model_dump(mode="json", exclude_none=True))
+            if ev.provenance
+            else None,
+        }
+
+    def _rows_by_key(self, conn: Connection, keys: Sequence[str]) -> dict[str, RecordedEvent]:
+        found: dict[str, RecordedEvent] = {}
+        unique = list(dict.fromkeys(keys))
+        for chunk in _chunks(unique):
+            for row in conn.execute(select(events).where(events.c.idempotency_key.in_(chunk))):
+                found[row.idempotency_key] = _record_from_db(row)
+        return found
+
+    def _stream_versions(self, conn: Connection, subjects: Sequence[str]) -> dict[str, int]:
+        versions: dict[str, int] = {}
+        for chunk in _chunks(subjects):
+            query = (
+                select(events.c.subject, func.max(events.c.stream_version))
+                .where(events.c.subject.in_(chunk))
+                .group_by(events.c.subject)
+            )
+            versions.update({subject: int(v) for subject, v in conn.execute(query)})
+        return versions
+
+    def _check_targets(
+        self,
+        conn: Connection,
+        batch: list[AnyEvent],
+        keys: list[str],
+        stored: Mapping[str, RecordedEvent],
+    ) -> None:
+        """Corrections and retractions must name an event that exists."""
+        targets = sorted(
+            {
+                ev.payload.target  # type: ignore[union-attr]
+                for ev, key in zip(batch, keys, strict=False)
+                if ev.kind in META_KINDS and key not in stored
+            }
+        )
+        if not targets:
+            return
+        found: set[str] = set()
+        for chunk in _chunks(targets):
+            found.update(conn.scalars(select(events.c.id).where(events.c.id.in_(chunk))))
+        missing = [t for t in targets if t not in found]
+        if missing:
+            raise EventNotFoundError(
+                f"cannot correct or retract {missing[0]!r}: no event with that id"
+            )
+
+    # -- read ------------------------------------------------------------------
+    def read(self, flt: EventFilter | None = None) -> Iterator[RecordedEvent]:
+        flt = flt or EventFilter()
+        self._check_schema()
+        query = select(events).where(*self._conditions(flt)).order_by(events.c.seq)
+        if flt.limit is not None:
+            query = query.limit(flt.limit)
+        with self._translated(), self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=self.read_batch).execute(query)
+            for row in result:
+                yield _record_from_db(row)
+
+    @staticmethod
+    def _conditions(flt: EventFilter) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if flt.after_seq:
+            conditions.append(events.c.seq > flt.after_seq)
+        if flt.subject is not None:
+            conditions.append(events.c.subject == flt.subject)
+        if flt.kinds is not None:
+            conditions.append(events.c.kind.in_(sorted(flt.kinds)))
+        if flt.jurisdiction is not None:
+            conditions.append(events.c.jurisdictions.contains(f" {flt.jurisdiction} "))
+        # A partial date is kept when its interval meets the requested range.
+        if flt.effective_from is not None:
+            conditions.append(events.c.effective_end >= flt.effective_from)
+        if flt.effective_to is not None:
+            conditions.append(events.c.effective_start <= flt.effective_to)
+        if flt.known_at is not None:
+            conditions.append(events.c.recorded_at <= flt.known_at)
+        return conditions
+
+    def get(self, ref: str | int) -> RecordedEvent:
+        self._check_schema()
+        if isinstance(ref, int) or ref.isdigit():
+            condition = events.c.seq == int(ref)
+        else:
+            condition = events.c.id == ref
+        with self._translated(), self.engine.connect() as conn:
+            row = conn.execute(select(events).where(condition)).first()
+        if row is None:
+            raise EventNotFoundError(f"no event {ref!r} in the log")
+        return _record_from_db(row)
+
+    def find_by_keys(self, keys: Iterable[str]) -> dict[str, RecordedEvent]:
+        self._check_schema()
+        with self._translated(), self.engine.connect() as conn:
+            return self._rows_by_key(conn, list(keys))
+
+    def stream_version(self, subject: str) -> int:
+        self._check_schema()
+        with self._translated(), self.engine.connect() as conn:
+            return self._stream_versions(conn, [subject]).get(subject, 0)
+
+    def verify(self) -> VerifyReport:
+        self._check_schema()
+        prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+        with self._translated(), self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=self.read_batch).execute(
+                select(events).order_by(events.c.seq)
+            )
+            for row in result:
+                data = row._asdict()
+                if data["seq"] != expected_seq:
+                    return VerifyReport(
+                        count,
+                        expected_seq - 1,
+                        prev_hash,
+                        expected_seq,
+                        f"position {expected_seq} is missing (next stored is {data['seq']})",
+                    )
+                data["recorded_at_text"] = format_utc(data["recorded_at"])
+                if chain_hash(prev_hash, data) != data["hash"]:
+                    return VerifyReport(
+                        count,
+                        expected_seq - 1,
+                        prev_hash,
+                        data["seq"],
+                        "stored content or hash does not match the chain",
+                    )
+                prev_hash = data["hash"]
+                expected_seq += 1
+                count += 1
+        return VerifyReport(count, expected_seq - 1, prev_hash)
+
+    def head(self) -> tuple[int, dt.datetime | None]:
+        """Last position and its transaction time (0, None for an empty log)."""
+        self._check_schema()
+        with self._translated(), self.engine.connect() as conn:
+            row = conn.execute(
+                select(events.c.seq, events.c.recorded_at).order_by(events.c.seq.desc()).limit(1)
+            ).first()
+        return (row.seq, row.recorded_at) if row else (0, None)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _record_from_row(row: Mapping[str, Any] | RowMapping) -> RecordedEvent:
+    return RecordedEvent(
+        seq=row["seq"],
+        id=row["id"],
+        kind=row["kind"],
+        subject=row["subject"],
+        stream_version=row["stream_version"],
+        jurisdictions=tuple(row["jurisdictions"].split()),
+        effective=_partial_date(row["effective"]),
+        recorded_at=row["recorded_at"],
+        idempotency_key=row["idempotency_key"],
+        schema_version=row["schema_version"],
+        payload_json=row["payload"],
+        sources_json=row["sources"],
+        provenance_json=row["provenance"],
+        hash=row["hash"],
+    )
+
+
+def _record_from_db(row: Row[Any]) -> RecordedEvent:
+    return _record_from_row(row._mapping)

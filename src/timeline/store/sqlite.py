@@ -1,0 +1,75 @@
+"""The embedded backend: one SQLite file in WAL mode.
+
+pysqlite opens transactions lazily and only before DML, which would let two
+appenders read the same head.  We take transaction control ourselves (the
+recipe in SQLAlchemy's SQLite dialect notes): the driver stays in autocommit
+and we emit BEGIN ourselves; appenders emit BEGIN IMMEDIATE, which takes
+SQLite's single write lock before the head is read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from timeline.errors import (
+    AppendOnlyViolationError,
+    NotInitialisedError,
+    StoreError,
+    TimelineError,
+)
+from timeline.store.sql import SqlEventStore
+
+_WRITE = "timeline_append"
+BUSY_TIMEOUT_MS = 30_000
+
+
+class SqliteEventStore(SqlEventStore):
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        parsed = make_url(url)
+        path = parsed.database
+        if path and path != ":memory:" and read_only:
+            if not Path(path).is_file():
+                raise NotInitialisedError(f"database {path} does not exist; run `timeline init`")
+            # SQLite's URI form opens the file read-only at the driver level.
+            parsed = parsed.set(database=f"file:{path}").update_query_dict(
+                {"mode": "ro", "uri": "true"}
+            )
+        engine = create_engine(parsed)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not read_only:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            immediate = conn.get_execution_options().get(_WRITE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        super().__init__(url, engine)
+
+    def _write_connection(self) -> Connection:
+        return self.engine.connect().execution_options(**{_WRITE: True})
+
+    def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
+        message = str(exc.orig).strip()
+        if "append-only" in message:
+            return AppendOnlyViolationError(f"refused by the database: {message}")
+        if "database is locked" in message:
+            return StoreError(
+                f"database {self.safe_url} stayed locked for {BUSY_TIMEOUT_MS // 1000}s "
+                "by another writer"
+            )
+        if "unable to open database" in message:
+            return StoreError(f"cannot open database {self.safe_url}: {message}")
+        return StoreError(f"database error on {self.safe_url}: {message.splitlines()[0]}")
