@@ -351,7 +351,7 @@ class SqlEventStore(EventStore):
         with self._translated(), self.engine.connect() as conn:
             row = conn.execute(select(events).where(condition)).first()
         if row is None:
-            raise EventNotFoundError(f"no event {ref!r} in the log")
+            raise EventNotFoundError(f"no event {str(ref)!r} in the log")
         return _record_from_db(row)
 
     def find_by_keys(self, keys: Iterable[str]) -> dict[str, RecordedEvent]:
