@@ -1,0 +1,232 @@
+"""The `timeline` command, on every backend: exit codes, exact messages, no partial writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tests.factories import in_force, office
+from tests.store.test_store import tamper
+from timeline.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+EVENTS = REPO / "events"
+
+
+class Cli:
+    def __init__(self, database_url: str, tmp_path: Path) -> None:
+        self.env = {"TIMELINE_DATABASE__URL": database_url, "TIMELINE_LOGGING__FORMAT": "json"}
+        self.config = tmp_path / "config.toml"
+        self.config.write_text("[database]\nurl = 'sqlite:///unused.db'\n")
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(
+            app, ["--config", str(self.config), *args], env=self.env, input=input
+        )
+
+    def ok(self, *args: str, input: str | None = None) -> str:
+        result = self(*args, input=input)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    def error(self, *args: str, input: str | None = None) -> str:
+        """Run a command that must fail as a user error: one line, exit 1."""
+        result = self(*args, input=input)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        return lines[0]
+
+    def log_json(self, *args: str) -> list[dict[str, object]]:
+        return json.loads(self.ok("log", "--format", "json", *args))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path) -> Cli:
+    runner = Cli(database_url, tmp_path)
+    runner.ok("init")
+    return runner
+
+
+def test_import_is_idempotent(cli: Cli) -> None:
+    first = cli.ok("import", str(EVENTS))
+    count = len(cli.log_json())
+    assert count >= 25
+    assert first.startswith(f"{count} entries in ")
+    assert f"{count} new, 0 corrected, 0 unchanged" in first
+    second = cli.ok("import", str(EVENTS))
+    assert f"0 new, 0 corrected, {count} unchanged" in second
+    assert len(cli.log_json()) == count
+    assert cli.ok("verify").startswith(f"ok: {count} events")
+
+
+def test_changed_entry_is_imported_as_a_correction(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "events"
+    shutil.copytree(EVENTS, folder)
+    cli.ok("import", str(folder))
+    path = folder / "jp-domestic.toml"
+    path.write_text(
+        path.read_text().replace('effective = "2025-12-23"', 'effective = "2025-12-24"')
+    )
+
+    out = cli.ok("import", str(folder))
+    assert "0 new, 1 corrected" in out
+    [correction] = cli.log_json("--kind", "event.corrected")
+    assert correction["subject"] == "jp/ai-basic-plan"
+    assert correction["effective"] == "2025-12-24"
+    payload = correction["payload"]
+    assert isinstance(payload, dict)
+    assert payload["corrected"]["effective"] == "2025-12-24"
+    assert "0 new, 0 corrected" in cli.ok("import", str(folder))
+
+
+def test_log_json_has_the_documented_keys(cli: Cli) -> None:
+    cli.ok("import", str(EVENTS))
+    events = cli.log_json("--jurisdiction", "jp", "--kind", "instrument.in_force")
+    [act] = [e for e in events if e["subject"] == "jp/ai-promotion-act"]
+    for key in ("id", "seq", "kind", "subject", "jurisdictions", "effective", "recorded_at",
+                "payload", "sources"):  # fmt: skip
+        assert key in act
+    assert act["effective"] == "2025-09-01"
+    assert act["payload"]["max_penalty"] == {"amount": "0", "currency": "JPY"}  # type: ignore[index]
+
+
+def test_log_filters_by_partial_date_range(cli: Cli) -> None:
+    cli.ok("import", str(EVENTS))
+    in_2023 = cli.log_json("--from", "2023", "--to", "2023")
+    assert in_2023
+    assert all(str(e["effective"]).startswith("2023") for e in in_2023)
+
+
+def test_log_csv_and_table(cli: Cli) -> None:
+    cli.ok("import", str(EVENTS))
+    csv_out = cli.ok("log", "--format", "csv", "--subject", "eu/ai-act")
+    assert csv_out.splitlines()[0].startswith("seq,id,kind,subject,jurisdictions,effective")
+    table = cli.ok("log", "--subject", "jp/ai-promotion-act")
+    assert "instrument.in_force" in table
+    assert "2025-09-01" in table
+
+
+def test_empty_log_prints_an_empty_json_array(cli: Cli) -> None:
+    assert cli.log_json() == []
+
+
+def test_append_from_stdin_and_file(cli: Cli, tmp_path: Path) -> None:
+    out = cli.ok("append", "-", input=json.dumps([in_force(), office(1)]))
+    assert out.splitlines()[0].startswith("appended #1 ")
+    again = cli.ok("append", "-", input=json.dumps(in_force()))
+    assert again.startswith("already stored #1 ")
+    toml_file = tmp_path / "e.toml"
+    toml_file.write_text(
+        '[[event]]\nkind = "office.opened"\nsubject = "org/x/office"\njurisdictions = ["FR"]\n'
+        'effective = "2026-01"\n[event.payload]\norganisation = "X"\ncity = "Paris"\n'
+        '[[event.sources]]\npublisher = "Le Monde"\ntitle = "X à Paris"\n'
+    )
+    assert "appended #3 " in cli.ok("append", str(toml_file))
+
+
+def test_bad_input_is_one_line_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    batch = [office(1), office(2) | {"jurisdictions": ["JPN"]}]
+    message = cli.error("append", "-", input=json.dumps(batch))
+    assert message.startswith(
+        "Error: event 2 of the batch: jurisdictions.0: unknown jurisdiction code 'JPN'; "
+        "did you mean JP (Japan)"
+    )
+    assert cli.log_json() == []
+    assert cli.error("append", "-", input="{not json") == (
+        "Error: <stdin>: invalid JSON at line 1: Expecting property name enclosed in double quotes"
+    )
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    (bad_dir / "a.toml").write_text((EVENTS / "jp-domestic.toml").read_text())
+    (bad_dir / "b.toml").write_text('[[event]]\nid = "x"\nkind = "office.opened"\n')
+    assert cli.error("import", str(bad_dir)).startswith("Error: b.toml: entry 'x': ")
+    assert cli.log_json() == []
+
+
+def test_expected_version_conflict(cli: Cli) -> None:
+    cli.ok("append", "-", input=json.dumps(in_force()))
+    message = cli.error("append", "--expected-version", "0", "-",
+                        input=json.dumps(in_force(effective="2025-10")))  # fmt: skip
+    assert message == (
+        "Error: subject 'jp/ai-promotion-act' is at version 1, not the expected 0: "
+        "another writer appended first; re-read and retry"
+    )
+
+
+def test_correct_and_retract(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("append", "-", input=json.dumps([in_force(), office(1)]))
+    change = tmp_path / "fix.json"
+    change.write_text(json.dumps({"effective": "2025-09-02", "reason": "wrong day"}))
+    out = cli.ok("correct", "1", str(change))
+    assert out.startswith("appended #3 ")
+    assert "event.corrected jp/ai-promotion-act" in out
+    shown = json.loads(cli.ok("show", "3"))
+    assert shown["payload"]["corrected"]["effective"] == "2025-09-02"
+    assert shown["payload"]["reason"] == "wrong day"
+    assert "event.retracted org/company-1/office" in cli.ok("retract", "2", "--reason", "dupe")
+    again = cli.error("retract", "2", "--reason", "dupe")
+    assert again.startswith("Error: event ")
+    assert again.endswith(" is already retracted")
+    assert cli.error("show", "nope") == "Error: no event 'nope' in the log"
+    assert cli.ok("verify").startswith("ok: 4 events")
+
+
+def test_unknown_jurisdiction_and_bad_dates(cli: Cli) -> None:
+    assert cli.error("log", "-j", "XK1").startswith("Error: unknown jurisdiction code 'XK1'")
+    assert (
+        cli.error("log", "--from", "2025-13")
+        == "Error: no such date '2025-13': month must be in 1..12"
+    )
+    assert cli.error("log", "--known-at", "yesterday") == (
+        "Error: --known-at: expected an ISO date or date-time, got 'yesterday'"
+    )
+
+
+def test_usage_errors_exit_2(cli: Cli) -> None:
+    assert cli("log", "--bogus").exit_code == 2
+    assert cli("retract", "1").exit_code == 2  # --reason is required
+
+
+def test_verify_names_the_tampered_position(cli: Cli, database_url: str) -> None:
+    cli.ok("import", str(EVENTS))
+    tamper(database_url, "UPDATE events SET subject = 'jp/forged' WHERE seq = 5")
+    assert cli.error("verify") == (
+        "Error: hash chain broken at position 5: stored content or hash does not match the chain"
+    )
+
+
+def test_commands_before_init_say_what_to_do(database_url: str, tmp_path: Path) -> None:
+    cli = Cli(database_url, tmp_path)
+    message = cli.error("log")
+    assert message.startswith("Error: ")
+    assert "run `timeline init`" in message
+
+
+def test_console_script_exit_codes_without_traceback(database_url: str, tmp_path: Path) -> None:
+    env = {"TIMELINE_DATABASE__URL": database_url, "PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "-m", "timeline"]
+    subprocess.run([*run, "init"], env=env, check=True, capture_output=True, cwd=tmp_path)
+    bad = subprocess.run(
+        [*run, "log", "-j", "ZZ"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("Error: unknown jurisdiction code 'ZZ'")
+    assert "Traceback" not in bad.stderr
+    usage = subprocess.run(
+        [*run, "nonsense"], env=env, capture_output=True, cwd=tmp_path, check=False
+    )
+    assert usage.returncode == 2

@@ -1,0 +1,93 @@
+"""Partial dates: parsing, intervals, ordering."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from timeline.errors import InvalidDateError
+from timeline.model.dates import PartialDate, Precision
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "start", "end"),
+    [
+        ("2025-09-01", Precision.DAY, dt.date(2025, 9, 1), dt.date(2025, 9, 1)),
+        ("2025-08", Precision.MONTH, dt.date(2025, 8, 1), dt.date(2025, 8, 31)),
+        ("2024-02", Precision.MONTH, dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+        ("2025", Precision.YEAR, dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+    ],
+)
+def test_parse_keeps_precision_and_spans_its_interval(
+    text: str, precision: Precision, start: dt.date, end: dt.date
+) -> None:
+    date = PartialDate.parse(text)
+    assert (date.precision, date.start, date.end, str(date)) == (precision, start, end, text)
+
+
+def test_dates_and_years_from_toml_literals() -> None:
+    assert str(PartialDate.parse(dt.date(2025, 9, 1))) == "2025-09-01"
+    assert str(PartialDate.parse(2025)) == "2025"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2025-13", "no such date '2025-13'"),
+        ("2025-02-30", "no such date '2025-02-30'"),
+        ("Sept 2025", "expected YYYY, YYYY-MM or YYYY-MM-DD, got 'Sept 2025'"),
+        ("2025-9-1", "expected YYYY, YYYY-MM or YYYY-MM-DD"),
+    ],
+)
+def test_bad_dates_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(InvalidDateError, match=message):
+        PartialDate.parse(text)
+
+
+def test_datetime_is_not_a_date() -> None:
+    with pytest.raises(InvalidDateError, match="not a date and time"):
+        PartialDate.parse(dt.datetime(2025, 9, 1, 12))
+
+
+def test_interval_questions_about_a_month() -> None:
+    november = PartialDate.parse("2025-11")
+    assert not november.possibly_by(dt.date(2025, 10, 31))
+    assert november.possibly_by(dt.date(2025, 11, 15))
+    assert not november.certainly_by(dt.date(2025, 11, 15))
+    assert november.contains(dt.date(2025, 11, 15))
+    assert november.certainly_by(dt.date(2025, 11, 30))
+    assert november.overlaps(dt.date(2025, 11, 30), dt.date(2026, 1, 1))
+
+
+def test_ordering_puts_wider_intervals_after_narrower_ones_that_start_together() -> None:
+    texts = ["2025", "2025-09-01", "2025-01", "2024-12-31", "2025-01-01"]
+    ordered = [str(d) for d in sorted(PartialDate.parse(t) for t in texts)]
+    assert ordered == ["2024-12-31", "2025-01-01", "2025-01", "2025", "2025-09-01"]
+
+
+partial_dates = st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)).flatmap(
+    lambda d: st.sampled_from([d.isoformat(), d.isoformat()[:7], d.isoformat()[:4]])
+)
+
+
+@given(partial_dates)
+def test_text_round_trips(text: str) -> None:
+    assert str(PartialDate.parse(text)) == text
+
+
+@given(partial_dates, st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)))
+def test_interval_predicates_agree(text: str, day: dt.date) -> None:
+    date = PartialDate.parse(text)
+    assert date.contains(day) == (date.possibly_by(day) and not date.end < day)
+    if date.certainly_by(day):
+        assert date.possibly_by(day)
+    assert date.start <= date.end
+
+
+@given(partial_dates, partial_dates)
+def test_order_is_total_and_consistent_with_equality(a_text: str, b_text: str) -> None:
+    a, b = PartialDate.parse(a_text), PartialDate.parse(b_text)
+    assert (a < b) + (b < a) + (a == b) == 1

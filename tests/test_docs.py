@@ -1,0 +1,42 @@
+"""Keep the README honest: commands, settings and CI match what the code has."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from timeline.cli import app
+from timeline.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text()
+
+
+def _readme_command(heading: str) -> str:
+    section = README.split(heading, 1)[1]
+    return re.search(r"```sh\n(.+?)\n```", section, re.S).group(1).strip()  # type: ignore[union-attr]
+
+
+def test_every_command_is_documented_with_help() -> None:
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]  # type: ignore[union-attr]
+    assert names
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__  # type: ignore[union-attr]
+        assert f"`timeline {name}" in README, f"README does not document `timeline {name}`"
+        assert (command.callback.__doc__ or "").strip(), f"`timeline {name}` has no help"  # type: ignore[union-attr]
+
+
+def test_every_setting_is_documented_and_in_config_toml() -> None:
+    config = tomllib.loads((REPO / "config.toml").read_text())
+    for section, field in Settings.model_fields.items():
+        for key in field.annotation.model_fields:  # type: ignore[union-attr]
+            assert f"`{section}.{key}`" in README, f"README does not document {section}.{key}"
+            assert key in config[section], f"config.toml lacks {section}.{key}"
+
+
+def test_ci_runs_the_readme_commands() -> None:
+    ci = (REPO / ".ci" / "run").read_text()
+    assert _readme_command("**Run it**") in ci
+    assert _readme_command("**Test it**") in ci
+    assert "TIMELINE_REQUIRE_POSTGRES=1" in ci
