@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Self
 
 from pydantic import GetCoreSchemaHandler
@@ -139,6 +140,15 @@ class PartialDate:
     def _validate(cls, value: object) -> PartialDate:
         if isinstance(value, PartialDate):
             return value
-        if isinstance(value, (str, int, dt.date)):
+        if isinstance(value, str):
+            return parse_text(value)
+        if isinstance(value, (int, dt.date)):
             return cls.parse(value)
         raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+
+
+@lru_cache(maxsize=65536)
+def parse_text(text: str) -> PartialDate:
+    """`PartialDate.parse` for text, cached: dates repeat across events and
+    instances are immutable, so validating and reading the log share them."""
+    return PartialDate.parse(text)

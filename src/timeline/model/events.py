@@ -15,7 +15,8 @@ import hashlib
 import json
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, NamedTuple
 
 import pycountry
 from pydantic import (
@@ -47,9 +48,14 @@ def _check_slug(value: str) -> str:
     return value
 
 
+@cache
+def _currency_codes() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
 def _check_currency(value: str) -> str:
     code = value.strip().upper()
-    if pycountry.currencies.get(alpha_3=code) is None:
+    if code not in _currency_codes():
         raise ValueError(f"unknown ISO 4217 currency code {value!r}")
     return code
 
@@ -387,7 +393,36 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def content_key(event: AnyEvent) -> str:
-    """Idempotency key derived from what an event says (not from when or by whom)."""
-    body = event.model_dump(mode="json", exclude={"idempotency_key", "provenance"})
-    return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
+SOURCES_ADAPTER: TypeAdapter[list[Source]] = TypeAdapter(list[Source])
+
+
+class SerialisedEvent(NamedTuple):
+    """The JSON texts an event is stored as (pydantic's compiled serialiser,
+    fields in model order, None fields left out)."""
+
+    payload: str
+    sources: str
+    provenance: str | None
+
+
+def serialise(event: AnyEvent) -> SerialisedEvent:
+    payload = event.payload
+    return SerialisedEvent(
+        payload.__pydantic_serializer__.to_json(payload, exclude_none=True).decode(),
+        SOURCES_ADAPTER.dump_json(event.sources, exclude_none=True).decode(),
+        event.provenance.model_dump_json(exclude_none=True) if event.provenance else None,
+    )
+
+
+def content_key(event: AnyEvent, serialised: SerialisedEvent | None = None) -> str:
+    """Idempotency key derived from what an event says (not from when, or who sent it).
+
+    Stable for a given schema version of the kind: the hash covers the
+    serialised fields, whose order the model fixes.
+    """
+    body = serialised or serialise(event)
+    text = "\x1f".join(
+        (event.kind, event.subject, " ".join(event.jurisdictions), str(event.effective),
+         body.payload, body.sources)
+    )  # fmt: skip
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

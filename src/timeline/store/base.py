@@ -13,7 +13,6 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from timeline.model.dates import PartialDate
@@ -23,16 +22,12 @@ from timeline.model.upcasting import upcast
 GENESIS_HASH = "0" * 64
 
 
-@lru_cache(maxsize=65536)
-def _partial_date(text: str) -> PartialDate:
-    # Dates repeat across events; PartialDate is immutable, so share instances.
-    return PartialDate.parse(text)
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RecordedEvent:
     """An event as stored: the fact plus its position, transaction time and hash.
 
+    Read-only by convention: it is not frozen because a frozen dataclass pays
+    for every field on construction, and the log streams millions of these.
     Payload and sources are kept as their stored JSON and decoded on access, so
     that streaming the log costs little until a caller looks inside an event.
     """
@@ -110,34 +105,36 @@ class RecordedEvent:
         }
 
 
+HASHED_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "subject",
+    "stream_version",
+    "jurisdictions",
+    "effective",
+    "effective_start",
+    "effective_end",
+    "recorded_at_text",
+    "idempotency_key",
+    "schema_version",
+    "payload",
+    "sources",
+    "provenance",
+)
+
+
 def chain_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
     """sha256(previous hash + canonical bytes of the row), hex.
 
     The canonical bytes cover every stored column but the hash itself, so a
     change to any of them behind the store's back breaks the chain there.
+    Each value is written as its text prefixed by its length (netstring
+    style), which is unambiguous whatever the text holds; None is "-".
     """
-    canonical = json.dumps(
-        [
-            row["seq"],
-            row["id"],
-            row["kind"],
-            row["subject"],
-            row["stream_version"],
-            row["jurisdictions"],
-            row["effective"],
-            row["effective_start"].isoformat(),
-            row["effective_end"].isoformat(),
-            row["recorded_at_text"],
-            row["idempotency_key"],
-            row["schema_version"],
-            row["payload"],
-            row["sources"],
-            row["provenance"],
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(prev_hash.encode() + canonical.encode()).hexdigest()
+    texts = ["-" if (v := row[name]) is None else str(v) for name in HASHED_COLUMNS]
+    canonical = ",".join([prev_hash, *[f"{len(t)}:{t}" for t in texts]])
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
