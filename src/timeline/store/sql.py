@@ -394,7 +394,25 @@ def _record_from_row(row: Mapping[str, Any] | RowMapping) -> RecordedEvent:
 
 
 def _record_from_db(row: Row[Any]) -> RecordedEvent:
-    return _record_from_row(row._mapping)
+    # Positional unpacking: the read hot path, several times faster than by name.
+    (seq, id_, kind, subject, version, codes, effective, _start, _end, recorded_at, key,
+     schema_version, payload, sources, provenance, hash_) = row  # fmt: skip
+    return RecordedEvent(
+        seq,
+        id_,
+        kind,
+        subject,
+        version,
+        tuple(codes.split()),
+        parse_text(effective),
+        recorded_at,
+        key,
+        schema_version,
+        payload,
+        sources,
+        provenance,
+        hash_,
+    )
 
 
 def _prepare(ev: AnyEvent) -> dict[str, Any]:
