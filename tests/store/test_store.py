@@ -116,6 +116,14 @@ def test_expected_version_guards_the_subject_stream(store: EventStore) -> None:
     assert store.stream_version("jp/ai-promotion-act") == 2
 
 
+def test_expected_version_of_a_stream_only_read_is_checked_too(store: EventStore) -> None:
+    store.append([in_force()])
+    with pytest.raises(ConcurrencyError, match="'jp/ai-promotion-act' is at version 1"):
+        store.append([office(1)], expected_versions={"jp/ai-promotion-act": 0})
+    store.append([office(1)], expected_versions={"jp/ai-promotion-act": 1})
+    assert count(store) == 2
+
+
 def test_idempotent_retry_passes_a_stale_expected_version(store: EventStore) -> None:
     store.append([in_force()], expected_versions={"jp/ai-promotion-act": 0})
     retry = store.append([in_force()], expected_versions={"jp/ai-promotion-act": 0})
@@ -299,7 +307,7 @@ def test_read_only_store_refuses_appends(store: EventStore, database_url: str) -
     store.append([office(1)])
     reader = open_store(database_url, read_only=True)
     assert [e.seq for e in reader.read()] == [1]
-    with pytest.raises(StoreError, match="read-only|readonly"):
+    with pytest.raises(StoreError, match=r"read-only|readonly"):
         reader.append([office(2)])
     reader.close()
 

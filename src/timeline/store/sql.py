@@ -209,11 +209,14 @@ class SqlEventStore(EventStore):
             now = head.recorded_at
         recorded_at_text = format_utc(now)
 
-        new_subjects = sorted({row["subject"] for row in fresh})
-        versions = self._stream_versions(conn, new_subjects)
-        for subject, expected in expected_versions.items():
-            if subject not in new_subjects:
-                continue  # nothing new for this subject: an idempotent retry
+        # Expected versions are checked for every subject named, in the batch
+        # or not (a caller may depend on a stream it only read), except where
+        # the batch's events on it are all stored already: an idempotent retry.
+        fresh_subjects = {row["subject"] for row in fresh}
+        retried = {row["subject"] for row in prepared} - fresh_subjects
+        checked = {s: v for s, v in expected_versions.items() if s not in retried}
+        versions = self._stream_versions(conn, sorted(fresh_subjects | set(checked)))
+        for subject, expected in checked.items():
             actual = versions.get(subject, 0)
             if actual != expected:
                 raise ConcurrencyError(subject, expected, actual)

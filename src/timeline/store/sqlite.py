@@ -83,8 +83,8 @@ class SqliteEventStore(SqlEventStore):
             return AppendOnlyViolationError(f"refused by the database: {message}")
         if "database is locked" in message:
             return StoreError(
-                f"database {self.safe_url} stayed locked for {BUSY_TIMEOUT_MS // 1000}s "
-                "by another writer"
+                f"database {self.safe_url} is locked by another writer (waited up to "
+                f"{BUSY_TIMEOUT_MS // 1000}s)"
             )
         if "unable to open database" in message:
             return StoreError(f"cannot open database {self.safe_url}: {message}")
