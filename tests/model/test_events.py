@@ -130,3 +130,10 @@ def test_content_key_depends_on_content_only(effective: str, code: str) -> None:
     )
     assert content_key(a) == content_key(b)
     assert content_key(a) != content_key(parse_event(in_force(effective="1999")))
+
+
+def test_idempotency_key_cannot_hold_control_characters() -> None:
+    # The hash chain joins columns with the unit separator (store/base.py).
+    with pytest.raises(InvalidEventError, match="idempotency_key: String should match pattern"):
+        parse_event(office(1) | {"idempotency_key": "a\x1fb"})
+    assert parse_event(office(1) | {"idempotency_key": "curated:x"}).idempotency_key == "curated:x"

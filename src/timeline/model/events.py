@@ -222,7 +222,8 @@ class _EventBase(_Model):
     effective: PartialDate
     sources: list[Source] = []
     provenance: Provenance | None = None
-    idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    # No control characters: the hash chain joins columns with one (store/base.py).
+    idempotency_key: Annotated[str, Field(pattern=r"^[^\x00-\x1f]{1,200}$")] | None = None
 
     @field_validator("jurisdictions")
     @classmethod

@@ -105,35 +105,35 @@ class RecordedEvent:
         }
 
 
-HASHED_COLUMNS = (
-    "seq",
-    "id",
-    "kind",
-    "subject",
-    "stream_version",
-    "jurisdictions",
-    "effective",
-    "effective_start",
-    "effective_end",
-    "recorded_at_text",
-    "idempotency_key",
-    "schema_version",
-    "payload",
-    "sources",
-    "provenance",
-)
-
-
 def chain_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
     """sha256(previous hash + canonical bytes of the row), hex.
 
     The canonical bytes cover every stored column but the hash itself, so a
-    change to any of them behind the store's back breaks the chain there.
-    Each value is written as its text prefixed by its length (netstring
-    style), which is unambiguous whatever the text holds; None is "-".
+    change to any of them behind the store's back breaks the chain there.  The
+    values are joined by the ASCII unit separator, which no column can hold:
+    JSON escapes control characters, and the other columns are validated
+    (slugs, codes, dates, ids, keys without control characters).
     """
-    texts = ["-" if (v := row[name]) is None else str(v) for name in HASHED_COLUMNS]
-    canonical = ",".join([prev_hash, *[f"{len(t)}:{t}" for t in texts]])
+    canonical = "\x1f".join(
+        (
+            prev_hash,
+            str(row["seq"]),
+            row["id"],
+            row["kind"],
+            row["subject"],
+            str(row["stream_version"]),
+            row["jurisdictions"],
+            row["effective"],
+            str(row["effective_start"]),  # a date read back, or its ISO text on append
+            str(row["effective_end"]),
+            row["recorded_at_text"],
+            row["idempotency_key"],
+            str(row["schema_version"]),
+            row["payload"],
+            row["sources"],
+            row["provenance"] or "",  # "" is never valid JSON, so it stands for NULL
+        )
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

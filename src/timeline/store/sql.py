@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -33,8 +32,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, Row, RowMapping, func, select
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -102,9 +101,9 @@ class SqlEventStore(EventStore):
 
     # -- the insert hot path -----------------------------------------------------
     @cached_property
-    def _compiled_insert(self) -> tuple[str, list[str]]:
+    def _compiled_insert(self) -> tuple[str, tuple[str, ...]]:
         compiled = events.insert().compile(dialect=self.engine.dialect)
-        columns = list(compiled.positiontup or [c.name for c in events.columns])
+        columns = tuple(compiled.positiontup or [c.name for c in events.columns])
         return str(compiled), columns
 
     def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -176,15 +175,15 @@ class SqlEventStore(EventStore):
     def _validate(events_in: Sequence[AnyEvent | Mapping[str, Any]]) -> list[AnyEvent]:
         validated: list[AnyEvent] = []
         for index, item in enumerate(events_in):
-            if isinstance(item, Mapping):
-                try:
-                    validated.append(EVENT_ADAPTER.validate_python(item))
-                except ValidationError as exc:
-                    raise InvalidEventError(
-                        format_validation_error(exc, f"event {index + 1} of the batch")
-                    ) from None
-            else:
+            if isinstance(item, BaseModel):  # already validated
                 validated.append(item)
+                continue
+            try:
+                validated.append(EVENT_ADAPTER.validate_python(item))
+            except ValidationError as exc:
+                raise InvalidEventError(
+                    format_validation_error(exc, f"event {index + 1} of the batch")
+                ) from None
         return validated
 
     def _append_locked(
@@ -235,12 +234,12 @@ class SqlEventStore(EventStore):
                 seq=seq,
                 id=next(ids),
                 stream_version=version,
-                recorded_at=now,
+                recorded_at=recorded_at_text,
                 recorded_at_text=recorded_at_text,
             )
             prev_hash = row["hash"] = chain_hash(prev_hash, row)
             rows.append(row)
-            stored[key] = _record_from_row(row)
+            stored[key] = _record_from_row(row, now)
         if rows:
             self._insert(conn, rows)
         written = {id(row) for row in rows}
@@ -377,7 +376,7 @@ class SqlEventStore(EventStore):
         self.engine.dispose()
 
 
-def _record_from_row(row: Mapping[str, Any] | RowMapping) -> RecordedEvent:
+def _record_from_row(row: Mapping[str, Any], recorded_at: dt.datetime) -> RecordedEvent:
     return RecordedEvent(
         seq=row["seq"],
         id=row["id"],
@@ -386,7 +385,7 @@ def _record_from_row(row: Mapping[str, Any] | RowMapping) -> RecordedEvent:
         stream_version=row["stream_version"],
         jurisdictions=tuple(row["jurisdictions"].split()),
         effective=parse_text(row["effective"]),
-        recorded_at=row["recorded_at"],
+        recorded_at=recorded_at,
         idempotency_key=row["idempotency_key"],
         schema_version=row["schema_version"],
         payload_json=row["payload"],
@@ -396,7 +395,7 @@ def _record_from_row(row: Mapping[str, Any] | RowMapping) -> RecordedEvent:
     )
 
 
-def _record_from_db(row: Row[Any]) -> RecordedEvent:
+def _record_from_db(row: Sequence[Any]) -> RecordedEvent:
     # Positional unpacking: the read hot path, several times faster than by name.
     (seq, id_, kind, subject, version, codes, effective, _start, _end, recorded_at, key,
      schema_version, payload, sources, provenance, hash_) = row  # fmt: skip
@@ -430,8 +429,10 @@ def _prepare(ev: AnyEvent) -> dict[str, Any]:
         "subject": ev.subject,
         "jurisdictions": " " + " ".join(ev.jurisdictions) + " ",
         "effective": str(ev.effective),
-        "effective_start": ev.effective.start,
-        "effective_end": ev.effective.end,
+        # Rows reach the driver as text: dates and the transaction time in ISO
+        # form, which both SQLite's text columns and PostgreSQL's typed ones take.
+        "effective_start": ev.effective.start.isoformat(),
+        "effective_end": ev.effective.end.isoformat(),
         "idempotency_key": ev.idempotency_key or content_key(ev, body),
         "schema_version": schema_version,
         "payload": body.payload,
@@ -442,10 +443,16 @@ def _prepare(ev: AnyEvent) -> dict[str, Any]:
     }
 
 
-def _new_ids(count: int) -> list[str]:
-    """Random (version 4) UUIDs from one read of the OS entropy source.
+_UUID_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
 
-    `uuid.uuid4()` reads /dev/urandom once per id, which shows in batch appends.
-    """
-    raw = os.urandom(16 * count)
-    return [str(uuid.UUID(bytes=raw[i : i + 16], version=4)) for i in range(0, 16 * count, 16)]
+
+def _new_ids(count: int) -> list[str]:
+    """Random (version 4) UUIDs in their usual text form, from one read of the
+    OS entropy source: `uuid.uuid4()` reads it once per id and builds an
+    object per id, both of which show in batch appends."""
+    h = os.urandom(16 * count).hex()
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
+        f"{_UUID_VARIANT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]

@@ -10,7 +10,9 @@ SQLite's single write lock before the head is read.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,6 @@ from timeline.errors import (
 from timeline.store.sql import SqlEventStore
 
 _WRITE = "timeline_append"
-_DATE_COLUMNS = frozenset({"effective_start", "effective_end"})
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -61,18 +62,13 @@ class SqliteEventStore(SqlEventStore):
         super().__init__(url, engine)
 
     def _driver_row(self, row: dict[str, Any], columns: Sequence[str]) -> Any:
-        # sqlite3 takes positional values; dates and the transaction time are
-        # stored as text, spelled exactly as the column types spell them.
-        return tuple(
-            [
-                row["recorded_at_text"]
-                if name == "recorded_at"
-                else row[name].isoformat()
-                if name in _DATE_COLUMNS
-                else row[name]
-                for name in columns
-            ]
-        )
+        # sqlite3 takes positional values, in the compiled statement's order.
+        return self._positional(columns)(row)
+
+    @staticmethod
+    @cache
+    def _positional(columns: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        return itemgetter(*columns)
 
     def _write_connection(self) -> Connection:
         return self.engine.connect().execution_options(**{_WRITE: True})
