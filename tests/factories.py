@@ -23,6 +23,16 @@ def in_force(
     }
 
 
+def retraction(target: str, reason: str = "recorded by mistake") -> dict[str, Any]:
+    return {
+        "kind": "event.retracted",
+        "subject": "jp/ai-promotion-act",
+        "jurisdictions": ["JP"],
+        "effective": "2025-09-01",
+        "payload": {"target": target, "reason": reason},
+    }
+
+
 def office(n: int, subject: str | None = None) -> dict[str, Any]:
     return {
         "kind": "office.opened",

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.factories import in_force, office
+from tests.factories import in_force, office, retraction
 from timeline.errors import InvalidEventError, UnknownJurisdictionError
 from timeline.model.events import KINDS, content_key, parse_event
 from timeline.model.jurisdictions import registry, validate_code
@@ -58,14 +56,7 @@ def test_penalty_amount_needs_a_currency() -> None:
 def test_facts_need_sources_but_retractions_do_not() -> None:
     with pytest.raises(InvalidEventError, match=r"sources: List should have at least 1 item"):
         parse_event(in_force() | {"sources": []})
-    retraction: dict[str, Any] = {
-        "kind": "event.retracted",
-        "subject": "jp/ai-promotion-act",
-        "jurisdictions": ["JP"],
-        "effective": "2025-09-01",
-        "payload": {"target": "abc", "reason": "duplicate"},
-    }
-    assert parse_event(retraction).kind == "event.retracted"
+    assert parse_event(retraction("abc")).kind == "event.retracted"
 
 
 def test_agreement_parties_written_as_codes_must_be_real_codes() -> None:

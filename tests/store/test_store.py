@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from tests.factories import SOURCE, in_force, office
+from tests.factories import SOURCE, in_force, office, retraction
 from timeline.errors import (
     ConcurrencyError,
     EventNotFoundError,
@@ -138,15 +138,8 @@ def test_invalid_event_in_batch_writes_nothing(store: EventStore) -> None:
 
 
 def test_correction_must_name_an_existing_event(store: EventStore) -> None:
-    correction: dict[str, Any] = {
-        "kind": "event.retracted",
-        "subject": "jp/ai-promotion-act",
-        "jurisdictions": ["JP"],
-        "effective": "2025-09-01",
-        "payload": {"target": "no-such-id", "reason": "typo"},
-    }
     with pytest.raises(EventNotFoundError, match="no-such-id"):
-        store.append([office(1), correction])
+        store.append([office(1), retraction("no-such-id")])
     assert count(store) == 0
 
 

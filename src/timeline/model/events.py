@@ -297,7 +297,7 @@ class MetricReported(_FactBase):
     payload: MetricPayload
 
 
-Fact = Annotated[
+AnyFact = (
     InstrumentProposed
     | InstrumentAdopted
     | InstrumentInForce
@@ -309,9 +309,9 @@ Fact = Annotated[
     | MembershipJoined
     | OfficeOpened
     | InvestmentAnnounced
-    | MetricReported,
-    Field(discriminator="kind"),
-]
+    | MetricReported
+)
+Fact = Annotated[AnyFact, Field(discriminator="kind")]
 
 
 class CorrectionPayload(_Model):
@@ -332,25 +332,9 @@ class EventRetracted(_EventBase):
     payload: RetractionPayload
 
 
-Event = Annotated[Fact | EventCorrected | EventRetracted, Field(discriminator="kind")]
+AnyEvent = AnyFact | EventCorrected | EventRetracted
+Event = Annotated[AnyEvent, Field(discriminator="kind")]
 """Any event a caller may append."""
-
-AnyEvent = (
-    InstrumentProposed
-    | InstrumentAdopted
-    | InstrumentInForce
-    | InstrumentAmended
-    | InstrumentRepealed
-    | BodyEstablished
-    | AgreementSigned
-    | MeetingHeld
-    | MembershipJoined
-    | OfficeOpened
-    | InvestmentAnnounced
-    | MetricReported
-    | EventCorrected
-    | EventRetracted
-)
 
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(Event)
 KINDS: tuple[str, ...] = tuple(
