@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg.errors
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, String, any_, bindparam, create_engine, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.errors import AppendOnlyViolationError, StoreError, TimelineError
 from timeline.store.sql import SqlEventStore
@@ -22,6 +26,11 @@ class PostgresEventStore(SqlEventStore):
             connect_args["options"] = "-c default_transaction_read_only=on"  # type: ignore[assignment]
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
         super().__init__(url, engine)
+
+    def _one_of(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        # One array parameter: an IN list of a thousand bound values cost
+        # PostgreSQL about twice the time of `= ANY(array)`.
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
 
     def _take_append_lock(self, conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})

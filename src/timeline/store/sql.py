@@ -66,13 +66,6 @@ from timeline.store.base import (
 )
 from timeline.store.schema import events, format_utc
 
-_IN_CHUNK = 500  # bound on bound parameters per IN (...) query
-
-
-def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
 
 class SqlEventStore(EventStore):
     """Append-only event log on one SQLAlchemy engine."""
@@ -94,6 +87,10 @@ class SqlEventStore(EventStore):
 
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         return StoreError(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+
+    def _one_of(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        """`column IN values` for a batch's worth of values (a thousand or more)."""
+        return column.in_(list(values))
 
     def _driver_row(self, row: dict[str, Any], columns: Sequence[str]) -> Any:
         """`row` as the driver takes it for the compiled INSERT (named parameters)."""
@@ -249,29 +246,26 @@ class SqlEventStore(EventStore):
         )
 
     def _rows_by_key(self, conn: Connection, keys: Sequence[str]) -> dict[str, RecordedEvent]:
-        found: dict[str, RecordedEvent] = {}
-        unique = list(dict.fromkeys(keys))
-        for chunk in _chunks(unique):
-            for row in conn.execute(select(events).where(events.c.idempotency_key.in_(chunk))):
-                found[row.idempotency_key] = _record_from_db(row)
-        return found
+        if not keys:
+            return {}
+        query = select(events).where(self._one_of(events.c.idempotency_key, keys))
+        return {row.idempotency_key: _record_from_db(row) for row in conn.execute(query)}
 
     def _stream_versions(self, conn: Connection, subjects: Sequence[str]) -> dict[str, int]:
-        versions: dict[str, int] = {}
-        for chunk in _chunks(subjects):
-            query = (
-                select(events.c.subject, func.max(events.c.stream_version))
-                .where(events.c.subject.in_(chunk))
-                .group_by(events.c.subject)
-            )
-            versions.update({subject: int(v) for subject, v in conn.execute(query)})
-        return versions
+        if not subjects:
+            return {}
+        query = (
+            select(events.c.subject, func.max(events.c.stream_version))
+            .where(self._one_of(events.c.subject, subjects))
+            .group_by(events.c.subject)
+        )
+        return {subject: int(v) for subject, v in conn.execute(query)}
 
     def _check_targets(self, conn: Connection, targets: list[str]) -> None:
         """Corrections and retractions must name an event that exists."""
-        found: set[str] = set()
-        for chunk in _chunks(sorted(set(targets))):
-            found.update(conn.scalars(select(events.c.id).where(events.c.id.in_(chunk))))
+        if not targets:
+            return
+        found = set(conn.scalars(select(events.c.id).where(self._one_of(events.c.id, targets))))
         missing = [t for t in targets if t not in found]
         if missing:
             raise EventNotFoundError(

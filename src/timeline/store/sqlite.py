@@ -9,6 +9,7 @@ SQLite's single write lock before the head is read.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -16,9 +17,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, event
+from sqlalchemy import Connection, create_engine, event, func, literal, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.errors import (
     AppendOnlyViolationError,
@@ -60,6 +62,13 @@ class SqliteEventStore(SqlEventStore):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         super().__init__(url, engine)
+
+    def _one_of(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        # One JSON parameter instead of one bound parameter per value: a plain
+        # IN list of a thousand keys cost twice as much (and SQLite caps the
+        # number of parameters).
+        each = func.json_each(literal(json.dumps(list(values)))).table_valued("value")
+        return column.in_(select(each.c.value))
 
     def _driver_row(self, row: dict[str, Any], columns: Sequence[str]) -> Any:
         # sqlite3 takes positional values, in the compiled statement's order.
