@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -82,6 +83,7 @@ class SqlEventStore(EventStore):
         """A connection whose next transaction is an appender's."""
         return self.engine.connect()
 
+    @abstractmethod
     def _take_append_lock(self, conn: Connection) -> None:
         """Serialise appenders until the transaction ends (see module docstring)."""
 
@@ -356,15 +358,6 @@ class SqlEventStore(EventStore):
                 expected_seq += 1
                 count += 1
         return VerifyReport(count, expected_seq - 1, prev_hash)
-
-    def head(self) -> tuple[int, dt.datetime | None]:
-        """Last position and its transaction time (0, None for an empty log)."""
-        self._check_schema()
-        with self._translated(), self.engine.connect() as conn:
-            row = conn.execute(
-                select(events.c.seq, events.c.recorded_at).order_by(events.c.seq.desc()).limit(1)
-            ).first()
-        return (row.seq, row.recorded_at) if row else (0, None)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -79,6 +79,10 @@ class SqliteEventStore(SqlEventStore):
     def _positional(columns: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         return itemgetter(*columns)
 
+    def _take_append_lock(self, conn: Connection) -> None:
+        """Nothing to do: the transaction began with BEGIN IMMEDIATE, which holds
+        SQLite's single write lock until it ends (see `_write_connection`)."""
+
     def _write_connection(self) -> Connection:
         return self.engine.connect().execution_options(**{_WRITE: True})
 
