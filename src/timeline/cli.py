@@ -230,7 +230,15 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
                 ]
             )
     else:
-        table = Table("#", "effective", "kind", "subject", "where", "what", box=None)
+        # Piped: one line per event, so that the table survives grep and less.
+        # On a terminal: wrap within the terminal's width.
+        piped = not sys.stdout.isatty()
+        table = Table(box=None)
+        for header in ("#", "effective", "kind", "subject", "where"):
+            table.add_column(header, no_wrap=piped)
+        table.add_column(
+            "what", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None
+        )
         for ev in events:
             table.add_row(
                 str(ev.seq),
@@ -240,7 +248,7 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
                 " ".join(ev.jurisdictions),
                 describe(ev),
             )
-        Console(width=160 if not sys.stdout.isatty() else None).print(table)
+        Console(width=200 if piped else None).print(table)
 
 
 def _write_json_array(items: Iterable[dict[str, Any]]) -> None:
