@@ -307,8 +307,8 @@ def correct(
     if len(docs) != 1:
         raise typer.BadParameter("a correction file holds exactly one table/object")
     changes = dict(docs[0])
-    why = reason or changes.pop("reason", None)
-    changes.pop("reason", None)
+    file_reason = changes.pop("reason", None)
+    why = reason or file_reason
     if not why:
         raise typer.BadParameter("give a reason: --reason or `reason` in the file")
     with _open(ctx) as tl:
