@@ -10,32 +10,53 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from timeline.errors import InvalidEventError, TimelineError
+from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
 from timeline.importer import ImportReport, current_fact, fact_dict, import_path
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.jurisdictions import validate_code
+from timeline.projections.definition import load_definitions
+from timeline.projections.fold import FactVersion
+from timeline.projections.queries import compare_states, diff_states
+from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
 from timeline.settings import Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
 from timeline.store.base import VerifyReport
+from timeline.store.sql import SqlEventStore
 
 log = structlog.get_logger("timeline")
 
 
 class Timeline:
-    """An event log opened on one database."""
+    """An event log opened on one database, with its projections."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        projections: Path = Path("projections"),
+        default_projection: str = "governance",
+        read_only: bool = False,
+    ) -> None:
         self.store = store
+        self.projections_path = projections
+        self.default_projection = default_projection
+        self.read_only = read_only
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Timeline:
         settings = settings or load_settings()
-        return cls(open_store(settings.database.url, read_only=read_only))
+        return cls(
+            open_store(settings.database.url, read_only=read_only),
+            projections=Path(settings.projections.path),
+            default_projection=settings.projections.default,
+            read_only=read_only,
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -183,3 +204,137 @@ class Timeline:
     def verify(self) -> VerifyReport:
         """Walk the hash chain; the report names the first broken position, if any."""
         return self.store.verify()
+
+    # -- projections -------------------------------------------------------------
+    @cached_property
+    def projections(self) -> ProjectionRunner:
+        """The runner over every definition in the projections folder."""
+        if not isinstance(self.store, SqlEventStore):
+            raise TimelineError("projections need a SQL event store")
+        return ProjectionRunner(self.store, load_definitions(self.projections_path))
+
+    def catch_up(self, progress: Progress | None = None) -> CatchUpReport:
+        """Bring every projection's read model up to the end of the log."""
+        report = self.projections.catch_up(progress)
+        if report.applied or report.snapshots:
+            log.info(
+                "projections.caught_up",
+                position=report.position,
+                events=report.applied,
+                snapshots=report.snapshots,
+            )
+        return report
+
+    def rebuild(self, progress: Progress | None = None) -> CatchUpReport:
+        """Rebuild every read model from the whole log."""
+        report = self.projections.rebuild(progress)
+        log.info("projections.rebuilt", position=report.position, snapshots=report.snapshots)
+        return report
+
+    def _fresh(self) -> ProjectionRunner:
+        runner = self.projections
+        if not self.read_only:
+            runner.catch_up()
+        return runner
+
+    def state(
+        self,
+        jurisdiction: str,
+        as_of: dt.date,
+        known_at: dt.datetime | None = None,
+        projection: str | None = None,
+    ) -> dict[str, Any]:
+        """`jurisdiction`'s state on `as_of`, as the log knew it at `known_at` (default: now)."""
+        code = validate_code(jurisdiction)
+        runner = self._fresh()
+        return runner.state(projection or self.default_projection, code, as_of, known_at)
+
+    def compare(
+        self,
+        jurisdictions: Sequence[str],
+        as_of: dt.date,
+        known_at: dt.datetime | None = None,
+        projection: str | None = None,
+    ) -> dict[str, Any]:
+        """Several jurisdictions' states on one date, and which parts differ."""
+        codes = list(dict.fromkeys(validate_code(j) for j in jurisdictions))
+        if len(codes) < 2:
+            raise TimelineError("compare needs at least two different jurisdictions")
+        runner = self._fresh()
+        name = projection or self.default_projection
+        states = {code: runner.state(name, code, as_of, known_at) for code in codes}
+        first = next(iter(states.values()))
+        return {
+            "projection": name,
+            "as_of": first["as_of"],
+            "known_at": first["known_at"],
+            "jurisdictions": codes,
+            "states": states,
+            "differences": compare_states(runner.definition(name), states),
+        }
+
+    def diff(
+        self,
+        jurisdiction: str,
+        date_from: dt.date,
+        date_to: dt.date,
+        known_at: dt.datetime | None = None,
+        projection: str | None = None,
+    ) -> dict[str, Any]:
+        """What changed in `jurisdiction`'s state between two dates, citing events."""
+        if date_to < date_from:
+            raise InvalidDateError(f"--to {date_to} is before --from {date_from}")
+        code = validate_code(jurisdiction)
+        runner = self._fresh()
+        name = projection or self.default_projection
+        before = runner.state(name, code, date_from, known_at)
+        after = runner.state(name, code, date_to, known_at)
+        return {
+            "projection": name,
+            "jurisdiction": code,
+            "from": before["as_of"],
+            "to": after["as_of"],
+            "known_at": after["known_at"],
+            "changes": diff_states(runner.definition(name), before, after),
+        }
+
+    def history(
+        self, jurisdiction: str | None = None, known_at: dt.datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The dated timeline of a jurisdiction (or of all): every fact in valid-time order."""
+        code = validate_code(jurisdiction) if jurisdiction else None
+        return [_fact_entry(f) for f in self._fresh().facts(code, known_at)]
+
+    def upcoming(self, jurisdiction: str | None, as_of: dt.date, days: int) -> list[dict[str, Any]]:
+        """What takes effect after `as_of` and within `days` days of it."""
+        if days < 1:
+            raise TimelineError(f"--days must be at least 1, not {days}")
+        code = validate_code(jurisdiction) if jurisdiction else None
+        facts = self._fresh().facts(
+            code, start_after=as_of, start_until=as_of + dt.timedelta(days=days)
+        )
+        return [_fact_entry(f) for f in facts]
+
+
+def fact_title(kind: str, payload: Mapping[str, Any]) -> str:
+    """A one-line name for a fact, whatever its kind."""
+    for field in ("title", "name", "organisation", "investor"):
+        if payload.get(field):
+            text = str(payload[field])
+            if kind == "office.opened":
+                return f"{text} office in {payload.get('city', '?')}"
+            if kind == "investment.announced":
+                return f"{text}: {payload.get('currency', '')} {payload.get('amount', '')}".strip()
+            return text
+    return kind
+
+
+def _fact_entry(fact: FactVersion) -> dict[str, Any]:
+    return {
+        "effective": fact.effective,
+        "kind": fact.kind,
+        "subject": fact.subject,
+        "title": fact_title(fact.kind, fact.payload),
+        "jurisdictions": list(fact.jurisdictions),
+        "events": list(fact.cites),
+    }

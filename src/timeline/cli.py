@@ -341,5 +341,9 @@ def verify(ctx: typer.Context) -> None:
     )
 
 
+# The projection views live in their own module, which registers them here.
+from timeline import cli_projections  # noqa: E402, F401
+
+
 def main() -> None:
     app()

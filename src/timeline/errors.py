@@ -78,3 +78,15 @@ class ConfigError(TimelineError):
 
 class ImportFileError(TimelineError):
     """A curated event file cannot be read or parsed; names the file and entry."""
+
+
+class ProjectionDefinitionError(TimelineError):
+    """A projection definition in projections/ has a mistake; says file and line."""
+
+
+class UnknownProjectionError(TimelineError):
+    """A query named a projection that no file in projections/ defines."""
+
+
+class KnownAtError(TimelineError):
+    """A `known_at` time before the log's first event: nothing was known then."""

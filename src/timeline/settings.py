@@ -40,6 +40,15 @@ class LoggingSettings(BaseModel):
     """auto: readable on a terminal, JSON lines otherwise."""
 
 
+class ProjectionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = "projections"
+    """Folder of projection definitions (*.toml), relative to the config file."""
+    default: str = "governance"
+    """The projection `state`, `compare` and `diff` use when none is named."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TIMELINE_", env_nested_delimiter="__", extra="forbid"
@@ -47,6 +56,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
+    projections: ProjectionSettings = ProjectionSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -86,9 +96,14 @@ def load_settings(config_path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}: {where}: {first['msg']}") from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    projections = settings.projections.model_dump()
+    projections["path"] = str((path.parent / settings.projections.path).resolve())
     return Settings.model_validate(
         settings.model_dump()
-        | {"database": {"url": _anchor_sqlite(settings.database.url, path.parent)}}
+        | {
+            "database": {"url": _anchor_sqlite(settings.database.url, path.parent)},
+            "projections": projections,
+        }
     )
 
 

@@ -17,6 +17,7 @@ from timeline.store.sql import SqlEventStore
 # (see the module docstring of timeline.store.sql).  Any constant works as long
 # as nothing else in the database uses it; this one spells "timeline".
 APPEND_LOCK_KEY = 0x74696D656C696E65
+READ_MODEL_LOCK_KEY = APPEND_LOCK_KEY + 1  # projection catch-ups; appends go on meanwhile
 
 
 class PostgresEventStore(SqlEventStore):
@@ -34,6 +35,9 @@ class PostgresEventStore(SqlEventStore):
 
     def _take_append_lock(self, conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+    def _take_read_model_lock(self, conn: Connection) -> None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK_KEY})
 
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         orig = exc.orig

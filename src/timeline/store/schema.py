@@ -15,8 +15,10 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -86,4 +88,58 @@ events = Table(
     Column("provenance", Text, nullable=True),
     Column("hash", String(64), nullable=False),
     UniqueConstraint("subject", "stream_version", name="uq_events_subject_version"),
+)
+
+
+# -- read models (projections) ------------------------------------------------------
+# Unlike `events`, these tables are derived state: the projection runner
+# updates and deletes in them, and `timeline rebuild` can recreate them from the
+# log at any time.  Dates and times are ISO text, which sorts as time on both
+# backends and keeps the bulk inserts on the drivers' fast paths.
+
+fact_versions = Table(
+    "fact_versions",
+    metadata,
+    # One row per (version of a fact, jurisdiction it concerns).  A correction
+    # closes the open version (tx_to) and opens a new one; a retraction closes it.
+    Column("fact_seq", BigInteger, nullable=False),  # position of the original event
+    Column("version_seq", BigInteger, nullable=False),  # position of the event that said it
+    Column("jurisdiction", String(16), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("jurisdictions", String(1000), nullable=False),
+    Column("effective", String(10), nullable=False),
+    Column("effective_start", String(10), nullable=False),
+    Column("effective_end", String(10), nullable=False),
+    Column("tx_from", String(27), nullable=False),
+    Column("tx_to", String(27), nullable=True),
+    Column("cites", String(200), nullable=False),  # event ids, space-separated
+    Column("payload", Text, nullable=False),
+    PrimaryKeyConstraint("fact_seq", "version_seq", "jurisdiction", name="pk_fact_versions"),
+    Index("ix_fact_versions_valid", "jurisdiction", "effective_end"),
+)
+
+projection_checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("definition_hash", String(64), nullable=False),
+    Column("position", BigInteger, nullable=False),  # last log position applied
+    Column("updated_at", String(27), nullable=False),
+)
+
+projection_snapshots = Table(
+    "projection_snapshots",
+    metadata,
+    Column("projection", String(100), nullable=False),
+    Column("jurisdiction", String(16), nullable=False),
+    # The state folded from every fact certain by this day (effective_end <= it) ...
+    Column("valid_date", String(10), nullable=False),
+    # ... as known since this transaction time: valid for known_at >= it.
+    Column("knowledge_since", String(27), nullable=False),
+    Column("facts", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+    PrimaryKeyConstraint(
+        "projection", "jurisdiction", "valid_date", name="pk_projection_snapshots"
+    ),
 )

@@ -87,6 +87,9 @@ class SqlEventStore(EventStore):
     def _take_append_lock(self, conn: Connection) -> None:
         """Serialise appenders until the transaction ends (see module docstring)."""
 
+    def _take_read_model_lock(self, conn: Connection) -> None:
+        """Serialise projection catch-ups (not appends) until the transaction ends."""
+
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         return StoreError(f"database error: {str(exc.orig).strip().splitlines()[0]}")
 
@@ -153,6 +156,25 @@ class SqlEventStore(EventStore):
             raise self._translate(exc) from None
         except sa_exc.SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from None
+
+    @contextmanager
+    def read_model_transaction(self) -> Iterator[Connection]:
+        """A write transaction on the projections' read models (never on `events`).
+
+        One catch-up at a time: a second process waits here, then finds the
+        work done when it re-reads the checkpoint inside its own transaction.
+        """
+        self._check_schema()
+        with self._translated(), self._write_connection() as conn, conn.begin():
+            self._take_read_model_lock(conn)
+            yield conn
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A connection for reading read models, with driver errors translated."""
+        self._check_schema()
+        with self._translated(), self.engine.connect() as conn:
+            yield conn
 
     # -- append ----------------------------------------------------------------
     def append(

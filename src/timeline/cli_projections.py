@@ -1,0 +1,310 @@
+"""`timeline state|compare|diff|history|upcoming|rebuild`: thin over the projection API.
+
+Registered on the `timeline` app by `timeline.cli`, which imports this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from timeline.cli import Format, _moment, _open, command
+from timeline.errors import InvalidDateError
+
+AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
+KnownAt = Annotated[
+    str | None,
+    typer.Option(help="As the log knew it then (ISO date or date-time; default: now)."),
+]
+ProjectionName = Annotated[
+    str | None,
+    typer.Option("--projection", "-p", help="A projection of projections/ (default: config)."),
+]
+ViewFormat = Annotated[Format, typer.Option("--format", "-f", help="table or json.")]
+
+
+def _day(value: str, option: str) -> dt.date:
+    if value == "today":
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_day(value, option)
+    except ValueError:
+        return _bad_day(value, option)
+
+
+def _bad_day(value: str, option: str) -> dt.date:
+    raise InvalidDateError(f"{option}: expected a day YYYY-MM-DD or 'today', got {value!r}")
+
+
+def _json_out(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _console() -> Console:
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _no_csv(fmt: Format) -> None:
+    if fmt is Format.csv:
+        raise typer.BadParameter("this view prints table or json")
+
+
+@command()
+def state(
+    ctx: typer.Context,
+    jurisdiction: Annotated[str, typer.Argument(help="A code: JP, EU, US-CA, G7...")],
+    as_of: AsOf = "today",
+    known_at: KnownAt = None,
+    projection: ProjectionName = None,
+    format_: ViewFormat = Format.table,
+) -> None:
+    """A jurisdiction's state on a day, as the log knew it at a time."""
+    _no_csv(format_)
+    with _open(ctx) as tl:
+        result = tl.state(jurisdiction, _day(as_of, "--as-of"), _moment(known_at), projection)
+        sections = tl.projections.definition(result["projection"])
+    if format_ is Format.json:
+        _json_out(result)
+        return
+    console = _console()
+    console.print(
+        f"[bold]{result['jurisdiction']}[/] on {result['as_of']} "
+        f"({result['projection']}, as known at {result['known_at']})"
+    )
+    for aggregate in sections.aggregates:
+        console.print(f"{aggregate.name}: {_value_text(result[aggregate.name])}")
+    for section in sections.sections:
+        items = result[section]
+        if not items:
+            continue
+        table = Table(title=f"{section} ({len(items)})", title_justify="left", box=None)
+        for header in ("effective", "title", "status", "subject"):
+            table.add_column(header)
+        for item in items:
+            table.add_row(
+                str(item.get("effective", "")),
+                str(item["title"]),
+                _status(item),
+                item["subject"],
+            )
+        console.print(table)
+    if result["uncertain"]:
+        table = Table(title="uncertain on this day", title_justify="left", box=None)
+        for header in ("effective", "kind", "title", "certain from"):
+            table.add_column(header)
+        for entry in result["uncertain"]:
+            table.add_row(entry["effective"], entry["kind"], entry["title"], entry["certain_from"])
+        console.print(table)
+
+
+def _status(item: Mapping[str, Any]) -> str:
+    status = str(item.get("status", ""))
+    if "binding" in item and item["binding"] is not None:
+        status += " (binding)" if item["binding"] else " (voluntary)"
+    return status.strip()
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, dict) and "value" in value:
+        return f"{_penalty_text(value['value'])}  [{value['title']}]"
+    return str(value)
+
+
+def _penalty_text(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    parts = []
+    if value.get("amount") is not None:
+        parts.append(f"{value.get('currency', '')} {_amount(value['amount'])}".strip())
+    if value.get("turnover_pct") is not None:
+        parts.append(f"{value['turnover_pct']}% of turnover")
+    return " or ".join(parts) or "?"
+
+
+def _amount(amount: Any) -> str:
+    try:
+        number = float(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if number >= size:
+            return f"{number / size:g}{suffix}"
+    return f"{number:g}"
+
+
+@command()
+def compare(
+    ctx: typer.Context,
+    jurisdictions: Annotated[list[str], typer.Argument(help="Two or more codes.")],
+    as_of: AsOf = "today",
+    known_at: KnownAt = None,
+    projection: ProjectionName = None,
+    format_: ViewFormat = Format.table,
+) -> None:
+    """Jurisdictions side by side on one day; rows that differ are highlighted."""
+    _no_csv(format_)
+    with _open(ctx) as tl:
+        result = tl.compare(jurisdictions, _day(as_of, "--as-of"), _moment(known_at), projection)
+        definition = tl.projections.definition(result["projection"])
+    if format_ is Format.json:
+        _json_out(result)
+        return
+    codes: Sequence[str] = result["jurisdictions"]
+    table = Table(title=f"{' vs '.join(codes)} on {result['as_of']}", title_justify="left")
+    table.add_column("")
+    for code in codes:
+        table.add_column(code)
+    differing = set(result["differences"])
+    rows: list[tuple[str, list[str]]] = []
+    for aggregate in definition.aggregates:
+        rows.append(
+            (
+                aggregate.name,
+                [_value_text(result["states"][c][aggregate.name]) for c in codes],
+            )
+        )
+    for section in definition.sections:
+        rows.append((section, [_section_text(result["states"][c][section]) for c in codes]))
+    for name, cells in rows:
+        style = "bold yellow" if name in differing else ""
+        marker = "* " if name in differing else "  "
+        table.add_row(Text(marker + name, style=style), *(Text(c, style=style) for c in cells))
+    _console().print(table)
+    if differing:
+        typer.echo(f"* differs: {', '.join(result['differences'])}")
+
+
+def _section_text(items: Sequence[Mapping[str, Any]]) -> str:
+    if not items:
+        return "-"
+    lines = [
+        f"{item['title']}" + (f" [{_status(item)}]" if _status(item) else "") for item in items
+    ]
+    shown = lines[:8]
+    if len(lines) > len(shown):
+        shown.append(f"... and {len(lines) - len(shown)} more")
+    return "\n".join(shown)
+
+
+@command()
+def diff(
+    ctx: typer.Context,
+    jurisdiction: Annotated[str, typer.Argument(help="A code: JP, EU, US-CA, G7...")],
+    from_: Annotated[str, typer.Option("--from", help="The earlier day (YYYY-MM-DD).")],
+    to: Annotated[str, typer.Option("--to", help="The later day (YYYY-MM-DD or 'today').")],
+    known_at: KnownAt = None,
+    projection: ProjectionName = None,
+    format_: ViewFormat = Format.table,
+) -> None:
+    """What changed in a jurisdiction's state between two days, each change citing its events."""
+    _no_csv(format_)
+    with _open(ctx) as tl:
+        result = tl.diff(
+            jurisdiction, _day(from_, "--from"), _day(to, "--to"), _moment(known_at), projection
+        )
+    if format_ is Format.json:
+        _json_out(result)
+        return
+    typer.echo(f"{result['jurisdiction']}: {result['from']} -> {result['to']}")
+    if not result["changes"]:
+        typer.echo("no change")
+    for change in result["changes"]:
+        events = ", ".join(e[:8] for e in change["events"])
+        if "title" not in change:
+            typer.echo(
+                f"  {change['section']}: {_value_text(_wrap(change['from']))} -> "
+                f"{_value_text(_wrap(change['to']))}  [{events}]"
+            )
+            continue
+        head = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
+        typer.echo(f"  {head} {change['section']}: {change['title']} ({change['effective']})")
+        for field, values in change.get("fields", {}).items():
+            typer.echo(f"      {field}: {_brief(values['from'])} -> {_brief(values['to'])}")
+        typer.echo(f"      events: {events}")
+
+
+def _wrap(value: Any) -> Any:
+    return {"value": value, "title": ""} if isinstance(value, dict) else value
+
+
+def _brief(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str) if value is not None else "-"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@command()
+def history(
+    ctx: typer.Context,
+    jurisdiction: Annotated[str | None, typer.Argument(help="A code; all when omitted.")] = None,
+    known_at: KnownAt = None,
+    format_: ViewFormat = Format.table,
+) -> None:
+    """The dated timeline: every fact in order of when it takes effect."""
+    _no_csv(format_)
+    with _open(ctx) as tl:
+        entries = tl.history(jurisdiction, _moment(known_at))
+    _entries_out(entries, format_)
+
+
+@command()
+def upcoming(
+    ctx: typer.Context,
+    jurisdiction: Annotated[str | None, typer.Argument(help="A code; all when omitted.")] = None,
+    as_of: AsOf = "today",
+    days: Annotated[int, typer.Option(help="How far ahead.")] = 30,
+    format_: ViewFormat = Format.table,
+) -> None:
+    """What takes effect in the days after --as-of."""
+    _no_csv(format_)
+    with _open(ctx) as tl:
+        entries = tl.upcoming(jurisdiction, _day(as_of, "--as-of"), days)
+    _entries_out(entries, format_)
+
+
+def _entries_out(entries: Sequence[Mapping[str, Any]], fmt: Format) -> None:
+    if fmt is Format.json:
+        _json_out(entries)
+        return
+    if not entries:
+        typer.echo("nothing")
+        return
+    table = Table(box=None)
+    for header in ("effective", "kind", "title", "where", "subject"):
+        table.add_column(header)
+    for e in entries:
+        table.add_row(
+            e["effective"], e["kind"], e["title"], " ".join(e["jurisdictions"]), e["subject"]
+        )
+    _console().print(table)
+
+
+@command()
+def rebuild(ctx: typer.Context) -> None:
+    """Rebuild every projection's read model from the whole log, with a progress bar."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with _open(ctx) as tl, Progress(*columns, transient=not sys.stderr.isatty()) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        report = tl.rebuild(progress)
+    typer.echo(f"rebuilt up to #{report.position}: {report.snapshots} snapshots")

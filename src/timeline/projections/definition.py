@@ -1,0 +1,409 @@
+"""Projection definitions: a small declarative language, read from TOML files.
+
+A definition names the sections of a state and, per event kind, what an event
+does to an item of a section.  The whole language (README, "Projection
+definitions") is:
+
+    name, description, sections = [...]        the projection and its sections
+    [order] FIELD = [v1, v2, ...]              orders used by `advance`
+    [[rule]] on = KIND | [KINDS]               which facts the rule folds
+             section = NAME                    where its item lives
+             key = EXPR                        the item's identity (default "$subject")
+             each = EXPR                       apply once per element of a list, as $item
+             where = {EXPR = VALUE, ...}       apply only when each EXPR equals VALUE
+                                               (VALUE may be {not = V} or {in = [..]})
+             set / default / advance / max / add = {FIELD = EXPR, ...}
+             remove = true                     drop the item
+    [[aggregate]] name = NAME, count = SECTION                  how many items
+                  name = NAME, section = NAME, max = FIELD      the item with the highest FIELD
+                  where = {FIELD = VALUE, ...}                  only items whose fields match
+
+An EXPR is a literal, or a string starting with "$" naming part of the event:
+$kind, $subject, $effective, $jurisdictions, $jurisdiction (the one queried),
+$item (with `each`), $payload.a.b.  "$$" starts a literal "$".
+
+Definitions are checked when loaded; a mistake is refused with its file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from timeline.errors import ProjectionDefinitionError
+from timeline.model.events import KINDS, META_KINDS
+
+OPERATIONS = ("set", "default", "advance", "max", "add")
+RULE_KEYS = {"on", "section", "key", "each", "where", "remove", *OPERATIONS}
+AGGREGATE_KEYS = {"name", "section", "max", "count", "where"}
+TOP_KEYS = {"name", "description", "sections", "order", "rule", "aggregate"}
+EVENT_ROOTS = {"kind", "subject", "effective", "jurisdictions", "jurisdiction", "item", "payload"}
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+FIELD = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+RESERVED_FIELDS = {"key", "subject", "events", "effective"}
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """A literal, or a path into the event being folded."""
+
+    path: tuple[str, ...] | None
+    literal: Any = None
+
+    @classmethod
+    def parse(cls, value: Any) -> Expr:
+        if isinstance(value, str) and value.startswith("$"):
+            if value.startswith("$$"):
+                return cls(None, value[1:])
+            return cls(tuple(value[1:].split(".")))
+        return cls(None, value)
+
+    def evaluate(self, context: Mapping[str, Any]) -> Any:
+        if self.path is None:
+            return self.literal
+        value: Any = context
+        for part in self.path:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(part)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """`EXPR = VALUE`, `EXPR = {not = VALUE}` or `EXPR = {in = [VALUES]}`."""
+
+    subject: Expr
+    expected: Expr | tuple[Expr, ...]
+    negate: bool = False
+
+    def holds(self, context: Mapping[str, Any]) -> bool:
+        actual = self.subject.evaluate(context)
+        if isinstance(self.expected, tuple):
+            found = any(actual == e.evaluate(context) for e in self.expected)
+        else:
+            found = actual == self.expected.evaluate(context)
+        return found != self.negate
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    kinds: frozenset[str]
+    section: str
+    key: Expr
+    each: Expr | None
+    where: tuple[Condition, ...]
+    operations: tuple[tuple[str, str, Expr], ...]  # (operation, field, value)
+    remove: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    name: str
+    section: str
+    max_field: str | None
+    where: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class ProjectionDefinition:
+    name: str
+    description: str
+    sections: tuple[str, ...]
+    orders: Mapping[str, tuple[Any, ...]]
+    rules: tuple[Rule, ...]
+    aggregates: tuple[Aggregate, ...]
+    source: str
+    path: Path | None = None
+    digest: str = field(init=False)
+    kinds: frozenset[str] = field(init=False)
+    rules_by_kind: Mapping[str, tuple[Rule, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The hash covers the text: any edit, even a comment, rebuilds the read
+        # model, which is cheap next to serving a state from stale rules.
+        object.__setattr__(self, "digest", hashlib.sha256(self.source.encode()).hexdigest())
+        by_kind: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            for kind in rule.kinds:
+                by_kind.setdefault(kind, []).append(rule)
+        object.__setattr__(self, "rules_by_kind", {k: tuple(v) for k, v in by_kind.items()})
+        object.__setattr__(self, "kinds", frozenset(by_kind))
+
+
+# -- loading -----------------------------------------------------------------------
+
+
+def load_definitions(folder: Path) -> dict[str, ProjectionDefinition]:
+    """Every `*.toml` definition in `folder`, by name."""
+    if not folder.is_dir():
+        raise ProjectionDefinitionError(f"projections folder {folder} not found")
+    found: dict[str, ProjectionDefinition] = {}
+    for path in sorted(folder.glob("*.toml")):
+        definition = load_definition(path)
+        if definition.name in found:
+            raise ProjectionDefinitionError(
+                f"{path}:1: projection name {definition.name!r} is already used by "
+                f"{found[definition.name].path}"
+            )
+        found[definition.name] = definition
+    return found
+
+
+def load_definition(path: Path) -> ProjectionDefinition:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectionDefinitionError(f"{path}: cannot read: {exc}") from None
+    return parse_definition(text, path)
+
+
+def parse_definition(text: str, path: Path | None = None) -> ProjectionDefinition:
+    where = str(path) if path else "<definition>"
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "... (at line 7, column 3)"; keep the file:line form.
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = match.group(1) if match else "1"
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ProjectionDefinitionError(f"{where}:{line}: {message}") from None
+    return _Checker(text, where, path).definition(doc)
+
+
+class _Checker:
+    """Builds a definition and refuses mistakes, naming the line they are on.
+
+    tomllib keeps no positions, so the line is found by looking for the
+    offending text from the start of the rule or aggregate it belongs to.
+    """
+
+    def __init__(self, text: str, where: str, path: Path | None) -> None:
+        self.text = text
+        self.lines = text.splitlines()
+        self.where = where
+        self.path = path
+        self.block_lines = self._block_starts()
+
+    def _block_starts(self) -> dict[str, list[int]]:
+        starts: dict[str, list[int]] = {"rule": [], "aggregate": []}
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.strip()
+            for block, lines in starts.items():
+                if stripped.startswith(f"[[{block}]]"):
+                    lines.append(number)
+        return starts
+
+    def fail(
+        self, message: str, needle: str | None = None, block: tuple[str, int] | None = None
+    ) -> NoReturn:
+        start = 1
+        if block is not None:
+            starts = self.block_lines.get(block[0], [])
+            if block[1] < len(starts):
+                start = starts[block[1]]
+        line = start
+        if needle is not None:
+            for number in range(start, len(self.lines) + 1):
+                if needle in self.lines[number - 1]:
+                    line = number
+                    break
+        raise ProjectionDefinitionError(f"{self.where}:{line}: {message}")
+
+    def definition(self, doc: dict[str, Any]) -> ProjectionDefinition:
+        for key in doc:
+            if key not in TOP_KEYS:
+                self.fail(
+                    f"unknown key {key!r} (expected one of {', '.join(sorted(TOP_KEYS))})", key
+                )
+        name = doc.get("name")
+        if not isinstance(name, str) or not NAME.match(name):
+            self.fail('`name` must be a lower-case identifier like "governance"', "name")
+        sections = doc.get("sections")
+        if (
+            not isinstance(sections, list)
+            or not sections
+            or not all(isinstance(s, str) and NAME.match(s) for s in sections)
+        ):
+            self.fail("`sections` must be a non-empty list of lower-case names", "sections")
+        orders = doc.get("order", {})
+        if not isinstance(orders, dict) or not all(
+            isinstance(v, list) and v for v in orders.values()
+        ):
+            self.fail("`[order]` maps a field to a non-empty list of values", "[order]")
+        raw_rules = doc.get("rule", [])
+        if not isinstance(raw_rules, list) or not raw_rules:
+            self.fail("a projection needs at least one [[rule]]")
+        rules = tuple(self.rule(raw, i, sections, orders) for i, raw in enumerate(raw_rules))
+        aggregates = tuple(
+            self.aggregate(raw, i, sections) for i, raw in enumerate(doc.get("aggregate", []))
+        )
+        names = [a.name for a in aggregates]
+        for i, agg_name in enumerate(names):
+            if agg_name in sections or agg_name in names[:i]:
+                self.fail(
+                    f"aggregate name {agg_name!r} is already used", agg_name, ("aggregate", i)
+                )
+        return ProjectionDefinition(
+            name=name,
+            description=str(doc.get("description", "")),
+            sections=tuple(sections),
+            orders={k: tuple(v) for k, v in orders.items()},
+            rules=rules,
+            aggregates=aggregates,
+            source=self.text,
+            path=self.path,
+        )
+
+    def rule(
+        self, raw: Any, index: int, sections: Sequence[str], orders: Mapping[str, Any]
+    ) -> Rule:
+        block = ("rule", index)
+        if not isinstance(raw, dict):
+            self.fail("each [[rule]] must be a table", block=block)
+        for key in raw:
+            if key not in RULE_KEYS:
+                self.fail(
+                    f"unknown rule key {key!r} (expected one of {', '.join(sorted(RULE_KEYS))})",
+                    key,
+                    block,
+                )
+        on = raw.get("on")
+        kinds = [on] if isinstance(on, str) else on
+        if not isinstance(kinds, list) or not kinds:
+            self.fail("a rule needs `on`: an event kind or a list of kinds", "on", block)
+        for kind in kinds:
+            if kind not in KINDS or kind in META_KINDS:
+                hint = (
+                    "corrections and retractions are applied before rules run"
+                    if kind in META_KINDS
+                    else f"known kinds: {', '.join(k for k in KINDS if k not in META_KINDS)}"
+                )
+                self.fail(f"unknown event kind {kind!r} in `on` ({hint})", str(kind), block)
+        section = raw.get("section")
+        if section not in sections:
+            self.fail(
+                f"rule section {section!r} is not one of `sections` ({', '.join(sections)})",
+                "section",
+                block,
+            )
+        operations = self.operations(raw, block, orders)
+        remove = raw.get("remove", False)
+        if not isinstance(remove, bool):
+            self.fail("`remove` is true or false", "remove", block)
+        if not operations and not remove:
+            self.fail(
+                "a rule does nothing: give it set, default, advance, max, add or remove",
+                block=block,
+            )
+        each = self.expr(raw["each"], block) if "each" in raw else None
+        return Rule(
+            kinds=frozenset(kinds),
+            section=str(section),
+            key=self.expr(raw.get("key", "$subject"), block),
+            each=each,
+            where=self.conditions(raw.get("where", {}), block),
+            operations=tuple(operations),
+            remove=remove,
+        )
+
+    def operations(
+        self, raw: Mapping[str, Any], block: tuple[str, int], orders: Mapping[str, Any]
+    ) -> list[tuple[str, str, Expr]]:
+        operations: list[tuple[str, str, Expr]] = []
+        for operation in OPERATIONS:
+            fields = raw.get(operation, {})
+            if not isinstance(fields, dict):
+                self.fail(f"`{operation}` must be a table of FIELD = EXPR", operation, block)
+            for name, value in fields.items():
+                if not FIELD.match(name) or name.split(".")[0] in RESERVED_FIELDS:
+                    self.fail(
+                        f"field {name!r} in `{operation}` must be a lower-case name "
+                        f"(not {', '.join(sorted(RESERVED_FIELDS))}, which the runner fills)",
+                        name,
+                        block,
+                    )
+                expr = self.expr(value, block)
+                if operation == "advance":
+                    if name not in orders:
+                        self.fail(
+                            f"`advance` of {name!r} needs an [order] {name} = [...]", name, block
+                        )
+                    if expr.path is None and expr.literal not in orders[name]:
+                        self.fail(
+                            f"{expr.literal!r} is not in [order] {name} ({orders[name]})",
+                            name,
+                            block,
+                        )
+                operations.append((operation, name, expr))
+        return operations
+
+    def aggregate(self, raw: Any, index: int, sections: Sequence[str]) -> Aggregate:
+        block = ("aggregate", index)
+        if not isinstance(raw, dict):
+            self.fail("each [[aggregate]] must be a table", block=block)
+        for key in raw:
+            if key not in AGGREGATE_KEYS:
+                self.fail(
+                    f"unknown aggregate key {key!r} (expected one of "
+                    f"{', '.join(sorted(AGGREGATE_KEYS))})",
+                    key,
+                    block,
+                )
+        name = raw.get("name")
+        if not isinstance(name, str) or not NAME.match(name):
+            self.fail("an aggregate needs a lower-case `name`", "name", block)
+        # `count = SECTION` counts a section's items; `max = FIELD` needs `section`.
+        section = raw["count"] if isinstance(raw.get("count"), str) else raw.get("section")
+        if section not in sections:
+            self.fail(f"aggregate section {section!r} is not one of `sections`", "section", block)
+        has_max, has_count = "max" in raw, "count" in raw
+        if has_max == has_count:
+            self.fail("an aggregate has exactly one of `max = FIELD` or `count`", "name", block)
+        max_field = raw.get("max")
+        if has_max and (not isinstance(max_field, str) or not FIELD.match(max_field)):
+            self.fail("`max` names a field of the section's items", "max", block)
+        return Aggregate(
+            name=str(name),
+            section=str(section),
+            max_field=max_field if has_max else None,
+            where=self.conditions(raw.get("where", {}), block, item_fields=True),
+        )
+
+    def conditions(
+        self, raw: Any, block: tuple[str, int], *, item_fields: bool = False
+    ) -> tuple[Condition, ...]:
+        if not isinstance(raw, dict):
+            self.fail("`where` must be a table of EXPR = VALUE", "where", block)
+        found: list[Condition] = []
+        for left, right in raw.items():
+            # In an aggregate, `where` compares fields of the section's items.
+            subject = Expr((left,)) if item_fields and not left.startswith("$") else None
+            subject = subject or self.expr(left, block)
+            if not isinstance(right, dict):
+                found.append(Condition(subject, self.expr(right, block)))
+            elif set(right) == {"not"}:
+                found.append(Condition(subject, self.expr(right["not"], block), negate=True))
+            elif set(right) == {"in"} and isinstance(right["in"], list):
+                found.append(Condition(subject, tuple(self.expr(v, block) for v in right["in"])))
+            else:
+                self.fail("a `where` value is a literal, {not = V} or {in = [..]}", left, block)
+        return tuple(found)
+
+    def expr(self, value: Any, block: tuple[str, int]) -> Expr:
+        expr = Expr.parse(value)
+        if expr.path is not None:
+            root = expr.path[0]
+            if root not in EVENT_ROOTS or (root != "payload" and len(expr.path) > 1):
+                self.fail(
+                    f"unknown expression {value!r}: use $kind, $subject, $effective, "
+                    "$jurisdictions, $jurisdiction, $item or $payload.FIELD",
+                    str(value),
+                    block,
+                )
+        return expr

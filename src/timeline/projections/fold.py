@@ -1,0 +1,385 @@
+"""Folding facts into a state: the one place projection rules are applied.
+
+Both the runner (read model with snapshots) and the naive reference fold of
+the tests call `apply` and `render`, so they can only differ in which facts
+they feed in, which is exactly what the property test checks.
+
+Valid time
+----------
+A fact dated "2025-11" is the interval 2025-11-01..2025-11-30.  On day D it is
+*certain* when its interval ends on or before D, *uncertain* when the interval
+contains D but ends later, and absent before it starts.  The state on D folds
+the certain facts only, ordered by (end of interval, start, position); the
+uncertain ones are listed apart.  Ordering by the end makes "the facts certain
+by D" a prefix of one fixed order for every D, so a snapshot taken at S can be
+extended to any D > S by folding the facts that became certain in (S, D]:
+the incremental answer equals the full fold by construction.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from timeline.model.dates import PartialDate
+from timeline.model.events import META_KINDS
+from timeline.projections.definition import Aggregate, ProjectionDefinition, Rule
+from timeline.store.base import RecordedEvent
+
+State = dict[str, dict[str, dict[str, Any]]]
+"""section -> item key -> item."""
+
+
+@dataclass(slots=True)
+class FactVersion:
+    """One version of a fact, as the log knew it between two transaction times.
+
+    An event is a fact's first version; each correction of it starts a new one
+    and ends the previous; a retraction ends the last.
+    """
+
+    fact_seq: int  # position of the original event: the fact's identity
+    version_seq: int  # position of the event that said this version
+    cites: tuple[str, ...]  # event ids: the original, then the correction, if any
+    kind: str
+    subject: str
+    jurisdictions: tuple[str, ...]
+    effective: str
+    start: dt.date
+    end: dt.date
+    payload: dict[str, Any]
+    tx_from: dt.datetime
+    tx_to: dt.datetime | None = None
+
+    @property
+    def order_key(self) -> tuple[dt.date, dt.date, int]:
+        return (self.end, self.start, self.fact_seq)
+
+    def certain_on(self, day: dt.date) -> bool:
+        return self.end <= day
+
+    def uncertain_on(self, day: dt.date) -> bool:
+        return self.start <= day < self.end
+
+    def visible_at(self, known_at: dt.datetime) -> bool:
+        return self.tx_from <= known_at and (self.tx_to is None or self.tx_to > known_at)
+
+
+def empty_state(definition: ProjectionDefinition) -> State:
+    return {section: {} for section in definition.sections}
+
+
+def apply(
+    definition: ProjectionDefinition, state: State, fact: FactVersion, jurisdiction: str
+) -> None:
+    """Fold one certain fact into `state` (in place)."""
+    rules = definition.rules_by_kind.get(fact.kind)
+    if not rules:
+        return
+    context: dict[str, Any] = {
+        "kind": fact.kind,
+        "subject": fact.subject,
+        "effective": fact.effective,
+        "jurisdictions": list(fact.jurisdictions),
+        "jurisdiction": jurisdiction,
+        "payload": fact.payload,
+    }
+    for rule in rules:
+        if rule.each is None:
+            _apply_rule(definition, rule, state, fact, context)
+            continue
+        elements = rule.each.evaluate(context)
+        for element in elements if isinstance(elements, list) else [elements]:
+            if element is not None:
+                _apply_rule(definition, rule, state, fact, context | {"item": element})
+
+
+def _apply_rule(
+    definition: ProjectionDefinition,
+    rule: Rule,
+    state: State,
+    fact: FactVersion,
+    context: Mapping[str, Any],
+) -> None:
+    if not all(condition.holds(context) for condition in rule.where):
+        return
+    key = rule.key.evaluate(context)
+    if key is None:
+        return
+    key = str(key)
+    section = state[rule.section]
+    if rule.remove:
+        section.pop(key, None)
+        return
+    item = section.get(key)
+    if item is None:
+        item = section[key] = {"key": key, "subject": fact.subject, "events": []}
+    for operation, field, expr in rule.operations:
+        value = expr.evaluate(context)
+        if value is None:
+            continue  # a field the event does not give leaves the item as it was
+        _OPERATIONS[operation](item, field, value, definition)
+    item["subject"] = fact.subject
+    item["effective"] = fact.effective
+    events: list[str] = item["events"]
+    for event_id in fact.cites:
+        if event_id not in events:
+            events.append(event_id)
+
+
+# -- operations ---------------------------------------------------------------------
+
+
+def _parent(item: dict[str, Any], field: str) -> tuple[dict[str, Any], str]:
+    *path, last = field.split(".")
+    for part in path:
+        item = item.setdefault(part, {})
+    return item, last
+
+
+def _set(item: dict[str, Any], field: str, value: Any, _: ProjectionDefinition) -> None:
+    parent, name = _parent(item, field)
+    parent[name] = copy.deepcopy(value) if isinstance(value, dict | list) else value
+
+
+def _default(item: dict[str, Any], field: str, value: Any, d: ProjectionDefinition) -> None:
+    parent, name = _parent(item, field)
+    if name not in parent:
+        _set(item, field, value, d)
+
+
+def _advance(item: dict[str, Any], field: str, value: Any, d: ProjectionDefinition) -> None:
+    order = d.orders[field]
+    parent, name = _parent(item, field)
+    current = parent.get(name)
+    if value not in order:
+        return
+    if current is None or current not in order or order.index(value) > order.index(current):
+        parent[name] = value
+
+
+def _max(item: dict[str, Any], field: str, value: Any, d: ProjectionDefinition) -> None:
+    parent, name = _parent(item, field)
+    current = parent.get(name)
+    if current is None or magnitude(value) > magnitude(current):
+        _set(item, field, value, d)
+
+
+def _add(item: dict[str, Any], field: str, value: Any, _: ProjectionDefinition) -> None:
+    parent, name = _parent(item, field)
+    values = value if isinstance(value, list) else [value]
+    merged = list(parent.get(name, []))
+    for v in values:
+        if v not in merged:
+            merged.append(v)
+    parent[name] = sorted(merged, key=str)
+
+
+_OPERATIONS = {"set": _set, "default": _default, "advance": _advance, "max": _max, "add": _add}
+
+
+def magnitude(value: Any) -> tuple[int, Any, Any]:
+    """A sort key that compares numbers as numbers and penalties sensibly.
+
+    A penalty {amount, currency, turnover_pct} ranks by share of turnover first
+    (it scales with the company), then by amount; amounts in different
+    currencies are not converted.
+    """
+    if isinstance(value, dict):
+        return (2, _number(value.get("turnover_pct")), _number(value.get("amount")))
+    number = _number(value)
+    if number is not None and not isinstance(value, bool):
+        return (1, number, 0)
+    return (0, str(value), 0)
+
+
+def _number(value: Any) -> Decimal:
+    if value is None or isinstance(value, bool):
+        return Decimal(0)
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+# -- the answer ---------------------------------------------------------------------
+
+
+def fold(
+    definition: ProjectionDefinition,
+    facts: Iterable[FactVersion],
+    jurisdiction: str,
+    state: State | None = None,
+) -> State:
+    """Apply `facts` (already in order) to `state`, or to an empty state."""
+    state = state if state is not None else empty_state(definition)
+    for fact in facts:
+        apply(definition, state, fact, jurisdiction)
+    return state
+
+
+def render(
+    definition: ProjectionDefinition,
+    state: State,
+    uncertain: Iterable[FactVersion],
+    *,
+    jurisdiction: str,
+    as_of: dt.date,
+    known_at: dt.datetime,
+) -> dict[str, Any]:
+    """The state as callers see it: sections as lists, aggregates, uncertain facts."""
+    answer: dict[str, Any] = {
+        "projection": definition.name,
+        "jurisdiction": jurisdiction,
+        "as_of": as_of.isoformat(),
+        "known_at": known_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+    }
+    for section in definition.sections:
+        answer[section] = sorted(
+            (_public(item) for item in state[section].values()),
+            key=lambda item: (str(item.get("effective", "")), item["key"]),
+        )
+    for aggregate in definition.aggregates:
+        answer[aggregate.name] = _aggregate(aggregate, state)
+    answer["uncertain"] = [
+        entry
+        for fact in sorted(uncertain, key=lambda f: f.order_key)
+        for entry in _uncertain_entries(definition, fact, jurisdiction)
+    ]
+    return answer
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    public = {"subject": item["subject"], "title": item.get("title", item["key"])}
+    public |= {k: v for k, v in item.items() if k not in public}
+    return public
+
+
+def _aggregate(aggregate: Aggregate, state: State) -> Any:
+    items = [
+        item
+        for item in state[aggregate.section].values()
+        if all(condition.holds(item) for condition in aggregate.where)
+    ]
+    if aggregate.max_field is None:
+        return len(items)
+    best: dict[str, Any] | None = None
+    for item in items:
+        value = item.get(aggregate.max_field)
+        if value is None:
+            continue
+        if best is None or magnitude(value) > magnitude(best[aggregate.max_field]):
+            best = item
+    if best is None:
+        return None
+    return {
+        "value": best[aggregate.max_field],
+        "subject": best["subject"],
+        "title": best.get("title", best["key"]),
+        "events": list(best["events"]),
+    }
+
+
+def _uncertain_entries(
+    definition: ProjectionDefinition, fact: FactVersion, jurisdiction: str
+) -> list[dict[str, Any]]:
+    # What the fact would add on its own, so an uncertain item reads like the
+    # certain ones (title, section) without touching the state.
+    scratch = empty_state(definition)
+    apply(definition, scratch, fact, jurisdiction)
+    return [
+        {
+            "section": section,
+            "kind": fact.kind,
+            "subject": item["subject"],
+            "title": item.get("title", item["key"]),
+            "effective": fact.effective,
+            "possible_from": fact.start.isoformat(),
+            "certain_from": fact.end.isoformat(),
+            "events": list(fact.cites),
+        }
+        for section, items in scratch.items()
+        for item in items.values()
+    ]
+
+
+# -- the reference: a plain fold of the whole log -------------------------------------
+
+
+def current_versions(
+    events: Iterable[RecordedEvent], known_at: dt.datetime
+) -> dict[int, FactVersion]:
+    """Every fact as the log held it at `known_at`: corrections applied, retractions removed.
+
+    The naive path: it reads the log from the start.  The runner's fact index
+    must give the same versions (tests/projections check it).
+    """
+    by_id: dict[str, int] = {}
+    facts: dict[int, FactVersion] = {}
+    for event in events:
+        if event.recorded_at > known_at:
+            continue
+        if event.kind not in META_KINDS:
+            by_id[event.id] = event.seq
+            facts[event.seq] = FactVersion(
+                fact_seq=event.seq,
+                version_seq=event.seq,
+                cites=(event.id,),
+                kind=event.kind,
+                subject=event.subject,
+                jurisdictions=event.jurisdictions,
+                effective=str(event.effective),
+                start=event.effective.start,
+                end=event.effective.end,
+                payload=event.payload,
+                tx_from=event.recorded_at,
+            )
+            continue
+        payload = event.payload
+        fact_seq = by_id.get(payload["target"])
+        if fact_seq is None or fact_seq not in facts:
+            continue  # retracted before: nothing left to change
+        if event.kind == "event.retracted":
+            del facts[fact_seq]
+            continue
+        corrected = payload["corrected"]
+        effective = PartialDate.parse(corrected["effective"])
+        facts[fact_seq] = FactVersion(
+            fact_seq=fact_seq,
+            version_seq=event.seq,
+            cites=(payload["target"], event.id),
+            kind=corrected["kind"],
+            subject=corrected["subject"],
+            jurisdictions=tuple(corrected["jurisdictions"]),
+            effective=str(effective),
+            start=effective.start,
+            end=effective.end,
+            payload=corrected["payload"],
+            tx_from=event.recorded_at,
+        )
+    return facts
+
+
+def reference_state(
+    definition: ProjectionDefinition,
+    events: Iterable[RecordedEvent],
+    jurisdiction: str,
+    as_of: dt.date,
+    known_at: dt.datetime,
+) -> dict[str, Any]:
+    """The state by the definition of the word: fold every fact, no index, no snapshot."""
+    facts = [
+        fact
+        for fact in current_versions(events, known_at).values()
+        if jurisdiction in fact.jurisdictions and fact.kind in definition.kinds
+    ]
+    certain = sorted((f for f in facts if f.certain_on(as_of)), key=lambda f: f.order_key)
+    state = fold(definition, certain, jurisdiction)
+    uncertain = [f for f in facts if f.uncertain_on(as_of)]
+    return render(
+        definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
+    )

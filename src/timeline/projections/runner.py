@@ -1,0 +1,622 @@
+"""The projection runner: read models in the database, caught up incrementally.
+
+Two layers, both derived from the log and rebuildable at any time:
+
+1. The **fact index** (`fact_versions`), shared by every projection: one row
+   per version of a fact and jurisdiction, with its valid-time interval and the
+   transaction times between which the log held it (`tx_from`, `tx_to`).  A
+   correction closes the open version and opens the corrected one; a retraction
+   closes it.  So "the facts of J as known at T" is a range scan, whatever T is.
+2. **Snapshots** per projection and jurisdiction along valid time: the folded
+   state of every fact certain by day S (see `fold`), stored every
+   `SNAPSHOT_EVERY` facts.  A state query folds only the facts that became
+   certain between the nearest snapshot and D.
+
+A snapshot is built from what the log knows when it is built.  It records the
+latest transaction time among the versions it covers (opened or closed):
+`knowledge_since`.  For known_at >= knowledge_since it is exactly the state of
+that prefix as known at known_at; for an earlier known_at the query takes an
+earlier snapshot (knowledge only grows along the prefix, so the first one
+that qualifies going back is the right one).  A fact recorded late whose
+interval ends on day E changes the state from E on: it deletes exactly the
+snapshots at or after E, which are rebuilt in the same transaction.
+
+The checkpoint of each layer is the last log position it reflects; both move
+in the transaction that applies the events, so a crash loses nothing and
+repeats nothing.  A definition whose text changed (sha256) rebuilds its
+snapshots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+
+from timeline.errors import KnownAtError, UnknownProjectionError
+from timeline.model.dates import PartialDate
+from timeline.model.events import META_KINDS
+from timeline.projections.definition import ProjectionDefinition
+from timeline.projections.fold import FactVersion, State, empty_state, fold, render
+from timeline.store.base import EventFilter, RecordedEvent
+from timeline.store.schema import (
+    events,
+    fact_versions,
+    format_utc,
+    projection_checkpoints,
+    projection_snapshots,
+)
+from timeline.store.sql import SqlEventStore
+
+FACT_INDEX = "facts"
+# Bump when the meaning of fact_versions rows changes: the index is rebuilt.
+FACT_INDEX_FORMAT = "fact-index-1"
+SNAPSHOT_EVERY = 256
+CHUNK = 5_000  # events applied per transaction
+# A backlog larger than this is applied as a rebuild: facts first, snapshots
+# once at the end, instead of re-folding every jurisdiction after every chunk.
+BULK_BACKLOG = 20_000
+# The widest interval is a year: an uncertain fact ends within 366 days of D.
+LONGEST_INTERVAL = dt.timedelta(days=366)
+NOT_BUILT = -1
+
+Progress = Callable[[str, int, int], None]
+"""progress(phase, done, total)"""
+
+_COLUMNS = (
+    "fact_seq",
+    "version_seq",
+    "jurisdiction",
+    "kind",
+    "subject",
+    "jurisdictions",
+    "effective",
+    "effective_start",
+    "effective_end",
+    "tx_from",
+    "tx_to",
+    "cites",
+    "payload",
+)
+_TX_TO = _COLUMNS.index("tx_to")
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpReport:
+    position: int  # last log position applied
+    applied: int  # events read from the log in this run
+    snapshots: int  # snapshots written
+
+
+class ProjectionRunner:
+    """Keeps the read models of `definitions` up to date with the log."""
+
+    def __init__(
+        self, store: SqlEventStore, definitions: Mapping[str, ProjectionDefinition]
+    ) -> None:
+        self.store = store
+        self.definitions = dict(definitions)
+        self.read_only = getattr(store, "read_only", False)
+
+    def definition(self, name: str) -> ProjectionDefinition:
+        try:
+            return self.definitions[name]
+        except KeyError:
+            known = ", ".join(sorted(self.definitions)) or "none"
+            raise UnknownProjectionError(
+                f"no projection named {name!r} (defined: {known})"
+            ) from None
+
+    # -- catching up ---------------------------------------------------------------
+    def catch_up(self, progress: Progress | None = None) -> CatchUpReport:
+        """Apply the events recorded since the checkpoints; rebuild what changed."""
+        applied = snapshots = 0
+        with self.store.read_connection() as conn:
+            head = conn.scalar(select(func.coalesce(func.max(events.c.seq), 0))) or 0
+            checkpoints = _checkpoints(conn)
+        if self._is_current(checkpoints, head):
+            return CatchUpReport(head, 0, 0)
+        with self.store.read_model_transaction() as conn:
+            checkpoints = _checkpoints(conn)  # another process may have done it meanwhile
+            position = self._reset_stale_index(conn, checkpoints)
+            # Projections whose snapshots are built once, after the index: a
+            # changed definition, or a backlog too long to refresh chunk by
+            # chunk.  They are marked not built, so that a crash in between
+            # is finished by the next catch-up.
+            later = [
+                d
+                for d in self.definitions.values()
+                if head - position > BULK_BACKLOG or checkpoints.get(d.name) != (d.digest, position)
+            ]
+            for definition in later:
+                _save_checkpoint(conn, definition.name, definition.digest, NOT_BUILT)
+                conn.execute(
+                    delete(projection_snapshots).where(
+                        projection_snapshots.c.projection == definition.name
+                    )
+                )
+        later_names = {d.name for d in later}
+        incremental = [d for d in self.definitions.values() if d.name not in later_names]
+        while True:
+            batch = list(self.store.read(EventFilter(after_seq=position, limit=CHUNK)))
+            if not batch:
+                break
+            with self.store.read_model_transaction() as conn:
+                stored = _checkpoints(conn)[FACT_INDEX][1]
+                if stored != position:  # another process applied this chunk
+                    position = stored
+                    continue
+                dirty = _index_events(conn, batch)
+                position = batch[-1].seq
+                _save_checkpoint(conn, FACT_INDEX, FACT_INDEX_FORMAT, position)
+                for definition in incremental:
+                    snapshots += _refresh_snapshots(conn, definition, dirty)
+                    _save_checkpoint(conn, definition.name, definition.digest, position)
+            applied += len(batch)
+            if progress:
+                progress("events", position, head)
+        with self.store.read_model_transaction() as conn:
+            position = _checkpoints(conn)[FACT_INDEX][1]
+            for definition in self.definitions.values():
+                if _checkpoints(conn).get(definition.name) != (definition.digest, position):
+                    snapshots += _build_all_snapshots(conn, definition, progress)
+                    _save_checkpoint(conn, definition.name, definition.digest, position)
+        return CatchUpReport(position, applied, snapshots)
+
+    def rebuild(self, progress: Progress | None = None) -> CatchUpReport:
+        """Drop every read model and build them again from the whole log."""
+        with self.store.read_model_transaction() as conn:
+            conn.execute(delete(projection_snapshots))
+            conn.execute(delete(fact_versions))
+            conn.execute(delete(projection_checkpoints))
+        return self.catch_up(progress)
+
+    def _is_current(self, checkpoints: Mapping[str, tuple[str, int]], head: int) -> bool:
+        if checkpoints.get(FACT_INDEX) != (FACT_INDEX_FORMAT, head):
+            return False
+        return all(checkpoints.get(d.name) == (d.digest, head) for d in self.definitions.values())
+
+    def _reset_stale_index(
+        self, conn: Connection, checkpoints: Mapping[str, tuple[str, int]]
+    ) -> int:
+        found = checkpoints.get(FACT_INDEX)
+        if found is not None and found[0] == FACT_INDEX_FORMAT:
+            return found[1]
+        conn.execute(delete(projection_snapshots))
+        conn.execute(delete(fact_versions))
+        _save_checkpoint(conn, FACT_INDEX, FACT_INDEX_FORMAT, 0)
+        return 0
+
+    # -- queries --------------------------------------------------------------------
+    def state(
+        self,
+        name: str,
+        jurisdiction: str,
+        as_of: dt.date,
+        known_at: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """The state of `jurisdiction` on `as_of`, as the log knew it at `known_at`."""
+        definition = self.definition(name)
+        known_at = self._known_at(known_at)
+        as_of_text = as_of.isoformat()
+        known_text = format_utc(known_at)
+        with self.store.read_connection() as conn:
+            snapshot = conn.execute(
+                select(projection_snapshots.c.valid_date, projection_snapshots.c.state)
+                .where(
+                    projection_snapshots.c.projection == definition.name,
+                    projection_snapshots.c.jurisdiction == jurisdiction,
+                    projection_snapshots.c.valid_date <= as_of_text,
+                    projection_snapshots.c.knowledge_since <= known_text,
+                )
+                .order_by(projection_snapshots.c.valid_date.desc())
+                .limit(1)
+            ).first()
+            state: State = json.loads(snapshot.state) if snapshot else empty_state(definition)
+            since = snapshot.valid_date if snapshot else None
+            certain = _versions(
+                conn, definition, jurisdiction, known_text, end_after=since, end_until=as_of_text
+            )
+            fold(definition, certain, jurisdiction, state)
+            uncertain = [
+                fact
+                for fact in _versions(
+                    conn,
+                    definition,
+                    jurisdiction,
+                    known_text,
+                    end_after=as_of_text,
+                    end_until=(as_of + LONGEST_INTERVAL).isoformat(),
+                )
+                if fact.start <= as_of
+            ]
+        return render(
+            definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
+        )
+
+    def facts(
+        self,
+        jurisdiction: str | None,
+        known_at: dt.datetime | None = None,
+        *,
+        start_after: dt.date | None = None,
+        start_until: dt.date | None = None,
+    ) -> list[FactVersion]:
+        """Every fact (of any kind) concerning `jurisdiction` (or all), as known at a time.
+
+        Ordered by valid time (start, end, position); one entry per fact.
+        """
+        known_text = format_utc(self._known_at(known_at))
+        fv = fact_versions.c
+        conditions = [
+            fv.tx_from <= known_text,
+            or_(fv.tx_to.is_(None), fv.tx_to > known_text),
+        ]
+        if jurisdiction is not None:
+            conditions.append(fv.jurisdiction == jurisdiction)
+        if start_after is not None:
+            conditions.append(fv.effective_start > start_after.isoformat())
+        if start_until is not None:
+            conditions.append(fv.effective_start <= start_until.isoformat())
+        query = (
+            select(*(fv[c] for c in _COLUMNS))
+            .where(*conditions)
+            .order_by(fv.effective_start, fv.effective_end, fv.fact_seq)
+        )
+        seen: set[int] = set()
+        found: list[FactVersion] = []
+        with self.store.read_connection() as conn:
+            for row in conn.execute(query):
+                if row.fact_seq in seen:  # the same fact under several jurisdictions
+                    continue
+                seen.add(row.fact_seq)
+                found.append(_version_from_row(row))
+        return found
+
+    def first_recorded_at(self) -> dt.datetime | None:
+        with self.store.read_connection() as conn:
+            return conn.scalar(select(events.c.recorded_at).order_by(events.c.seq).limit(1))
+
+    def _known_at(self, known_at: dt.datetime | None) -> dt.datetime:
+        now = dt.datetime.now(dt.UTC)
+        if known_at is None:
+            return now
+        if known_at.tzinfo is None:
+            raise KnownAtError("known_at needs a timezone (e.g. 2026-01-31T12:00:00Z)")
+        first = self.first_recorded_at()
+        if first is None or known_at < first:
+            when = format_utc(first) if first else "never (the log is empty)"
+            raise KnownAtError(
+                f"known-at {format_utc(known_at)} is before the first event was recorded "
+                f"({when}): nothing was known then"
+            )
+        return known_at
+
+
+# -- the fact index ----------------------------------------------------------------
+
+
+def _checkpoints(conn: Connection) -> dict[str, tuple[str, int]]:
+    c = projection_checkpoints.c
+    return {
+        row.name: (row.definition_hash, row.position)
+        for row in conn.execute(select(c.name, c.definition_hash, c.position))
+    }
+
+
+def _save_checkpoint(conn: Connection, name: str, digest: str, position: int) -> None:
+    c = projection_checkpoints.c
+    values = {
+        "definition_hash": digest,
+        "position": position,
+        "updated_at": format_utc(dt.datetime.now(dt.UTC)),
+    }
+    if conn.execute(update(projection_checkpoints).where(c.name == name).values(values)).rowcount:
+        return
+    conn.execute(insert(projection_checkpoints).values(name=name, **values))
+
+
+def _fact_rows(
+    fact_seq: int,
+    version_seq: int,
+    fact: Mapping[str, Any],
+    effective: PartialDate,
+    tx_from: str,
+    cites: Sequence[str],
+) -> list[list[Any]]:
+    jurisdictions = list(fact["jurisdictions"])
+    shared = [
+        fact["kind"],
+        fact["subject"],
+        " ".join(jurisdictions),
+        str(effective),
+        effective.start.isoformat(),
+        effective.end.isoformat(),
+        tx_from,
+        None,
+        " ".join(cites),
+        json.dumps(fact["payload"], separators=(",", ":")),
+    ]
+    return [[fact_seq, version_seq, j, *shared] for j in jurisdictions]
+
+
+Dirty = dict[str, dict[str, str]]
+"""jurisdiction -> kind -> earliest end of interval among the versions a batch touched."""
+
+
+def _index_events(conn: Connection, batch: Sequence[RecordedEvent]) -> Dirty:
+    """Apply a batch of events to the fact index; say which valid times it changed."""
+    targets = [ev.payload["target"] for ev in batch if ev.kind in META_KINDS]
+    target_seqs: dict[str, int] = {}
+    if targets:  # ids -> positions, in one query
+        target_seqs = dict(
+            conn.execute(select(events.c.id, events.c.seq).where(events.c.id.in_(targets))).all()
+        )
+    index = _IndexBatch(conn)
+    for ev in batch:
+        tx = format_utc(ev.recorded_at)
+        if ev.kind not in META_KINDS:
+            fact = {
+                "kind": ev.kind,
+                "subject": ev.subject,
+                "jurisdictions": ev.jurisdictions,
+                "payload": ev.payload,
+            }
+            index.open(_fact_rows(ev.seq, ev.seq, fact, ev.effective, tx, (ev.id,)))
+            continue
+        payload = ev.payload
+        fact_seq = target_seqs[payload["target"]]
+        if not index.close(fact_seq, tx):
+            continue  # the fact was retracted already: nothing left to change
+        if ev.kind == "event.corrected":
+            corrected = payload["corrected"]
+            effective = PartialDate.parse(corrected["effective"])
+            cites = (payload["target"], ev.id)
+            index.open(_fact_rows(fact_seq, ev.seq, corrected, effective, tx, cites))
+    index.flush()
+    return index.dirty
+
+
+class _IndexBatch:
+    """The writes of one batch: versions opened and closed, buffered until `flush`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pending: dict[int, list[list[Any]]] = {}  # open versions written by this batch
+        self.closed_here: set[int] = set()  # facts closed in this batch, not reopened
+        self.closures: list[tuple[str, int]] = []  # (tx_to, fact_seq) of stored versions
+        self.inserts: list[list[Any]] = []
+        self.dirty: Dirty = defaultdict(dict)
+
+    def _touch(self, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            by_kind = self.dirty[row[2]]
+            kind, end = row[3], row[8]
+            if kind not in by_kind or end < by_kind[kind]:
+                by_kind[kind] = end
+
+    def open(self, rows: list[list[Any]]) -> None:
+        fact_seq = rows[0][0] if rows else None
+        if fact_seq is None:
+            return
+        self.closed_here.discard(fact_seq)
+        self.pending[fact_seq] = rows
+        self.inserts.extend(rows)
+        self._touch(rows)
+
+    def close(self, fact_seq: int, tx: str) -> bool:
+        """Close the open version of a fact; False when none is open (retracted)."""
+        if fact_seq in self.pending:
+            rows = self.pending.pop(fact_seq)
+            for row in rows:
+                row[_TX_TO] = tx
+            self.closed_here.add(fact_seq)
+            self._touch(rows)
+            return True
+        if fact_seq in self.closed_here:
+            return False
+        fv = fact_versions.c
+        stored = self.conn.execute(
+            select(
+                fv.fact_seq,
+                fv.version_seq,
+                fv.jurisdiction,
+                fv.kind,
+                fv.subject,
+                fv.jurisdictions,
+                fv.effective,
+                fv.effective_start,
+                fv.effective_end,
+            ).where(fv.fact_seq == fact_seq, fv.tx_to.is_(None))
+        ).all()
+        if not stored:
+            return False
+        self.closures.append((tx, fact_seq))
+        self.closed_here.add(fact_seq)
+        self._touch(stored)
+        return True
+
+    def flush(self) -> None:
+        if self.closures:
+            self.conn.execute(
+                update(fact_versions)
+                .where(
+                    fact_versions.c.fact_seq == bindparam("fact_seq"),
+                    fact_versions.c.tx_to.is_(None),
+                )
+                .values(tx_to=bindparam("closed_at")),
+                [{"closed_at": tx, "fact_seq": seq} for tx, seq in self.closures],
+            )
+        if self.inserts:
+            _bulk_insert(self.conn, self.inserts)
+
+
+def _bulk_insert(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+    # Straight to the driver's executemany with positional parameters: Core's
+    # per-row parameter processing costs more than the insert itself here.
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO fact_versions ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(_COLUMNS))})"
+    )
+    conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+
+def _version_from_row(row: Any) -> FactVersion:
+    return FactVersion(
+        fact_seq=row.fact_seq,
+        version_seq=row.version_seq,
+        cites=tuple(row.cites.split()),
+        kind=row.kind,
+        subject=row.subject,
+        jurisdictions=tuple(row.jurisdictions.split()),
+        effective=row.effective,
+        start=dt.date.fromisoformat(row.effective_start),
+        end=dt.date.fromisoformat(row.effective_end),
+        payload=json.loads(row.payload),
+        tx_from=dt.datetime.fromisoformat(row.tx_from),
+        tx_to=dt.datetime.fromisoformat(row.tx_to) if row.tx_to else None,
+    )
+
+
+def _versions(
+    conn: Connection,
+    definition: ProjectionDefinition,
+    jurisdiction: str,
+    known_text: str,
+    *,
+    end_after: str | None,
+    end_until: str,
+) -> Iterator[FactVersion]:
+    """The versions visible at `known_text` whose interval ends in (end_after, end_until]."""
+    fv = fact_versions.c
+    conditions = [
+        fv.jurisdiction == jurisdiction,
+        fv.effective_end <= end_until,
+        fv.kind.in_(sorted(definition.kinds)),
+        fv.tx_from <= known_text,
+        or_(fv.tx_to.is_(None), fv.tx_to > known_text),
+    ]
+    if end_after is not None:
+        conditions.append(fv.effective_end > end_after)
+    query = (
+        select(*(fv[c] for c in _COLUMNS))
+        .where(and_(*conditions))
+        .order_by(fv.effective_end, fv.effective_start, fv.fact_seq)
+    )
+    for row in conn.execute(query):
+        yield _version_from_row(row)
+
+
+# -- snapshots ------------------------------------------------------------------------
+
+
+def _refresh_snapshots(conn: Connection, definition: ProjectionDefinition, dirty: Dirty) -> int:
+    """Drop the snapshots the batch made wrong and build them again."""
+    written = 0
+    for jurisdiction, by_kind in dirty.items():
+        ends = [end for kind, end in by_kind.items() if kind in definition.kinds]
+        if not ends:
+            continue  # the batch touched only kinds this projection ignores
+        earliest_end = min(ends)
+        conn.execute(
+            delete(projection_snapshots).where(
+                projection_snapshots.c.projection == definition.name,
+                projection_snapshots.c.jurisdiction == jurisdiction,
+                projection_snapshots.c.valid_date >= earliest_end,
+            )
+        )
+        written += _build_snapshots(conn, definition, jurisdiction)
+    return written
+
+
+def _build_all_snapshots(
+    conn: Connection, definition: ProjectionDefinition, progress: Progress | None
+) -> int:
+    conn.execute(
+        delete(projection_snapshots).where(projection_snapshots.c.projection == definition.name)
+    )
+    jurisdictions = list(
+        conn.scalars(
+            select(fact_versions.c.jurisdiction)
+            .where(fact_versions.c.kind.in_(sorted(definition.kinds)))
+            .distinct()
+            .order_by(fact_versions.c.jurisdiction)
+        )
+    )
+    written = 0
+    for done, jurisdiction in enumerate(jurisdictions, start=1):
+        written += _build_snapshots(conn, definition, jurisdiction)
+        if progress:
+            progress(f"snapshots ({definition.name})", done, len(jurisdictions))
+    return written
+
+
+def _build_snapshots(conn: Connection, definition: ProjectionDefinition, jurisdiction: str) -> int:
+    """Extend the snapshots of one jurisdiction from its latest one to the end."""
+    ps = projection_snapshots.c
+    latest = conn.execute(
+        select(ps.valid_date, ps.knowledge_since, ps.facts, ps.state)
+        .where(ps.projection == definition.name, ps.jurisdiction == jurisdiction)
+        .order_by(ps.valid_date.desc())
+        .limit(1)
+    ).first()
+    state: State = json.loads(latest.state) if latest else empty_state(definition)
+    knowledge = latest.knowledge_since if latest else ""
+    folded = latest.facts if latest else 0
+    since_snapshot = 0
+    fv = fact_versions.c
+    # Every version, open or closed: closed ones are not folded, but when they
+    # were closed is part of what the snapshot's prefix was known as.
+    conditions = [fv.jurisdiction == jurisdiction, fv.kind.in_(sorted(definition.kinds))]
+    if latest:
+        conditions.append(fv.effective_end > latest.valid_date)
+    query = (
+        select(*(fv[c] for c in _COLUMNS))
+        .where(*conditions)
+        .order_by(fv.effective_end, fv.effective_start, fv.fact_seq)
+    )
+    written = 0
+    day: str | None = None
+    rows: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        nonlocal written
+        rows.append(
+            {
+                "projection": definition.name,
+                "jurisdiction": jurisdiction,
+                "valid_date": day,
+                "knowledge_since": knowledge,
+                "facts": folded,
+                "state": json.dumps(state, separators=(",", ":")),
+            }
+        )
+        written += 1
+
+    for row in conn.execute(query):
+        if day is not None and row.effective_end != day and since_snapshot >= SNAPSHOT_EVERY:
+            flush()  # all versions ending on `day` are in: a snapshot at `day` is whole
+            since_snapshot = 0
+        day = row.effective_end
+        knowledge = max(knowledge, row.tx_from, row.tx_to or "")
+        if row.tx_to is None:
+            fold(definition, [_version_from_row(row)], jurisdiction, state)
+            folded += 1
+            since_snapshot += 1
+    if rows:
+        conn.execute(insert(projection_snapshots), rows)
+    return written
+
+
+def facts_by_jurisdiction(versions: Sequence[FactVersion]) -> dict[str, list[FactVersion]]:
+    grouped: dict[str, list[FactVersion]] = defaultdict(list)
+    for version in versions:
+        for jurisdiction in version.jurisdictions:
+            grouped[jurisdiction].append(version)
+    return grouped
