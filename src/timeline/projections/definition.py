@@ -364,7 +364,7 @@ class _Checker:
             self.fail(f"aggregate section {section!r} is not one of `sections`", "section", block)
         has_max, has_count = "max" in raw, "count" in raw
         if has_max == has_count:
-            self.fail("an aggregate has exactly one of `max = FIELD` or `count`", "name", block)
+            self.fail("an aggregate has exactly one of `max = FIELD` or `count`", block=block)
         max_field = raw.get("max")
         if has_max and (not isinstance(max_field, str) or not FIELD.match(max_field)):
             self.fail("`max` names a field of the section's items", "max", block)

@@ -446,11 +446,11 @@ class _IndexBatch:
             self.conn.execute(
                 update(fact_versions)
                 .where(
-                    fact_versions.c.fact_seq == bindparam("fact_seq"),
+                    fact_versions.c.fact_seq == bindparam("target_seq"),
                     fact_versions.c.tx_to.is_(None),
                 )
                 .values(tx_to=bindparam("closed_at")),
-                [{"closed_at": tx, "fact_seq": seq} for tx, seq in self.closures],
+                [{"closed_at": tx, "target_seq": seq} for tx, seq in self.closures],
             )
         if self.inserts:
             _bulk_insert(self.conn, self.inserts)
