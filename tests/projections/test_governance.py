@@ -150,7 +150,9 @@ def test_bad_questions_are_clear_errors(curated: Timeline) -> None:
 def test_diff_history_and_upcoming(curated: Timeline) -> None:
     diff = curated.diff("JP", D("2025-08-31"), D("2025-09-01"))
     act = [c for c in diff["changes"] if c.get("subject") == "jp/ai-promotion-act"]
-    assert act and act[0]["change"] == "added" and act[0]["events"]
+    assert act
+    assert act[0]["change"] == "added"
+    assert act[0]["events"]
     assert any(c["section"] == "max_penalty" for c in diff["changes"])
     eu = curated.diff("EU", D("2025-02-02"), D("2025-08-02"))
     [change] = [c for c in eu["changes"] if c.get("subject") == "eu/ai-act"]
@@ -197,7 +199,7 @@ def test_a_new_definition_file_is_queryable_and_an_edit_rebuilds(
     )
     tl = open_timeline(database_url, folder)
     report = tl.catch_up()
-    assert report.applied == 0 and report.snapshots >= 0
+    assert report.applied == 0
     with tl.store.read_connection() as conn:  # type: ignore[attr-defined]
         digest = conn.scalar(
             select(runner_module.projection_checkpoints.c.definition_hash).where(
@@ -237,7 +239,8 @@ def test_a_late_event_invalidates_exactly_the_later_snapshots(
     timeline.catch_up()
     after = _snapshots(timeline, "JP")
     kept = {d: s for d, s in before.items() if d < late}
-    assert kept and all(after[d] == s for d, s in kept.items()), "earlier snapshots untouched"
+    assert kept
+    assert all(after[d] == s for d, s in kept.items()), "earlier snapshots untouched"
     changed = [d for d in after if d >= late]
     assert changed
     for d in changed:
