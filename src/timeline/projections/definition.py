@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -54,6 +54,13 @@ class Expr:
 
     path: tuple[str, ...] | None
     literal: Any = None
+    evaluate: Callable[[Mapping[str, Any]], Any] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        # Compiled once: folds call this millions of times in a rebuild.
+        object.__setattr__(self, "evaluate", _getter(self.path, self.literal))
 
     @classmethod
     def parse(cls, value: Any) -> Expr:
@@ -63,15 +70,23 @@ class Expr:
             return cls(tuple(value[1:].split(".")))
         return cls(None, value)
 
-    def evaluate(self, context: Mapping[str, Any]) -> Any:
-        if self.path is None:
-            return self.literal
+
+def _getter(path: tuple[str, ...] | None, literal: Any) -> Callable[[Mapping[str, Any]], Any]:
+    if path is None:
+        return lambda _context: literal
+    if len(path) == 1:
+        (key,) = path
+        return lambda context: context.get(key)
+
+    def get(context: Mapping[str, Any]) -> Any:
         value: Any = context
-        for part in self.path:
-            if not isinstance(value, Mapping):
+        for part in path:
+            if type(value) is not dict:  # contexts and payloads are plain dicts
                 return None
             value = value.get(part)
         return value
+
+    return get
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,8 @@ the incremental answer equals the full fold by construction.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -77,36 +76,66 @@ def apply(
     definition: ProjectionDefinition, state: State, fact: FactVersion, jurisdiction: str
 ) -> None:
     """Fold one certain fact into `state` (in place)."""
-    rules = definition.rules_by_kind.get(fact.kind)
+    apply_fact(
+        definition,
+        state,
+        jurisdiction,
+        fact.kind,
+        fact.subject,
+        fact.effective,
+        fact.jurisdictions,
+        fact.payload,
+        fact.cites,
+    )
+
+
+def apply_fact(
+    definition: ProjectionDefinition,
+    state: State,
+    jurisdiction: str,
+    kind: str,
+    subject: str,
+    effective: str,
+    jurisdictions: Sequence[str],
+    payload: dict[str, Any],
+    cites: Sequence[str],
+) -> None:
+    """`apply`, on the fact's fields: the runner's rebuild calls this on raw rows."""
+    rules = definition.rules_by_kind.get(kind)
     if not rules:
         return
     context: dict[str, Any] = {
-        "kind": fact.kind,
-        "subject": fact.subject,
-        "effective": fact.effective,
-        "jurisdictions": list(fact.jurisdictions),
+        "kind": kind,
+        "subject": subject,
+        "effective": effective,
+        "jurisdictions": list(jurisdictions),
         "jurisdiction": jurisdiction,
-        "payload": fact.payload,
+        "payload": payload,
     }
     for rule in rules:
         if rule.each is None:
-            _apply_rule(definition, rule, state, fact, context)
+            _apply_rule(definition, rule, state, subject, effective, cites, context)
             continue
         elements = rule.each.evaluate(context)
         for element in elements if isinstance(elements, list) else [elements]:
             if element is not None:
-                _apply_rule(definition, rule, state, fact, context | {"item": element})
+                _apply_rule(
+                    definition, rule, state, subject, effective, cites, context | {"item": element}
+                )
 
 
 def _apply_rule(
     definition: ProjectionDefinition,
     rule: Rule,
     state: State,
-    fact: FactVersion,
-    context: Mapping[str, Any],
+    subject: str,
+    effective: str,
+    cites: Sequence[str],
+    context: dict[str, Any],
 ) -> None:
-    if not all(condition.holds(context) for condition in rule.where):
-        return
+    for condition in rule.where:
+        if not condition.holds(context):
+            return
     key = rule.key.evaluate(context)
     if key is None:
         return
@@ -117,16 +146,15 @@ def _apply_rule(
         return
     item = section.get(key)
     if item is None:
-        item = section[key] = {"key": key, "subject": fact.subject, "events": []}
+        item = section[key] = {"key": key, "subject": subject, "events": []}
     for operation, field, expr in rule.operations:
         value = expr.evaluate(context)
-        if value is None:
-            continue  # a field the event does not give leaves the item as it was
-        _OPERATIONS[operation](item, field, value, definition)
-    item["subject"] = fact.subject
-    item["effective"] = fact.effective
+        if value is not None:  # a field the event does not give leaves the item as it was
+            _OPERATIONS[operation](item, field, value, definition)
+    item["subject"] = subject
+    item["effective"] = effective
     events: list[str] = item["events"]
-    for event_id in fact.cites:
+    for event_id in cites:
         if event_id not in events:
             events.append(event_id)
 
@@ -135,6 +163,8 @@ def _apply_rule(
 
 
 def _parent(item: dict[str, Any], field: str) -> tuple[dict[str, Any], str]:
+    if "." not in field:
+        return item, field
     *path, last = field.split(".")
     for part in path:
         item = item.setdefault(part, {})
@@ -143,7 +173,8 @@ def _parent(item: dict[str, Any], field: str) -> tuple[dict[str, Any], str]:
 
 def _set(item: dict[str, Any], field: str, value: Any, _: ProjectionDefinition) -> None:
     parent, name = _parent(item, field)
-    parent[name] = copy.deepcopy(value) if isinstance(value, dict | list) else value
+    # A copy, so that later operations on the item never reach into the payload.
+    parent[name] = value.copy() if isinstance(value, dict | list) else value
 
 
 def _default(item: dict[str, Any], field: str, value: Any, d: ProjectionDefinition) -> None:
