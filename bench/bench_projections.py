@@ -360,7 +360,11 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\n{args.events:,} events over 200 jurisdictions")
+    report(results, backends, args.events)
+
+
+def report(results: dict[str, Any], backends: list[str], events: int) -> None:
+    print(f"\n{events:,} events over 200 jurisdictions")
     print(
         "| backend | rebuild | bare sqlite3 fold (ceiling) | ratio | state p50 / p99 | peak RSS |"
     )
