@@ -52,7 +52,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from bench_log import EventGenerator  # noqa: E402
+from bench_log import EVENTS_PER_SUBJECT, EventGenerator  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "timeline_bench_proj"
@@ -87,7 +87,7 @@ def peak_rss_mb() -> float:
 # -- filling the log -------------------------------------------------------------------
 
 
-def fill(url: str, total: int, seed: int) -> dict[str, Any]:
+def fill(url: str, total: int, seed: int, per_subject: int) -> dict[str, Any]:
     """Append `total` events (+ corrections and retractions) through the store."""
     from timeline.app import Timeline
     from timeline.store import open_store
@@ -96,6 +96,12 @@ def fill(url: str, total: int, seed: int) -> dict[str, Any]:
     store.initialise()
     tl = Timeline(store)
     generator = EventGenerator(total, seed)
+    # bench_log's generator aims at EVENTS_PER_SUBJECT events per subject;
+    # rescale its subject pools to the density asked for here.
+    generator.pool = {
+        family: max(1, round(size * EVENTS_PER_SUBJECT / per_subject))
+        for family, size in generator.pool.items()
+    }
     rng = random.Random(seed + 1)
     sample: list[tuple[str, str]] = []  # (id, effective) of some facts, to correct
     done = corrections = retractions = 0
@@ -316,6 +322,12 @@ def main() -> None:
         "--postgres-url", default=os.environ.get("TIMELINE_TEST_POSTGRES_URL", DEFAULT_PG)
     )
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--events-per-subject",
+        type=int,
+        default=20,
+        help="density: instruments move through stages, metrics are re-reported",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -337,7 +349,7 @@ def main() -> None:
     sqlite_path = workdir / "bench.db"
     sqlite_url = f"sqlite:///{sqlite_path}"
     say(f"filling SQLite with {args.events:,} events")
-    results["fill_sqlite"] = fill(sqlite_url, args.events, args.seed)
+    results["fill_sqlite"] = fill(sqlite_url, args.events, args.seed, args.events_per_subject)
     backends = args.backends.split(",")
     try:
         for backend in backends:
@@ -347,7 +359,9 @@ def main() -> None:
                 admin, url = pg_urls(args.postgres_url)
                 pg_recreate(admin)
                 say(f"filling PostgreSQL with {args.events:,} events")
-                results["fill_postgresql"] = fill(url, args.events, args.seed)
+                results["fill_postgresql"] = fill(
+                    url, args.events, args.seed, args.events_per_subject
+                )
             say(f"{backend}: bare fold (ceiling)")
             ceiling = bare_fold(sqlite_path)
             say(f"{backend}: rebuild and {args.queries} state queries")
@@ -360,6 +374,8 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    if args.keep:
+        say(f"kept {workdir}")
     report(results, backends, args.events)
 
 

@@ -218,7 +218,7 @@ def _snapshots(tl: Timeline, jurisdiction: str) -> dict[str, str]:
                 projection_snapshots.c.jurisdiction == jurisdiction,
             )
         ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return {day: json.dumps(runner_module._decode_state(blob)) for day, blob in rows}
 
 
 def _dated_office(n: int, effective: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -138,7 +139,7 @@ projection_snapshots = Table(
     # ... as known since this transaction time: valid for known_at >= it.
     Column("knowledge_since", String(27), nullable=False),
     Column("facts", Integer, nullable=False),
-    Column("state", Text, nullable=False),
+    Column("state", LargeBinary, nullable=False),
     PrimaryKeyConstraint(
         "projection", "jurisdiction", "valid_date", name="pk_projection_snapshots"
     ),

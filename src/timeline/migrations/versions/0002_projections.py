@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("valid_date", sa.String(10), nullable=False),
         sa.Column("knowledge_since", sa.String(27), nullable=False),
         sa.Column("facts", sa.Integer, nullable=False),
-        sa.Column("state", sa.Text, nullable=False),
+        sa.Column("state", sa.LargeBinary, nullable=False),
         sa.PrimaryKeyConstraint(
             "projection", "jurisdiction", "valid_date", name="pk_projection_snapshots"
         ),
