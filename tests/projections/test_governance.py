@@ -229,6 +229,7 @@ def test_a_late_event_invalidates_exactly_the_later_snapshots(
     timeline: Timeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runner_module, "SNAPSHOT_EVERY", 3)
+    monkeypatch.setattr(runner_module, "SPACE_BY_STATE_SIZE", False)
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=15 * i) for i in range(30)]
     timeline.append([_dated_office(i, d.isoformat()) for i, d in enumerate(days)])
     timeline.catch_up()

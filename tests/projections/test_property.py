@@ -147,6 +147,7 @@ def test_snapshotted_answer_equals_the_reference_fold_sqlite(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(runner_module, "SNAPSHOT_EVERY", 2)
+    monkeypatch.setattr(runner_module, "SPACE_BY_STATE_SIZE", False)
     path: Path = tmp_path_factory.mktemp("prop") / "t.db"
     _run(f"sqlite:///{path}", ops, queries)
 
@@ -168,4 +169,5 @@ def test_snapshotted_answer_equals_the_reference_fold_postgresql(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(runner_module, "SNAPSHOT_EVERY", 2)
+    monkeypatch.setattr(runner_module, "SPACE_BY_STATE_SIZE", False)
     _run(make_database_url("postgresql"), ops, queries)

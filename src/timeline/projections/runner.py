@@ -9,7 +9,8 @@ Two layers, both derived from the log and rebuildable at any time:
    closes it.  So "the facts of J as known at T" is a range scan, whatever T is.
 2. **Snapshots** per projection and jurisdiction along valid time: the folded
    state of every fact certain by day S (see `fold`), stored every
-   `SNAPSHOT_EVERY` facts.  A state query folds only the facts that became
+   `SNAPSHOT_EVERY` facts (or as many as the state has items, if more).  A
+   state query folds only the facts that became
    certain between the nearest snapshot and D.
 
 A snapshot is built from what the log knows when it is built.  It records the
@@ -58,6 +59,7 @@ FACT_INDEX = "facts"
 # Bump when the meaning of fact_versions rows changes: the index is rebuilt.
 FACT_INDEX_FORMAT = "fact-index-1"
 SNAPSHOT_EVERY = 128
+SPACE_BY_STATE_SIZE = True  # tests turn it off to get snapshots every few facts
 CHUNK = 5_000  # events applied per transaction
 # A backlog larger than this is applied as a rebuild: facts first, snapshots
 # once at the end, instead of re-folding every jurisdiction after every chunk.
@@ -226,18 +228,19 @@ class ProjectionRunner:
                 known_text=known_text,
             )
             _fold_rows(definition, state, jurisdiction, tail)
-            uncertain = [
-                fact
-                for fact in _versions(
+            # Uncertain on D: the interval holds D but ends after it.  Intervals
+            # are at most a year long, which bounds the index range scanned.
+            uncertain = list(
+                _versions(
                     conn,
                     definition,
                     jurisdiction,
                     known_text,
                     end_after=as_of_text,
                     end_until=(as_of + LONGEST_INTERVAL).isoformat(),
+                    start_until=as_of_text,
                 )
-                if fact.start <= as_of
-            ]
+            )
         return render(
             definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
         )
@@ -332,13 +335,12 @@ def _log_rows(conn: Connection, after: int, limit: int) -> list[tuple[Any, ...]]
     records halves the cost of a rebuild's read (bench/bench_projections.py).
     """
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    return list(
-        conn.exec_driver_sql(
-            "SELECT seq, id, kind, subject, jurisdictions, effective, effective_start, "
-            "effective_end, recorded_at, schema_version, payload FROM events "
-            f"WHERE seq > {marker} ORDER BY seq LIMIT {marker}",
-            (after, limit),
-        )
+    return _driver_rows(
+        conn,
+        "SELECT seq, id, kind, subject, jurisdictions, effective, effective_start, "
+        "effective_end, recorded_at, schema_version, payload FROM events "
+        f"WHERE seq > {marker} ORDER BY seq LIMIT {marker}",
+        (after, limit),
     )
 
 
@@ -546,6 +548,7 @@ def _versions(
     *,
     end_after: str | None,
     end_until: str,
+    start_until: str | None = None,
 ) -> Iterator[FactVersion]:
     """The versions visible at `known_text` whose interval ends in (end_after, end_until]."""
     fv = fact_versions.c
@@ -558,6 +561,8 @@ def _versions(
     ]
     if end_after is not None:
         conditions.append(fv.effective_end > end_after)
+    if start_until is not None:
+        conditions.append(fv.effective_start <= start_until)
     query = (
         select(*(fv[c] for c in _COLUMNS))
         .where(and_(*conditions))
@@ -649,7 +654,14 @@ def _build_snapshots(conn: Connection, definition: ProjectionDefinition, jurisdi
 
     loads = json.loads
     for end, tx_from, tx_to, kind, subject, effective, codes, payload, cites in scan:
-        if day is not None and end != day and since_snapshot >= SNAPSHOT_EVERY:
+        if (
+            day is not None
+            and end != day
+            and since_snapshot >= SNAPSHOT_EVERY
+            # A snapshot costs as much as the state is big: spacing them at
+            # least that many facts apart bounds the cost per fact folded.
+            and (not SPACE_BY_STATE_SIZE or since_snapshot >= sum(map(len, state.values())))
+        ):
             flush()  # all versions ending on `day` are in: a snapshot at `day` is whole
             since_snapshot = 0
         day = end
@@ -717,7 +729,21 @@ def _fact_scan(
         sql += f" AND tx_from <= {marker} AND (tx_to IS NULL OR tx_to > {marker})"
         parameters += [known_text, known_text]
     sql += " ORDER BY effective_end, effective_start, fact_seq"
-    yield from conn.exec_driver_sql(sql, tuple(parameters))
+    yield from _driver_rows(conn, sql, tuple(parameters))
+
+
+def _driver_rows(conn: Connection, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows as the DB-API driver returns them, on the connection's transaction.
+
+    The rebuild reads every event and every fact version once or twice;
+    SQLAlchemy's result objects cost about as much as the driver's fetch here.
+    """
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _fold_rows(

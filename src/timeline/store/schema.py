@@ -116,8 +116,18 @@ fact_versions = Table(
     Column("tx_to", String(27), nullable=True),
     Column("cites", String(200), nullable=False),  # event ids, space-separated
     Column("payload", Text, nullable=False),
-    PrimaryKeyConstraint("fact_seq", "version_seq", "jurisdiction", name="pk_fact_versions"),
-    Index("ix_fact_versions_valid", "jurisdiction", "effective_end"),
+    # Clustered by jurisdiction and valid time on SQLite (WITHOUT ROWID): the
+    # scans of a state query and of a snapshot build read contiguous pages.
+    PrimaryKeyConstraint(
+        "jurisdiction",
+        "effective_end",
+        "effective_start",
+        "fact_seq",
+        "version_seq",
+        name="pk_fact_versions",
+    ),
+    Index("ix_fact_versions_fact", "fact_seq"),  # corrections find a fact's open version
+    sqlite_with_rowid=False,
 )
 
 projection_checkpoints = Table(

@@ -32,9 +32,19 @@ def upgrade() -> None:
         sa.Column("tx_to", sa.String(27), nullable=True),
         sa.Column("cites", sa.String(200), nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
-        sa.PrimaryKeyConstraint("fact_seq", "version_seq", "jurisdiction", name="pk_fact_versions"),
+        # Clustered by jurisdiction and valid time on SQLite (WITHOUT ROWID): the
+        # scans of a state query and of a snapshot build read contiguous pages.
+        sa.PrimaryKeyConstraint(
+            "jurisdiction",
+            "effective_end",
+            "effective_start",
+            "fact_seq",
+            "version_seq",
+            name="pk_fact_versions",
+        ),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_fact_versions_valid", "fact_versions", ["jurisdiction", "effective_end"])
+    op.create_index("ix_fact_versions_fact", "fact_versions", ["fact_seq"])
     op.create_table(
         "projection_checkpoints",
         sa.Column("name", sa.String(100), primary_key=True),
@@ -59,5 +69,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("projection_snapshots")
     op.drop_table("projection_checkpoints")
-    op.drop_index("ix_fact_versions_valid", table_name="fact_versions")
+    op.drop_index("ix_fact_versions_fact", table_name="fact_versions")
     op.drop_table("fact_versions")
