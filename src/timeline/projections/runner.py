@@ -61,6 +61,7 @@ FACT_INDEX_FORMAT = "fact-index-1"
 SNAPSHOT_EVERY = 128
 SPACE_BY_STATE_SIZE = True  # tests turn it off to get snapshots every few facts
 CHUNK = 5_000  # events applied per transaction
+BULK_CHUNK = 50_000  # ... when snapshots wait for the end
 # A backlog larger than this is applied as a rebuild: facts first, snapshots
 # once at the end, instead of re-folding every jurisdiction after every chunk.
 BULK_BACKLOG = 20_000
@@ -149,7 +150,9 @@ class ProjectionRunner:
             with self.store.read_model_transaction() as conn:
                 # Re-read inside the lock: another process may have gone ahead.
                 position = _checkpoints(conn)[FACT_INDEX][1]
-                batch = _log_rows(conn, position, CHUNK)
+                # A rebuild takes bigger bites: each commit rewrites the index
+                # pages the chunk touched, scattered over jurisdictions.
+                batch = _log_rows(conn, position, BULK_CHUNK if later else CHUNK)
                 if not batch:
                     break
                 dirty = _index_events(conn, batch)

@@ -38,6 +38,8 @@ class PostgresEventStore(SqlEventStore):
 
     def _take_read_model_lock(self, conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK_KEY})
+        # Derived data: see SqlEventStore._relax_durability.
+        conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         orig = exc.orig

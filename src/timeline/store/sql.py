@@ -90,6 +90,14 @@ class SqlEventStore(EventStore):
     def _take_read_model_lock(self, conn: Connection) -> None:
         """Serialise projection catch-ups (not appends) until the transaction ends."""
 
+    def _relax_durability(self, conn: Connection, *, relaxed: bool) -> None:
+        """Around a read-model transaction, before it begins and after it ends.
+
+        Read models are derived: a commit lost to a power cut is redone by the
+        next catch-up (rows and checkpoint commit together), so they need not
+        wait for the disk the way appends to the log must.
+        """
+
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         return StoreError(f"database error: {str(exc.orig).strip().splitlines()[0]}")
 
@@ -165,9 +173,14 @@ class SqlEventStore(EventStore):
         work done when it re-reads the checkpoint inside its own transaction.
         """
         self._check_schema()
-        with self._translated(), self._write_connection() as conn, conn.begin():
-            self._take_read_model_lock(conn)
-            yield conn
+        with self._translated(), self._write_connection() as conn:
+            self._relax_durability(conn, relaxed=True)
+            try:
+                with conn.begin():
+                    self._take_read_model_lock(conn)
+                    yield conn
+            finally:
+                self._relax_durability(conn, relaxed=False)
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:

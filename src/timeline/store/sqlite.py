@@ -83,6 +83,14 @@ class SqliteEventStore(SqlEventStore):
         """Nothing to do: the transaction began with BEGIN IMMEDIATE, which holds
         SQLite's single write lock until it ends (see `_write_connection`)."""
 
+    def _relax_durability(self, conn: Connection, *, relaxed: bool) -> None:
+        # SQLite refuses to change this inside a transaction, so it goes to the
+        # driver connection directly (SQLAlchemy would begin one first).  In
+        # WAL mode NORMAL skips the fsync at commit; FULL is the log's setting.
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        driver.execute(f"PRAGMA synchronous = {'NORMAL' if relaxed else 'FULL'}")
+
     def _write_connection(self) -> Connection:
         return self.engine.connect().execution_options(**{_WRITE: True})
 
