@@ -36,6 +36,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
@@ -88,6 +89,12 @@ _COLUMNS = (
     "payload",
 )
 _TX_TO = _COLUMNS.index("tx_to")
+_PK_ORDER = itemgetter(
+    *(
+        _COLUMNS.index(c)
+        for c in ("jurisdiction", "effective_end", "effective_start", "fact_seq", "version_seq")
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,6 +519,9 @@ class _IndexBatch:
                 [{"closed_at": tx, "target_seq": seq} for tx, seq in self.closures],
             )
         if self.inserts:
+            # In primary-key order: the index is clustered by jurisdiction and
+            # valid time, and sorted inserts touch each page once, not at random.
+            self.inserts.sort(key=_PK_ORDER)
             _bulk_insert(self.conn, self.inserts)
 
 
