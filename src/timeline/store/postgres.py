@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import psycopg.errors
@@ -34,6 +35,12 @@ class PostgresEventStore(SqlEventStore):
 
     def _take_append_lock(self, conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+    def _take_named_lock(self, conn: Connection, name: str) -> None:
+        # A 63-bit key from the name: one advisory lock per name, none shared
+        # with the append lock in practice.
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest()) >> 1
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         orig = exc.orig

@@ -87,6 +87,10 @@ class SqlEventStore(EventStore):
     def _take_append_lock(self, conn: Connection) -> None:
         """Serialise appenders until the transaction ends (see module docstring)."""
 
+    @abstractmethod
+    def _take_named_lock(self, conn: Connection, name: str) -> None:
+        """Serialise transactions that take the lock `name` until the transaction ends."""
+
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         return StoreError(f"database error: {str(exc.orig).strip().splitlines()[0]}")
 
@@ -153,6 +157,24 @@ class SqlEventStore(EventStore):
             raise self._translate(exc) from None
         except sa_exc.SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from None
+
+    # -- working state beside the log (feeds, candidates, leases) ---------------
+    @contextmanager
+    def write_transaction(self, lock_name: str) -> Iterator[Connection]:
+        """One read-modify-write transaction on the mutable tables, serialised with
+        every other one that names the same lock; committed when the block ends,
+        rolled back if it raises.  Driver errors come out as `StoreError`."""
+        self._check_schema()
+        with self._translated(), self._write_connection() as conn, conn.begin():
+            self._take_named_lock(conn, lock_name)
+            yield conn
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A connection for reading the mutable tables, in one transaction."""
+        self._check_schema()
+        with self._translated(), self.engine.connect() as conn, conn.begin():
+            yield conn
 
     # -- append ----------------------------------------------------------------
     def append(

@@ -83,6 +83,9 @@ class SqliteEventStore(SqlEventStore):
         """Nothing to do: the transaction began with BEGIN IMMEDIATE, which holds
         SQLite's single write lock until it ends (see `_write_connection`)."""
 
+    def _take_named_lock(self, conn: Connection, name: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already holds SQLite's one write lock."""
+
     def _write_connection(self) -> Connection:
         return self.engine.connect().execution_options(**{_WRITE: True})
 
