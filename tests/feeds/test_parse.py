@@ -58,7 +58,10 @@ def test_a_latin1_feed_declared_utf8_is_used_with_a_warning() -> None:
     [
         (BILLION_LAUGHS, "the document declares XML entities (refused: entity expansion)"),
         (HTML_PAGE, "not a feed: the server sent an HTML page"),
-        (bytes(range(256)) * 400, "not a feed: SAXParseException at line 2, column 0: not well-formed"),
+        (
+            bytes(range(256)) * 400,
+            "not a feed: SAXParseException at line 2, column 0: not well-formed",
+        ),
         (b"", "not a feed: "),
         (b'<?xml version="1.0"?><rss version="2.0"><channel><title>cut', "unparseable feed: "),
     ],

@@ -339,13 +339,15 @@ def record_items(
     }
     earlier = _recent_events(conn, now - DUPLICATE_WINDOW)
     seen: set[str] = set()
-    for item in items:
+    for index, item in enumerate(items):
         if item.guid in seen:  # a feed listing one guid twice: the first one counts
             continue
         seen.add(item.guid)
         stored = existing.get(item.guid)
         if stored is None:
-            candidate = _insert(conn, feed, item, now, _original(item, earlier, same_event))
+            # A microsecond apart per item: listing by first sight keeps the feed's order.
+            seen_at = now + dt.timedelta(microseconds=index)
+            candidate = _insert(conn, feed, item, seen_at, _original(item, earlier, same_event))
             report.new.append(candidate)
             if candidate.is_event:
                 earlier.append(candidate)

@@ -38,7 +38,8 @@ class FetchResult:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    retry_after: dt.datetime | None = None
+    retry_after: float | None = None
+    """Seconds the server asked us to wait (Retry-After), counted from its response."""
     error: str | None = None
 
     @property
@@ -46,20 +47,20 @@ class FetchResult:
         return self.http_status == 304
 
 
-def parse_retry_after(value: str | None, now: dt.datetime) -> dt.datetime | None:
-    """`Retry-After` as a moment: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
+    """`Retry-After` in seconds from `now`: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return now + dt.timedelta(seconds=int(value))
+        return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if moment.tzinfo is None:  # an HTTP-date is GMT by definition
         moment = moment.replace(tzinfo=dt.UTC)
-    return max(moment, now)
+    return max((moment - now).total_seconds(), 0.0)
 
 
 class Fetcher:

@@ -85,7 +85,7 @@ def same_event_with_library(a: ExtractedItem, b: ExtractedItem) -> bool:
     return same_event(extraction(a), extraction(b))
 
 
-def _utc_now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -101,7 +101,7 @@ class Poller:
         extract: Extract = extract_with_library,
         same_event: SameEvent = same_event_with_library,
         rng: random.Random | None = None,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -210,8 +210,7 @@ class Poller:
         if fetched.retry_after is not None:
             # The server said when to come back: never sooner, and never later
             # than the ceiling, so a far-off date cannot abandon the feed.
-            wanted = (fetched.retry_after - now).total_seconds()
-            delay = min(max(delay, wanted), polling.backoff_ceiling)
+            delay = min(max(delay, fetched.retry_after), polling.backoff_ceiling)
         next_due = now + dt.timedelta(seconds=delay)
         with self.store.write_transaction(_feed_lock(feed)) as conn:
             save_health(
