@@ -272,7 +272,7 @@ class Timeline:
         """Append the candidate's event with its provenance; accepting again (or
         concurrently) returns the same event."""
         event = review.accept(self.sql_store, ref)
-        log.info("candidate.accepted", candidate=ref, event=event.id)
+        log.info("candidate.accepted", candidate=ref, event_id=event.id)
         return event
 
     def reject_candidate(self, ref: str, reason: str) -> Candidate:

@@ -68,7 +68,10 @@ def validate_edits(changes: Mapping[str, Any]) -> dict[str, Any]:
         except UnknownJurisdictionError as exc:
             raise InvalidEventError(f"jurisdictions: {exc}") from None
     if changes.get("effective") is not None:
-        clean["effective"] = str(PartialDate.parse(str(changes["effective"])))
+        try:
+            clean["effective"] = str(PartialDate.parse(str(changes["effective"])))
+        except InvalidEventError as exc:
+            raise InvalidEventError(f"effective: {exc}") from None
     if changes.get("subject") is not None:
         try:
             clean["subject"] = _SUBJECT.validate_python(str(changes["subject"]))
