@@ -10,7 +10,7 @@ and accepting it again finds the stored event instead of appending another.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -28,7 +28,6 @@ from timeline.model.jurisdictions import validate_code
 from timeline.store.base import RecordedEvent
 from timeline.store.sql import SqlEventStore
 
-EDITABLE = ("kind", "jurisdictions", "effective", "subject", "title", "payload")
 _SUBJECT: TypeAdapter[str] = TypeAdapter(Subject)
 _HTTP_PREFIXES = ("http://", "https://")
 
@@ -45,47 +44,69 @@ def _short(candidate: Candidate) -> str:
     return candidate.id[:8]
 
 
+def _kind(value: Any) -> str:
+    kind = str(value)
+    if kind not in KINDS or kind in META_KINDS:
+        facts = ", ".join(k for k in KINDS if k not in META_KINDS)
+        raise InvalidEventError(f"kind: unknown kind {kind!r}; known kinds: {facts}")
+    return kind
+
+
+def _jurisdictions(value: Any) -> list[str]:
+    codes = list(value)
+    if not codes:
+        raise InvalidEventError("jurisdictions: give at least one code")
+    try:
+        return sorted({validate_code(code) for code in codes})
+    except UnknownJurisdictionError as exc:
+        raise InvalidEventError(f"jurisdictions: {exc}") from None
+
+
+def _effective(value: Any) -> str:
+    try:
+        return str(PartialDate.parse(str(value)))
+    except InvalidEventError as exc:
+        raise InvalidEventError(f"effective: {exc}") from None
+
+
+def _subject(value: Any) -> str:
+    try:
+        return _SUBJECT.validate_python(str(value))
+    except ValidationError as exc:
+        message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise InvalidEventError(f"subject: {message}") from None
+
+
+def _title(value: Any) -> str:
+    title = str(value).strip()
+    if not title:
+        raise InvalidEventError("title: must not be empty")
+    return title
+
+
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "kind": _kind,
+    "jurisdictions": _jurisdictions,
+    "effective": _effective,
+    "subject": _subject,
+    "title": _title,
+    "payload": dict,  # checked with the whole event on accept, where its kind is known
+}
+
+
 def validate_edits(changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Check an analyst's edits; one-line `InvalidEventError` naming the bad field."""
-    unknown = sorted(set(changes) - set(EDITABLE))
+    """Check an analyst's edits (None or {} means "leave as is"); one-line
+    `InvalidEventError` naming the bad field."""
+    unknown = sorted(set(changes) - set(_VALIDATORS))
     if unknown:
         raise InvalidEventError(
-            f"cannot edit {', '.join(unknown)}; editable: {', '.join(EDITABLE)}"
+            f"cannot edit {', '.join(unknown)}; editable: {', '.join(_VALIDATORS)}"
         )
-    clean: dict[str, Any] = {}
-    if changes.get("kind") is not None:
-        kind = str(changes["kind"])
-        if kind not in KINDS or kind in META_KINDS:
-            facts = ", ".join(k for k in KINDS if k not in META_KINDS)
-            raise InvalidEventError(f"kind: unknown kind {kind!r}; known kinds: {facts}")
-        clean["kind"] = kind
-    if changes.get("jurisdictions") is not None:
-        codes = list(changes["jurisdictions"])
-        if not codes:
-            raise InvalidEventError("jurisdictions: give at least one code")
-        try:
-            clean["jurisdictions"] = sorted({validate_code(code) for code in codes})
-        except UnknownJurisdictionError as exc:
-            raise InvalidEventError(f"jurisdictions: {exc}") from None
-    if changes.get("effective") is not None:
-        try:
-            clean["effective"] = str(PartialDate.parse(str(changes["effective"])))
-        except InvalidEventError as exc:
-            raise InvalidEventError(f"effective: {exc}") from None
-    if changes.get("subject") is not None:
-        try:
-            clean["subject"] = _SUBJECT.validate_python(str(changes["subject"]))
-        except ValidationError as exc:
-            message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
-            raise InvalidEventError(f"subject: {message}") from None
-    if changes.get("title") is not None:
-        title = str(changes["title"]).strip()
-        if not title:
-            raise InvalidEventError("title: must not be empty")
-        clean["title"] = title
-    if changes.get("payload"):
-        clean["payload"] = dict(changes["payload"])
-    return clean
+    return {
+        field: _VALIDATORS[field](value)
+        for field, value in changes.items()
+        if value is not None and value != {}
+    }
 
 
 def edit(store: SqlEventStore, ref: str, changes: Mapping[str, Any]) -> Candidate:
