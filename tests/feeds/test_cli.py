@@ -54,7 +54,8 @@ def test_feeds_add_and_remove_keep_the_file_s_comments(cli: Cli) -> None:
         f"Error: {cli.config}: a feed named 'jp-news' is already listed"
     )
     assert cli.error("feeds", "add", "x", "https://example.org/x.xml", "--jurisdiction", "UK") == (
-        "Error: jurisdiction: unknown jurisdiction code 'UK'; did you mean GB (United Kingdom), UG (Uganda), UA (Ukraine)?"
+        "Error: jurisdiction: unknown jurisdiction code 'UK'; "
+        "did you mean GB (United Kingdom), UG (Uganda), UA (Ukraine)?"
     )
     assert cli.error("feeds", "add", "Bad Name", "https://example.org/x.xml").startswith(
         "Error: name: String should match pattern"
@@ -105,7 +106,8 @@ def test_reviewing_candidates_from_the_command_line(
         "month",
     )
     assert cli.error("candidates", "edit", first, "-j", "UK") == (
-        "Error: jurisdictions: unknown jurisdiction code 'UK'; did you mean GB (United Kingdom), UG (Uganda), UA (Ukraine)?"
+        "Error: jurisdictions: unknown jurisdiction code 'UK'; "
+        "did you mean GB (United Kingdom), UG (Uganda), UA (Ukraine)?"
     )
     edited = json.loads(
         cli.ok(
