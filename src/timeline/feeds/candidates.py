@@ -238,10 +238,14 @@ def _from_row(row: Any) -> Candidate:
     )
 
 
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)  # feedparser's parsed dates are UTC
+    return moment
+
+
 def _item_values(item: ExtractedItem) -> dict[str, Any]:
-    published = item.published
-    if published is not None and published.tzinfo is None:
-        published = published.replace(tzinfo=dt.UTC)  # feedparser's parsed dates are UTC
+    published = _utc(item.published)
     return {
         "is_event": item.is_event,
         "kind": item.kind,
@@ -317,7 +321,7 @@ def record_items(
     now: dt.datetime,
     same_event: SameEvent,
 ) -> ItemsReport:
-    """Store a poll's items as candidates, in the caller's transaction.
+    """Store a poll's items as candidates, in the caller's transaction, oldest first.
 
     A guid already stored is not new: if its tracked fields changed, a
     reviewable candidate takes the new values, and every candidate records the
@@ -339,7 +343,10 @@ def record_items(
     }
     earlier = _recent_events(conn, now - DUPLICATE_WINDOW)
     seen: set[str] = set()
-    for index, item in enumerate(items):
+    # Oldest first, so that within one poll the item that reported an event
+    # first is the original and later ones its duplicates.
+    ordered = sorted(items, key=lambda i: (i.published is None, _utc(i.published) or now))
+    for index, item in enumerate(ordered):
         if item.guid in seen:  # a feed listing one guid twice: the first one counts
             continue
         seen.add(item.guid)
