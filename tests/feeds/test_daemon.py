@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.feeds.server import DATA, FeedServer, Reply
+from timeline.feeds.health import FeedHealth, save_health
 from timeline.store import open_store
 from timeline.store.lease import Lease
 from timeline.store.schema import candidates
@@ -192,33 +193,66 @@ def test_sigterm_stops_the_daemon_cleanly_and_releases_the_lease(
     store.close()
 
 
+def stalled_feed(body: bytes, release: threading.Event) -> Callable[[Any], Reply]:
+    """Half the feed, then nothing until the test sets `release`."""
+
+    def route(_request: Any) -> Reply:
+        def chunks() -> Iterator[bytes]:
+            yield body[: len(body) // 2]
+            release.wait(TIMEOUT_S)
+            yield body[len(body) // 2 :]
+
+        return Reply(200, headers={"Content-Type": "application/rss+xml"}, chunks=chunks())
+
+    return route
+
+
+def wait_for_request(server: FeedServer, path: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while not server.hits(path):
+        assert time.monotonic() < deadline, f"{path} was never requested"
+        time.sleep(0.02)
+    time.sleep(0.2)  # the first half is read; the poll is in flight
+
+
+def test_sigterm_lets_an_in_flight_poll_finish(
+    database_url: str, tmp_path: Path, server: FeedServer, daemons: list[Daemon]
+) -> None:
+    store = initialised(database_url)
+    release = threading.Event()
+    config = write_config(
+        tmp_path, database_url, {"fr": server.serve("/fr.xml", stalled_feed(FR_VEILLE, release))}
+    )
+    daemon = Daemon(config, "only")
+    daemons.append(daemon)
+    wait_for_request(server, "/fr.xml")
+    daemon.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert daemon.proc.poll() is None  # waiting for the poll, not abandoning it
+    release.set()
+    assert daemon.proc.wait(TIMEOUT_S) == 0
+    polled = daemon.wait_for("feed.polled")
+    assert (polled["feed"], polled["status"], polled["new_candidates"]) == ("fr", "ok", 6)
+    assert len(candidate_rows(store)) == 6
+    daemon.wait_for("daemon.stopped")
+    store.close()
+
+
 def test_kill_9_in_the_middle_of_a_poll_loses_nothing_and_duplicates_nothing(
     database_url: str, tmp_path: Path, server: FeedServer, daemons: list[Daemon]
 ) -> None:
     store = initialised(database_url)
     release = threading.Event()
-
-    def stalled(_request: Any) -> Reply:
-        # Half the feed, then nothing until the test lets go: the daemon is
-        # killed while it waits for the rest.
-        def body() -> Iterator[bytes]:
-            yield FR_VEILLE[: len(FR_VEILLE) // 2]
-            release.wait(TIMEOUT_S)
-            yield FR_VEILLE[len(FR_VEILLE) // 2 :]
-
-        return Reply(200, headers={"Content-Type": "application/rss+xml"}, chunks=body())
-
-    feeds = {"us": server.serve("/us.xml", US_WIRE), "fr": server.serve("/fr.xml", stalled)}
+    feeds = {
+        "us": server.serve("/us.xml", US_WIRE),
+        "fr": server.serve("/fr.xml", stalled_feed(FR_VEILLE, release)),
+    }
     config = write_config(tmp_path, database_url, feeds)
     first = Daemon(config, "first")
     daemons.append(first)
     first.wait_for("feed.polled", lambda line: line["feed"] == "us")
-    deadline = time.monotonic() + TIMEOUT_S
-    while not server.hits("/fr.xml"):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    time.sleep(0.2)  # the first half is read; the poll of "fr" is in flight
-    first.proc.kill()
+    wait_for_request(server, "/fr.xml")
+    first.proc.kill()  # while "fr" is being read
     first.proc.wait(TIMEOUT_S)
     release.set()
     rows = candidate_rows(store)
@@ -235,3 +269,57 @@ def test_kill_9_in_the_middle_of_a_poll_loses_nothing_and_duplicates_nothing(
     with store.read_connection() as conn:
         assert conn.execute(select(func.count()).select_from(candidates)).scalar() == 17
     store.close()
+
+
+def test_kill_9_inside_the_poll_s_transaction_leaves_no_trace(
+    make_database_url: Callable[[str], str],
+    tmp_path: Path,
+    server: FeedServer,
+    daemons: list[Daemon],
+) -> None:
+    """PostgreSQL only: the test holds the feed's health row, so the daemon's poll
+    blocks after inserting its candidates and before its health update and
+    commit; it is killed there.  (SQLite takes its one write lock at BEGIN, so
+    no outside lock can stop a writer half-way; its rollback on a torn
+    transaction is the journal's job.)"""
+    url = make_database_url("postgresql")
+    store = initialised(url)
+    feed_url = server.serve("/fr.xml", Reply(200, FR_VEILLE, {"Content-Type": "text/xml"}))
+    with store.write_transaction("feed:fr") as conn:
+        save_health(conn, FeedHealth(feed="fr", url=feed_url))
+    config = write_config(tmp_path, url, {"fr": feed_url})
+    blocker = store.engine.connect()
+    blocking = blocker.begin()
+    blocker.execute(text("SELECT 1 FROM feed_health WHERE feed = 'fr' FOR UPDATE"))
+    first = Daemon(config, "first")
+    daemons.append(first)
+    deadline = time.monotonic() + TIMEOUT_S
+    # A fresh transaction per look: pg_stat_activity is a snapshot per transaction.
+    while not _waiting_on_health_row(store):
+        assert time.monotonic() < deadline, "the poll never reached its health update"
+        time.sleep(0.05)
+    first.proc.kill()
+    first.proc.wait(TIMEOUT_S)
+    blocking.rollback()
+    blocker.close()
+    time.sleep(0.3)  # the server notices the dead client and rolls its transaction back
+    assert candidate_rows(store) == []
+
+    second = Daemon(config, "second")
+    daemons.append(second)
+    polled = second.wait_for("feed.polled")
+    assert (polled["status"], polled["new_candidates"]) == ("ok", 6)
+    rows = candidate_rows(store)
+    assert len(rows) == len(set(rows)) == 6
+    store.close()
+
+
+def _waiting_on_health_row(store: SqlEventStore) -> bool:
+    with store.engine.connect() as conn:
+        waiting = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'UPDATE feed_health%'"
+            )
+        ).scalar()
+    return bool(waiting)
