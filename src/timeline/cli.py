@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from timeline.app import Timeline
 from timeline.documents import parse_documents, read_documents
-from timeline.errors import ChainBrokenError, InvalidDateError, TimelineError
+from timeline.errors import ChainBrokenError, ConfigError, InvalidDateError, TimelineError
 from timeline.feeds.candidates import Candidate
+from timeline.feeds.config import add_feed, remove_feed
 from timeline.feeds.health import FeedHealth
 from timeline.logging import configure_logging
 from timeline.model.dates import PartialDate
@@ -387,11 +389,6 @@ def feeds_add(
     disabled: Annotated[bool, typer.Option("--disabled", help="Listed but not polled.")] = False,
 ) -> None:
     """Add a feed to config.toml (comments and layout are kept)."""
-    from pydantic import ValidationError
-
-    from timeline.errors import ConfigError
-    from timeline.feeds.config import add_feed
-
     try:
         feed = FeedSettings(
             name=name,
@@ -416,8 +413,6 @@ def feeds_remove(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The feed's name.")]
 ) -> None:
     """Remove a feed from config.toml; its candidates and health stay in the database."""
-    from timeline.feeds.config import remove_feed
-
     path = ctx.ensure_object(dict)["config_path"]
     remove_feed(path, name)
     typer.echo(f"removed feed {name} from {path}")

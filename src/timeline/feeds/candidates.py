@@ -413,14 +413,7 @@ def _insert(
         "history": "[]",
     }
     conn.execute(candidates.insert().values(values))
-    return _from_row(_Row(values))
-
-
-class _Row:
-    """Attribute access over a dict of column values, as a result row gives."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+    return _from_row(conn.execute(select(candidates).where(candidates.c.id == values["id"])).one())
 
 
 def _apply_changes(
