@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from tests.feeds.fakes import extract_titles
 from tests.feeds.helpers import fake_poller, settings_for
 from tests.feeds.server import DATA, FeedServer, Reply, conditional, rss
 from timeline.feeds.candidates import list_candidates
@@ -249,3 +250,36 @@ def test_a_changed_url_drops_the_old_validators(store: EventStore, server: FeedS
     fake_poller(store, settings_for(store.url, [{"name": "a", "url": new}]), clock).poll()
     assert "if-none-match" not in server.hits("/new.xml")[0].headers
     assert health_of(store, "a").url == new
+
+
+def test_an_extractor_failure_marks_only_that_feed_unhealthy(
+    store: EventStore, server: FeedServer
+) -> None:
+    feeds = [
+        {"name": "trips", "url": server.serve("/trips.xml", rss(("t1", "Law")))},
+        {"name": "fine", "url": server.serve("/fine.xml", rss(("f1", "Law")))},
+    ]
+    poller = fake_poller(store, settings_for(store.url, feeds), Clock())
+
+    def tripping(parsed, feed):  # type: ignore[no-untyped-def]
+        if feed.name == "trips":
+            raise IndexError("list index out of range")
+        return extract_titles(parsed, feed)
+
+    poller.extract = tripping
+    outcomes = {o.feed: o for o in poller.poll()}
+    assert outcomes["trips"].error == "extraction failed: IndexError: list index out of range"
+    assert health_of(store, "trips").consecutive_failures == 1
+    assert outcomes["fine"].new_candidates == 1
+
+
+def test_an_absurdly_long_guid_is_stored_by_its_hash_and_still_recognised(
+    store: EventStore, server: FeedServer
+) -> None:
+    guid = "urn:x:" + "y" * 3000
+    url = server.serve("/a.xml", rss((guid, "Law")))
+    poller = fake_poller(store, settings_for(store.url, [{"name": "a", "url": url}]), Clock())
+    assert poller.poll()[0].new_candidates == 1
+    assert poller.poll(force=True)[0].new_candidates == 0
+    (stored,) = all_candidates(store)
+    assert stored.item_guid.startswith("sha256:")

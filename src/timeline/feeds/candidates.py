@@ -11,6 +11,7 @@ proposed twice.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import unicodedata
@@ -261,6 +262,16 @@ def _item_values(item: ExtractedItem) -> dict[str, Any]:
     }
 
 
+MAX_GUID = 1000
+
+
+def guid_key(guid: str) -> str:
+    """The stored form of an item's guid: itself, or a hash when it is absurdly long."""
+    if len(guid) <= MAX_GUID:
+        return guid
+    return "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
+
+
 def get_candidate(conn: Connection, ref: str) -> Candidate:
     """One candidate by id, or by a unique id prefix of at least 4 characters."""
     ref = ref.strip().lower()
@@ -329,7 +340,7 @@ def record_items(
     earlier candidate of the last `DUPLICATE_WINDOW` is stored as its duplicate.
     """
     report = ItemsReport()
-    guids = list(dict.fromkeys(item.guid for item in items))
+    guids = list(dict.fromkeys(guid_key(item.guid) for item in items))
     existing = {
         c.item_guid: c
         for c in (
@@ -347,10 +358,11 @@ def record_items(
     # first is the original and later ones its duplicates.
     ordered = sorted(items, key=lambda i: (i.published is None, _utc(i.published) or now))
     for index, item in enumerate(ordered):
-        if item.guid in seen:  # a feed listing one guid twice: the first one counts
+        key = guid_key(item.guid)
+        if key in seen:  # a feed listing one guid twice: the first one counts
             continue
-        seen.add(item.guid)
-        stored = existing.get(item.guid)
+        seen.add(key)
+        stored = existing.get(key)
         if stored is None:
             # A microsecond apart per item: listing by first sight keeps the feed's order.
             seen_at = now + dt.timedelta(microseconds=index)
@@ -402,7 +414,7 @@ def _insert(
     values = _item_values(item) | {
         "id": str(uuid.uuid4()),
         "feed": feed,
-        "item_guid": item.guid,
+        "item_guid": guid_key(item.guid),
         "status": status,
         "overrides": "{}",
         "reason": f"same event as candidate {original.id} ({original.feed})" if original else None,

@@ -146,7 +146,7 @@ class Poller:
         else:
             try:
                 parsed = parse_feed(fetched.body or b"", fetched.content_type)
-                items = self.extract(parsed.feed, feed)
+                items = self._extract(parsed.feed, feed)
             except FeedError as exc:
                 outcome = self._failed(feed, health, now, fetched, str(exc))
             else:
@@ -167,6 +167,18 @@ class Poller:
             next_due_at=_iso(outcome.next_due_at),
         )
         return outcome
+
+    def _extract(self, parsed: Any, feed: FeedSettings) -> Sequence[ExtractedItem]:
+        try:
+            return self.extract(parsed, feed)
+        except Exception as exc:
+            # The extractor reads untrusted text: if some item trips it, this
+            # feed is marked unhealthy (with the traceback in the log) and the
+            # other feeds are polled as usual.
+            log.exception("feed.extraction_failed", feed=feed.name)
+            message = str(exc).strip().splitlines()
+            detail = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+            raise FeedError(f"extraction failed: {detail}") from exc
 
     def _next_due_ok(self, feed: FeedSettings, now: dt.datetime) -> dt.datetime:
         delay = jittered(feed.interval, self.settings.polling.jitter, self.rng)
