@@ -526,14 +526,17 @@ def daemon(ctx: typer.Context) -> None:
     def request_stop(signum: int, _frame: object) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    with _open(ctx) as tl:
-        poller = tl.poller()
-        try:
-            Daemon(tl.sql_store, tl.settings, poller, tl.background_jobs()).run(stop)
-        finally:
-            poller.close()
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with _open(ctx) as tl:
+            poller = tl.poller()
+            try:
+                Daemon(tl.sql_store, tl.settings, poller, tl.background_jobs()).run(stop)
+            finally:
+                poller.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # -- candidates ------------------------------------------------------------------

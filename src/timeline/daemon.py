@@ -58,6 +58,8 @@ class Daemon:
     def run(self, stop: threading.Event) -> None:
         """Standby or active until `stop` is set; returns after a clean shutdown."""
         renew = self.settings.daemon.renew_seconds
+        # Fail at once, not in the standby loop, on a database without our schema.
+        self.lease.current_holder()
         log.info("daemon.started", holder=self.lease.holder)
         standby = False
         while not stop.is_set():

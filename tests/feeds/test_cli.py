@@ -132,3 +132,9 @@ def test_reviewing_candidates_from_the_command_line(
     assert json.loads(cli.ok("candidates", "list", "--format", "json")) == []
     everything = json.loads(cli.ok("candidates", "list", "--all", "--format", "json"))
     assert [c["status"] for c in everything] == ["accepted", "rejected"]
+
+
+def test_the_daemon_refuses_a_database_without_the_schema(tmp_path: Path) -> None:
+    runner = Cli(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path)
+    assert runner.error("daemon").startswith("Error: database ")
+    assert runner.error("daemon").endswith("has no timeline schema; run `timeline init` first")
