@@ -78,3 +78,7 @@ class ConfigError(TimelineError):
 
 class ImportFileError(TimelineError):
     """A curated event file cannot be read or parsed; names the file and entry."""
+
+
+class FeedError(TimelineError):
+    """A feed cannot be fetched, read or parsed at all; names the feed and the reason."""

@@ -1,0 +1,1 @@
+"""Feed watching: reading feed items and proposing candidate events from them."""

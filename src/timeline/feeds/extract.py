@@ -1,0 +1,626 @@
+"""Feed items to proposed events: kind, jurisdictions, effective date, confidence.
+
+How an item is read:
+
+1. Title and summary become plain text; the title is the first "sentence".
+2. Genre marks (Opinion:, Explainer:, 【解説】, sponsored content, job ads, a
+   correction that changes no date) make the item a non-event.
+3. The headline kind is the first strong trigger in the title; failing that,
+   the body trigger whose date lies nearest the publication date (news reports
+   what just happened or is about to).
+4. The date is chosen among the mentions by how it relates to a trigger of
+   that kind: bound to it ("takes effect on 1 September"), in the same sentence,
+   or only nearby; dates that are background by their wording ("not July 1",
+   "the order of Oct. 30", "from Feb. 1 to June 30", "announced Tuesday") rank
+   last.  A month or year from the title is refined by a day in the body that
+   falls inside it; precision is never invented.
+5. Jurisdictions follow the labels' rules by kind: the subject of the title
+   (and those coordinated with it, "the US and Britain"); all parties of an
+   agreement or investment; the host (and group) of a meeting; the country of
+   an office opening.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import feedparser
+from rapidfuzz import fuzz
+
+from timeline.errors import FeedError
+from timeline.feeds.extract_dates import DateMention, find_dates
+from timeline.feeds.extract_kinds import KindMention, find_kinds, is_correction, non_event_reason
+from timeline.feeds.extract_places import PlaceMention, gazetteer, is_group, parent_country
+from timeline.feeds.extract_text import (
+    Sentence,
+    collapse,
+    detect_language,
+    fold,
+    html_to_text,
+    normalise_language,
+    sentences,
+)
+from timeline.model.dates import PartialDate, Precision
+from timeline.model.jurisdictions import validate_code
+
+__all__ = [
+    "ItemExtraction",
+    "extract_entry",
+    "extract_feed",
+    "extract_source",
+    "link_duplicates",
+    "load_feed",
+    "same_event",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemExtraction:
+    """What one feed item proposes: an event (kind, places, date) or a non-event."""
+
+    guid: str
+    title: str
+    summary: str
+    link: str | None
+    published: dt.datetime | None
+    is_event: bool
+    kind: str | None
+    jurisdictions: tuple[str, ...]
+    effective: str | None
+    confidence: float
+    evidence: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "guid": self.guid,
+            "title": self.title,
+            "is_event": self.is_event,
+            "kind": self.kind,
+            "jurisdictions": list(self.jurisdictions),
+            "effective": self.effective,
+            "confidence": self.confidence,
+            "evidence": dict(self.evidence),
+            "summary": self.summary,
+            "link": self.link,
+            "published": self.published.isoformat() if self.published else None,
+        }
+
+
+# -- reading the entry ------------------------------------------------------
+
+
+def _guid(entry: Mapping[str, Any], title: str) -> str:
+    for key in ("id", "link"):
+        value = entry.get(key)
+        if value:
+            return str(value)
+    digest = hashlib.sha256(f"{title}\n{entry.get('published', '')}".encode()).hexdigest()
+    return f"sha256:{digest[:32]}"
+
+
+def _published(entry: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.date | None]:
+    """(UTC moment, local calendar date) of publication.
+
+    Relative dates are anchored on the publisher's own calendar day, so the
+    local date is read from the raw string with its offset when possible.
+    """
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    moment = dt.datetime(*parsed[:6], tzinfo=dt.UTC) if parsed else None
+    raw = entry.get("published") or entry.get("updated")
+    local: dt.datetime | None = None
+    if isinstance(raw, str):
+        try:
+            local = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            try:
+                local = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            except ValueError:
+                local = None
+    if local is not None and moment is None and local.tzinfo is not None:
+        moment = local.astimezone(dt.UTC)
+    anchor = local.date() if local is not None else moment.date() if moment else None
+    return moment, anchor
+
+
+def _summary_markup(entry: Mapping[str, Any]) -> str:
+    for content in entry.get("content") or []:
+        value = content.get("value") if isinstance(content, Mapping) else None
+        if value:
+            return str(value)
+    return str(entry.get("summary") or entry.get("description") or "")
+
+
+_DATELINE = re.compile(r"^([A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}?)(?=\s*[—–-]|\s*,)")
+
+
+def _dateline_as_name(body: str) -> str:
+    """'SACRAMENTO — ...' -> 'Sacramento — ...': a dateline names a place in capitals.
+
+    Same length, so offsets are kept.
+    """
+    match = _DATELINE.match(body)
+    if not match:
+        return body
+    return match.group(1).title() + body[match.end(1) :]
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """Title and body as one folded string, with sentences; the title is sentence 0."""
+
+    text: str
+    title_end: int
+    sentences: list[Sentence]
+
+    @classmethod
+    def of(cls, title: str, body: str) -> _Text:
+        folded_title = fold(collapse(title))
+        folded_body = fold(_dateline_as_name(body))
+        text = folded_title + "\n" + folded_body
+        title_end = len(folded_title)
+        spans = [Sentence(0, title_end, folded_title), *sentences(folded_body, title_end + 1)]
+        return cls(text, title_end, spans)
+
+    def sentence_index(self, offset: int) -> int:
+        for index, sentence in enumerate(self.sentences):
+            if sentence.start <= offset < sentence.end:
+                return index
+        return len(self.sentences)
+
+    def sentence_start(self, offset: int) -> int:
+        index = self.sentence_index(offset)
+        return self.sentences[index].start if index < len(self.sentences) else offset
+
+
+# -- choosing kind and date -------------------------------------------------
+
+# Kinds whose event is itself a telling: for them "announced on Monday" is the date.
+_TELLING_KINDS = frozenset({"investment.announced", "metric.reported", "instrument.proposed"})
+
+
+def _gap(text: str, date: DateMention, trigger: KindMention) -> int | None:
+    """Characters between a date and a trigger when the date directly qualifies it
+    ("takes effect on 1 May", "on Thursday signed", "来月15日に施行"), else None.
+
+    Japanese packs a clause into a few characters, so there the date must sit
+    right before its verb (に, から).
+    """
+    if trigger.end <= date.start:
+        gap = text[trigger.end : date.start]
+    elif date.end <= trigger.start:
+        gap = text[date.end : trigger.start]
+    else:
+        return 0
+    limit = 4 if re.search(r"[\u3040-\u9fff]", gap) else 16
+    if len(gap) > limit or re.search(r"[.;。、\n]|,\s", gap):
+        return None
+    return len(gap)
+
+
+def _bound_kind(text: str, date: DateMention, triggers: list[KindMention]) -> KindMention | None:
+    """The trigger a date directly qualifies (the closest, if several)."""
+    gaps = [(g, t) for t in triggers if not t.weak and (g := _gap(text, date, t)) is not None]
+    gaps += [(g + 100, t) for t in triggers if t.weak and (g := _gap(text, date, t)) is not None]
+    return min(gaps, key=lambda gt: gt[0])[1] if gaps else None
+
+
+_CHANGE_TO = re.compile(r"\b(?:to|until|au|jusqu'au)\s+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    kind: KindMention
+    date: DateMention | None
+    tier: int
+
+
+def _rank_dates(
+    text: _Text, kind: str, triggers: list[KindMention], dates: list[DateMention]
+) -> list[tuple[int, int, int, DateMention]]:
+    """Dates ranked for `kind`: (tier, sentence, distance, date), best first.
+
+    Tier 0: bound to a trigger of the kind; 1: same sentence, unbound; 2: same
+    sentence but bound to a trigger of another kind; 3: elsewhere, or the date
+    of an announcement.  Dates demoted by their wording are left out.
+    """
+    same = [t for t in triggers if t.kind == kind]
+    same_sentences = {text.sentence_index(t.start) for t in same}
+    ranked: list[tuple[int, int, int, DateMention]] = []
+    for date in dates:
+        if date.demoted:
+            continue
+        if kind == "instrument.amended" and _CHANGE_TO.search(text.text[: date.start][-20:]):
+            continue  # "pushes back ... to mid-2026": the new value, not the amendment's date
+        sentence = text.sentence_index(date.start)
+        distance = min((abs(t.start - date.start) for t in same), default=10_000)
+        bound = _bound_kind(text.text, date, triggers)
+        if bound is not None and bound.kind == kind:
+            tier = 0
+        elif sentence in same_sentences:
+            tier = 2 if bound is not None and not bound.weak else 1
+        else:
+            tier = 3
+        if date.after_announcement and kind not in _TELLING_KINDS:
+            tier = 3
+        ranked.append((tier, sentence if tier < 3 else 0, distance, date))
+    # The lead (earliest sentence with the kind's wording) carries the event's
+    # date; within a sentence, the date bound to the kind's own verb first.
+    ranked.sort(key=lambda r: (r[0] == 3, r[1], r[0], r[2]))
+    return ranked
+
+
+def _days_from(value: str, anchor: dt.date | None) -> int:
+    if anchor is None:
+        return 0
+    partial = PartialDate.parse(value)
+    if partial.start <= anchor <= partial.end:
+        return 0
+    return min(abs((partial.start - anchor).days), abs((partial.end - anchor).days))
+
+
+def _refine(chosen: DateMention, ranked: list[tuple[int, int, int, DateMention]]) -> DateMention:
+    """A more precise date inside the chosen one ("September" -> "1 September 2025")."""
+    outer = PartialDate.parse(chosen.value)
+    finer = [
+        date
+        for tier, _, _, date in ranked
+        if tier <= 1
+        and PartialDate.parse(date.value).precision != outer.precision
+        and outer.start <= PartialDate.parse(date.value).start <= outer.end
+        and PartialDate.parse(date.value).end <= outer.end
+    ]
+    return min(finer, key=lambda d: _PRECISION_ORDER[d.precision]) if finer else chosen
+
+
+_PRECISION_ORDER = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
+
+
+def _choose(
+    text: _Text, triggers: list[KindMention], dates: list[DateMention], anchor: dt.date | None
+) -> _Choice | None:
+    strong = [t for t in triggers if not t.weak]
+    in_title = [t for t in strong if t.start < text.title_end]
+    if in_title:
+        # A title with two triggers ("published; enters into force on 1 August"):
+        # the one its own date qualifies is the headline.
+        title_dates = [d for d in dates if d.start < text.title_end and not d.demoted]
+        headline = next(
+            (t for t in in_title if any(_gap(text.text, d, t) is not None for d in title_dates)),
+            in_title[0],
+        )
+        ranked = _rank_dates(text, headline.kind, triggers, dates)
+        if not ranked:
+            return _Choice(headline, None, 4)
+        tier, _, _, date = ranked[0]
+        return _Choice(headline, _refine(date, ranked), tier)
+    candidates = strong or triggers
+    best: tuple[tuple[int, int, int], _Choice] | None = None
+    for trigger in candidates:
+        ranked = [r for r in _rank_dates(text, trigger.kind, triggers, dates) if r[0] <= 1]
+        if not ranked:
+            continue
+        # Among this kind's well-placed dates, the one nearest publication.
+        tier, _, _, date = min(ranked, key=lambda r: (r[0], _days_from(r[3].value, anchor)))
+        key = (tier, _days_from(date.value, anchor), trigger.start)
+        if best is None or key < best[0]:
+            best = (key, _Choice(trigger, _refine(date, ranked), tier))
+    if best is not None:
+        return best[1]
+    if not candidates:
+        return None
+    headline = candidates[0]
+    ranked = _rank_dates(text, headline.kind, triggers, dates)
+    if not ranked:
+        return _Choice(headline, None, 4)
+    tier, _, _, date = min(ranked, key=lambda r: (r[0], _days_from(r[3].value, anchor)))
+    return _Choice(headline, date, tier)
+
+
+# -- choosing jurisdictions -------------------------------------------------
+
+_COORDINATED = re.compile(
+    r"^\s*(?:,|and|&|et|と|・|及び|および|、|/)\s*(?:the\s+|l'|la\s+|le\s+|les\s+)?$", re.IGNORECASE
+)
+_HOST_BEFORE = re.compile(r"\b(?:in|at|a|en|au|aux|dans)\s+(?:the\s+|l')?$", re.IGNORECASE)
+_HOST_AFTER = re.compile(r"^\s*(?:hosts?|hosted|accueille|で開催|で|にて)", re.IGNORECASE)
+
+# Kinds whose jurisdiction is a country even when a city or state is named:
+# an office, a summit venue (labels: "the country, a subdivision only when the
+# matter is state-level alone").
+_COUNTRY_LEVEL_KINDS = frozenset({"office.opened", "meeting.held"})
+
+
+def _coordinated_run(text: str, places: list[PlaceMention], first: int) -> list[PlaceMention]:
+    run = [places[first]]
+    for following in places[first + 1 :]:
+        if _COORDINATED.match(text[run[-1].end : following.start]):
+            run.append(following)
+        else:
+            break
+    return run
+
+
+def _subject(text: _Text, places: list[PlaceMention], lead: int | None) -> list[PlaceMention]:
+    """The first place of the title with those coordinated to it; else of the lead sentence."""
+    scopes = [lambda p: p.start < text.title_end]
+    if lead is not None:
+        scopes.append(lambda p: text.sentence_index(p.start) == lead)
+    scopes.append(lambda p: True)
+    for scope in scopes:
+        indices = [i for i, p in enumerate(places) if scope(p)]
+        if indices:
+            return _coordinated_run(text.text, places, indices[0])
+    return []
+
+
+def _hosts(text: _Text, places: list[PlaceMention]) -> list[PlaceMention]:
+    return [
+        p
+        for p in places
+        if not is_group(p.code)
+        and (
+            _HOST_BEFORE.search(text.text[max(0, p.start - 12) : p.start])
+            or _HOST_AFTER.match(text.text[p.end : p.end + 8])
+        )
+    ]
+
+
+def _jurisdictions(
+    text: _Text, kind: str, trigger: KindMention, places: list[PlaceMention]
+) -> tuple[list[PlaceMention], str]:
+    """Chosen place mentions and where they came from ("title", "body")."""
+    lead = text.sentence_index(trigger.start) if trigger.start > text.title_end else None
+    title = [p for p in places if p.start < text.title_end]
+    lead_places = [p for p in places if lead is not None and text.sentence_index(p.start) == lead]
+    chosen: list[PlaceMention]
+    if kind in {"agreement.signed", "investment.announced"}:
+        chosen = title if len(title) >= 2 else title + lead_places
+        if not chosen:
+            chosen = _subject(text, places, lead)
+    elif kind == "meeting.held":
+        groups = [
+            p for p in places if is_group(p.code) and abs(p.start - trigger.start) <= 30
+        ]
+        hosts = _hosts(text, title) or _hosts(text, lead_places) or _hosts(text, places)
+        others = [p for p in places if not is_group(p.code)]
+        chosen = groups + (hosts[:1] or _subject(text, others, lead))
+    elif kind == "membership.joined":
+        subject = _subject(text, [p for p in places if not is_group(p.code)], lead)
+        joined = [
+            p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40
+        ]
+        chosen = subject + joined
+    elif kind == "office.opened":
+        chosen = (_hosts(text, title) or _hosts(text, places) or _subject(text, places, lead))[:1]
+    else:
+        chosen = _subject(text, places, lead)
+    origin = "title" if chosen and all(p.start < text.title_end for p in chosen) else "body"
+    return chosen, origin
+
+
+def _codes(kind: str, chosen: list[PlaceMention]) -> tuple[str, ...]:
+    codes = {parent_country(p.code) if kind in _COUNTRY_LEVEL_KINDS else p.code for p in chosen}
+    # A state named with its own country ("California, in the US"): the state
+    # alone, as the labels ask for state-level matters.
+    codes -= {parent_country(c) for c in codes if "-" in c}
+    return tuple(sorted(validate_code(c) for c in codes))
+
+
+# -- the public API ---------------------------------------------------------
+
+
+def _non_event(
+    base: dict[str, Any], confidence: float, kind_evidence: str, date_evidence: str = ""
+) -> ItemExtraction:
+    return ItemExtraction(
+        **base,
+        is_event=False,
+        kind=None,
+        jurisdictions=(),
+        effective=None,
+        confidence=confidence,
+        evidence={"kind": kind_evidence, "date": date_evidence},
+    )
+
+
+def extract_entry(
+    entry: Mapping[str, Any], *, language: str | None = None, jurisdiction_hint: str | None = None
+) -> ItemExtraction:
+    """Read one feedparser entry into a proposed event (or a non-event)."""
+    title = collapse(html_to_text(str(entry.get("title") or "")))
+    body = html_to_text(_summary_markup(entry))
+    published, anchor = _published(entry)
+    base: dict[str, Any] = {
+        "guid": _guid(entry, title),
+        "title": title,
+        "summary": collapse(body),
+        "link": str(entry["link"]) if entry.get("link") else None,
+        "published": published,
+    }
+    lang = normalise_language(language) or detect_language(f"{title}\n{body}")
+    text = _Text.of(title, body)
+    folded_title, folded_body = text.text[: text.title_end], text.text[text.title_end + 1 :]
+    if reason := non_event_reason(folded_title, folded_body):
+        return _non_event(base, 0.9, reason)
+    triggers = find_kinds(text.text)
+    dates = find_dates(text.text, anchor, text.sentence_start)
+    choice = _choose(text, triggers, dates, anchor)
+    if choice is None:
+        return _non_event(base, 0.7, "no wording of a policy event found")
+    if choice.date is None:
+        return _non_event(
+            base, 0.6, f"{choice.kind.phrase!r} ({choice.kind.kind}) but no date of it found"
+        )
+    kind = choice.kind.kind
+    places = gazetteer().find(text.text)
+    chosen, origin = _jurisdictions(text, kind, choice.kind, places)
+    codes = _codes(kind, chosen)
+    if not codes and jurisdiction_hint:
+        codes, origin = (validate_code(jurisdiction_hint),), "feed hint"
+    evidence = {
+        "kind": choice.kind.phrase,
+        "date": choice.date.phrase,
+        "language": lang,
+    }
+    if chosen:
+        evidence["jurisdictions"] = "; ".join(dict.fromkeys(p.phrase for p in chosen))
+    elif codes:
+        evidence["jurisdictions"] = f"feed hint {jurisdiction_hint}"
+    kind_score = 0.25 if choice.kind.start < text.title_end and not choice.kind.weak else 0.15
+    date_score = {0: 0.25, 1: 0.18, 2: 0.12}.get(choice.tier, 0.06)
+    place_score = {"title": 0.2, "body": 0.12, "feed hint": 0.06}[origin] if codes else 0.0
+    return ItemExtraction(
+        **base,
+        is_event=True,
+        kind=kind,
+        jurisdictions=codes,
+        effective=choice.date.value,
+        confidence=round(min(0.99, 0.25 + kind_score + date_score + place_score), 2),
+        evidence=evidence,
+    )
+
+
+def extract_feed(
+    parsed: feedparser.FeedParserDict,
+    *,
+    language: str | None = None,
+    jurisdiction_hint: str | None = None,
+) -> list[ItemExtraction]:
+    """Extract every entry; the feed's own language tag is used when none is given."""
+    feed_language = language or parsed.get("feed", {}).get("language")
+    return [
+        extract_entry(entry, language=feed_language, jurisdiction_hint=jurisdiction_hint)
+        for entry in parsed.get("entries", [])
+    ]
+
+
+# -- duplicates -------------------------------------------------------------
+
+
+def _dates_compatible(a: str, b: str) -> bool:
+    """Equal, or one interval inside the other ("2025-09" and "2025-09-01")."""
+    first, second = PartialDate.parse(a), PartialDate.parse(b)
+    return (first.start <= second.start and second.end <= first.end) or (
+        second.start <= first.start and first.end <= second.end
+    )
+
+
+def _similarity(a: ItemExtraction, b: ItemExtraction) -> float:
+    return float(
+        fuzz.token_set_ratio(
+            f"{a.title} {a.summary[:400]}".lower(), f"{b.title} {b.summary[:400]}".lower()
+        )
+    )
+
+
+def same_event(a: ItemExtraction, b: ItemExtraction) -> bool:
+    """Whether two items report the same event (other feed, wording or language).
+
+    Kind and a shared jurisdiction are required.  Then: the same day is enough
+    across languages (wording cannot be compared) and needs some shared wording
+    within one; a coarser but compatible date needs more; a correction may move
+    the date, so it is matched on wording alone.
+    """
+    if not (a.is_event and b.is_event and a.kind == b.kind and a.effective and b.effective):
+        return False
+    if not set(a.jurisdictions) & set(b.jurisdictions):
+        return False
+    same_language = detect_language(a.title + a.summary) == detect_language(b.title + b.summary)
+    similarity = _similarity(a, b) if same_language else 0.0
+    if is_correction(a.title) or is_correction(b.title):
+        return same_language and similarity >= 45
+    if not _dates_compatible(a.effective, b.effective):
+        return False
+    exact_day = a.effective == b.effective and len(a.effective) == 10
+    if exact_day:
+        return not same_language or similarity >= 40
+    return same_language and similarity >= 65
+
+
+def link_duplicates(items: Sequence[ItemExtraction]) -> list[int | None]:
+    """For each item, the index of the earliest-published item it duplicates, else None.
+
+    Items without a publication time count as published last, in input order.
+    """
+    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
+    order = sorted(range(len(items)), key=lambda i: (items[i].published or far_future, i))
+    links: list[int | None] = [None] * len(items)
+    for position, index in enumerate(order):
+        for earlier in order[:position]:
+            if links[earlier] is None and same_event(items[earlier], items[index]):
+                links[index] = earlier
+                break
+    return links
+
+
+# -- reading a feed from a file or URL ----------------------------------------
+
+MAX_FEED_BYTES = 10 * 1024 * 1024
+FETCH_TIMEOUT_SECONDS = 15.0
+
+
+def _fetch(url: str) -> bytes:
+    import httpx
+
+    try:
+        with (
+            httpx.Client(
+                timeout=FETCH_TIMEOUT_SECONDS,
+                follow_redirects=True,
+                max_redirects=5,
+                headers={"User-Agent": "timeline-extract/0.1 (+feed extraction preview)"},
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code >= 400:
+                raise FeedError(f"{url}: HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_FEED_BYTES:
+                    raise FeedError(f"{url}: larger than {MAX_FEED_BYTES} bytes")
+            return bytes(body)
+    except httpx.HTTPError as exc:
+        raise FeedError(f"{url}: {type(exc).__name__}: {exc}") from None
+
+
+def load_feed(source: str) -> tuple[feedparser.FeedParserDict, str | None]:
+    """Fetch or read and parse a feed: (parsed feed, bozo warning or None).
+
+    Raises FeedError for a missing file, a failed fetch, or bytes that yield no
+    feed at all (an HTML page, truncated XML).  A feed that is malformed but
+    still gave entries is returned with its warning.
+    """
+    if re.match(r"^https?://", source, re.IGNORECASE):
+        data = _fetch(source)
+    else:
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise FeedError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    parsed = feedparser.parse(data)
+    problem = parsed.get("bozo_exception")
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+        reason = f"{type(problem).__name__}: {problem}" if problem else "no feed elements"
+        raise FeedError(f"{source}: not a readable feed ({collapse(str(reason))})")
+    warning = f"{type(problem).__name__}: {collapse(str(problem))}" if parsed.get("bozo") else None
+    return parsed, warning
+
+
+def extract_source(
+    source: str, *, language: str | None = None, jurisdiction_hint: str | None = None
+) -> tuple[list[ItemExtraction], str | None]:
+    """Extract every item of a feed file or http(s) URL, storing nothing."""
+    if jurisdiction_hint:
+        validate_code(jurisdiction_hint)
+    parsed, warning = load_feed(source)
+    return extract_feed(parsed, language=language, jurisdiction_hint=jurisdiction_hint), warning
+

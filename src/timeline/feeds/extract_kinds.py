@@ -1,0 +1,177 @@
+"""Event kinds from wording, and the marks of items that report no event.
+
+Each trigger is a pattern for one fact kind in English, French or Japanese.
+Where two triggers overlap, the one listed first wins ("moves the effective
+date" is an amendment, not an entry into force).  A "weak" trigger (unveil,
+release) names a kind only when no strong trigger is found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONEY = (
+    r"(?:\$|€|£|¥|₹|R\$|US\$|C\$|\d[\d,.]*\s*(?:billion|million|trillion|bn|crore|lakh|"
+    r"milliards?|millions?)|兆|億|万ドル|万ユーロ|ドル|ユーロ)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: str
+    pattern: re.Pattern[str]
+    weak: bool = False
+
+
+def _t(kind: str, pattern: str, *, weak: bool = False, case: bool = False) -> Trigger:
+    flags = 0 if case else re.IGNORECASE
+    return Trigger(kind, re.compile(pattern, flags), weak)
+
+
+_TRIGGERS: list[Trigger] = [
+    # Amendments first: their wording contains "effective date", "signed", "law".
+    _t(
+        "instrument.amended",
+        r"\b(?:amend(?:s|ed|ing|ment|ments)?|push(?:es|ed)? back|postpone[sd]?|delay(?:s|ed)|"
+        r"moves? (?:back )?the (?:effective|start|application) date|extend(?:s|ed) the deadline|"
+        r"modifi(?:e|ee|es|ent|cation)|report(?:e|ee) (?:au|a)|repousse)\b|改正|延期|改定",
+    ),
+    _t(
+        "instrument.repealed",
+        r"\b(?:repeal(?:s|ed|ing)?|revok(?:e|es|ed|ing)|revocation|rescind(?:s|ed|ing)?|"
+        r"abolish(?:es|ed)?|abrog(?:e|ee|ent|ation)|revoqu(?:e|ee))\b|廃止|撤回",
+    ),
+    _t(
+        "membership.joined",
+        r"\b(?:join(?:s|ed)?|accede[sd]?|accession|adher(?:e|es|ed)|adhesion|signator(?:y|ies)|"
+        r"ratif(?:y|ies|ied|ication)|becomes? (?:a )?(?:member|party)|rejoint|signataire)\b|"
+        r"\bsign(?:s|ed|ing)?\b[^.;]{0,50}\b(?:convention|treaty)\b|加盟|加入|批准",
+    ),
+    _t(
+        "agreement.signed",
+        r"\b(?:sign(?:s|ed|ing)?|conclude[sd]?|ink(?:s|ed)?|seal(?:s|ed)?|agree(?:s|d)? on)\b"
+        r"[^.;]{0,60}\b(?:memorandum|mou|moc|agreement|accord|pact|joint statement|declaration|"
+        r"partnership)\b|\b(?:memorandum of understanding|joint statement)\b[^.;]{0,40}\bsigned\b|"
+        r"\bsign(?:e|ent|ature)?\b[^.;]{0,40}\b(?:accord|protocole|memorandum|entente|"
+        r"declaration commune)\b|覚書|共同声明|協定に署名|署名|締結",
+    ),
+    _t(
+        "instrument.in_force",
+        r"\b(?:tak(?:e|es|ing) effect|took effect|(?:come|comes|came|coming) into (?:force|effect)|"
+        r"enter(?:s|ed|ing)? into force|entry into force|(?:goes|go|went) into effect|"
+        r"kick(?:s|ed)? in|appl(?:y|ies) from|begins? to apply|effective date|"
+        r"entr(?:e|era|ent|eront|ee) en vigueur|s'appliquer(?:a|ont)?|prend(?:ra)? effet)\b|"
+        r"施行(?!令|規則|細則)|発効|適用開始",
+    ),
+    _t(
+        "instrument.proposed",
+        r"\b(?:propos(?:e|es|ed|al)|introduc(?:e|es|ed)|tabl(?:e|es|ed)|draft|consultation|"
+        r"projet de (?:loi|reglement)|depos(?:e|ee)|avant-projet)\b|"
+        r"案を(?:公表|発表|提出|公開|まとめ)|草案|法案|意見募集|パブリックコメント",
+    ),
+    _t(
+        "instrument.adopted",
+        r"\b(?:sign(?:s|ed)? into law|enact(?:s|ed|ment)?|adopt(?:s|ed|ion)?|pass(?:es|ed)|"
+        r"final passage|approv(?:e|es|ed|al)|promulgat(?:e|es|ed)|issu(?:e|es|ed)|"
+        r"adopt(?:e|ee|es|ees|ent)|promulgu(?:e|ee)|approuv(?:e|ee)|vot(?:e|ee) par|"
+        r"governor signed|signed (?:the |a )?(?:bill|law|order))\b|成立|可決|制定|公布|閣議決定|採択",
+    ),
+    _t(
+        "body.established",
+        r"\b(?:establish(?:es|ed|ing|ment)?|creat(?:e|es|ed|ing|ion)|launch(?:es|ed)?|"
+        r"set(?:s)? up|inaugurat(?:e|es|ed)|cre(?:e|ee|era|eront|ation)|lanc(?:e|ee|ement)|"
+        r"institu(?:e|ee)|mis en place|verra le jour)\b|設立|設置|発足|創設|新設",
+    ),
+    _t(
+        "meeting.held",
+        r"\b(?:summit|ministerial|ministers? met|talks|bilateral meeting|sommet|"
+        r"reunion ministerielle|rencontre bilaterale)\b|首脳会談|サミット|閣僚会合|会談",
+    ),
+    _t(
+        "office.opened",
+        r"\bopen(?:s|ed|ing)?\b[^.;]{0,40}\b(?:office|branch|lab|laboratory|hub|campus|"
+        r"headquarters)\b|\bouv(?:re|rira|ert)\b[^.;]{0,30}\b(?:bureau|filiale|laboratoire)\b|"
+        r"(?:拠点|事務所|オフィス|研究所)を?開設",
+    ),
+    _t(
+        "investment.announced",
+        r"\binvest(?:s|ed|ing|ment|ments)?\b|\b(?:pledg(?:e|es|ed)|commit(?:s|ted)?|earmark(?:s|ed)?)\b"
+        rf"[^.;]{{0,40}}{_MONEY}|\binvest(?:it|ira|issement|issements)\b|投資|出資",
+    ),
+    _t(
+        "metric.reported",
+        r"\b(?:statistics?|statistique|survey|census|index|ranking|enquete|sondage|indice|"
+        r"classement)\b|統計|調査結果|指数|ランキング",
+    ),
+    _t(
+        "instrument.adopted",
+        r"\b(?:unveil(?:s|ed)?|releas(?:e|es|ed)|publish(?:es|ed)?|present(?:s|ed)|"
+        r"devoil(?:e|ee)|publi(?:e|ee))\b|発表|公表",
+        weak=True,
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class KindMention:
+    start: int
+    end: int
+    phrase: str
+    kind: str
+    weak: bool
+
+
+def find_kinds(text: str) -> list[KindMention]:
+    """Trigger phrases in `text` (already folded), in order; overlaps go to the earlier rule."""
+    taken: list[tuple[int, int]] = []
+    found: list[KindMention] = []
+    for trigger in _TRIGGERS:
+        for match in trigger.pattern.finditer(text):
+            start, end = match.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            found.append(KindMention(start, end, match.group(), trigger.kind, trigger.weak))
+    return sorted(found, key=lambda k: k.start)
+
+
+# Genres that report no event (labels' "events and non-events"), recognised by
+# how such items are headed: a rubric before a colon or in 【】, or stock phrases.
+_NON_EVENT_TITLE = re.compile(
+    r"^\s*(?:opinion|op-ed|comment|commentary|analysis|explainer|explained|column|podcast|"
+    r"webinar|webcast|sponsored|partner content|advertorial|reading list|markets?|"
+    r"interview|review|newsletter|jobs?|careers?|event|events|chronique|tribune|analyse|"
+    r"editorial|editorial|balado|offre d'emploi|publireportage)\s*[:|–—-]|"
+    r"\b(?:we'?re hiring|we are hiring|now hiring|job opening|things to know|what you need to know|"
+    r"what to know|the case for|the case against|reading list|a look back)\b|"
+    r"【(?:解説|コラム|お知らせ|寄稿|インタビュー|PR|広告|求人|連載|論説|社説|イベント)】",
+    re.IGNORECASE,
+)
+_NON_EVENT_BODY = re.compile(
+    r"\b(?:partner content|sponsored content|register here|inscrivez-vous|apply now|"
+    r"applications close|listen on|in this episode|views are (?:his|her|their|my) own)\b|"
+    r"配信を休止|お申し込み",
+    re.IGNORECASE,
+)
+_CORRECTION_TITLE = re.compile(r"^\s*(?:correction|rectificatif|erratum|訂正|【訂正】)", re.IGNORECASE)
+_UNCHANGED = re.compile(
+    r"\b(?:unchanged|remains? the same|is not affected|inchangee?s?|demeure la meme|reste la meme)\b|"
+    r"変更はない|変わらない",
+    re.IGNORECASE,
+)
+
+
+def non_event_reason(title: str, body: str) -> str | None:
+    """Why an item is not an event by its genre, or None when it may be one."""
+    if match := _NON_EVENT_TITLE.search(title):
+        return f"title marks a non-event: {match.group().strip()!r}"
+    if match := _NON_EVENT_BODY.search(body):
+        return f"text marks a non-event: {match.group().strip()!r}"
+    if _CORRECTION_TITLE.search(title) and (match := _UNCHANGED.search(body)):
+        return f"correction that changes no date: {match.group()!r}"
+    return None
+
+
+def is_correction(title: str) -> bool:
+    return _CORRECTION_TITLE.search(title) is not None
