@@ -105,15 +105,21 @@ def _guid(entry: Mapping[str, Any], title: str) -> str:
     return f"sha256:{digest[:32]}"
 
 
+def _field(entry: Mapping[str, Any], key: str) -> Any:
+    """A field as stored: feedparser maps a missing `updated*` to `published*`
+    behind a deprecation warning, which we neither need nor want."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
 def _published(entry: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.date | None]:
     """(UTC moment, local calendar date) of publication.
 
     Relative dates are anchored on the publisher's own calendar day, so the
     local date is read from the raw string with its offset when possible.
     """
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    parsed = _field(entry, "published_parsed") or _field(entry, "updated_parsed")
     moment = dt.datetime(*parsed[:6], tzinfo=dt.UTC) if parsed else None
-    raw = entry.get("published") or entry.get("updated")
+    raw = _field(entry, "published") or _field(entry, "updated")
     local: dt.datetime | None = None
     if isinstance(raw, str):
         try:
@@ -266,7 +272,17 @@ def _days_from(value: str, anchor: dt.date | None) -> int:
 
 
 def _refine(chosen: DateMention, ranked: list[tuple[int, int, int, DateMention]]) -> DateMention:
-    """A more precise date inside the chosen one ("September" -> "1 September 2025")."""
+    """A more precise date inside the chosen one ("September" -> "1 September 2025"),
+    or the same day with the year written out when the chosen one's year was inferred
+    ("July 1" in a title, "July 1, 2027" in the text)."""
+    if chosen.relative:
+        spelled = [
+            d
+            for tier, _, _, d in ranked
+            if tier <= 1 and not d.relative and d.value[4:] == chosen.value[4:] and d.value[4:]
+        ]
+        if spelled:
+            return spelled[0]
     outer = PartialDate.parse(chosen.value)
     finer = [
         date
@@ -282,6 +298,11 @@ def _refine(chosen: DateMention, ranked: list[tuple[int, int, int, DateMention]]
 _PRECISION_ORDER = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
 
 
+# What an adoption can carry out: "enacts amendments", "adopts a resolution
+# establishing a panel" report the amendment or the new body, not the vehicle.
+_CARRIED_BY_ADOPTION = frozenset({"instrument.amended", "instrument.repealed", "body.established"})
+
+
 def _choose(
     text: _Text, triggers: list[KindMention], dates: list[DateMention], anchor: dt.date | None
 ) -> _Choice | None:
@@ -291,9 +312,12 @@ def _choose(
         # A title with two triggers ("published; enters into force on 1 August"):
         # the one its own date qualifies is the headline.
         title_dates = [d for d in dates if d.start < text.title_end and not d.demoted]
+        carried = [t for t in in_title if t.kind in _CARRIED_BY_ADOPTION]
+        if not any(t.kind == "instrument.adopted" for t in in_title):
+            carried = []
         headline = next(
             (t for t in in_title if any(_gap(text.text, d, t) is not None for d in title_dates)),
-            in_title[0],
+            carried[0] if carried else in_title[0],
         )
         ranked = _rank_dates(text, headline.kind, triggers, dates)
         if not ranked:
@@ -608,7 +632,9 @@ def load_feed(source: str) -> tuple[feedparser.FeedParserDict, str | None]:
             raise FeedError(f"{source}: cannot read: {exc.strerror or exc}") from None
     parsed = feedparser.parse(data)
     problem = parsed.get("bozo_exception")
-    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+    # Truncated XML can leave a husk of an entry with nothing in it: no entry.
+    readable = [e for e in parsed.entries if any(e.get(k) for k in ("title", "summary", "link", "id"))]
+    if not readable and (parsed.get("bozo") or not parsed.get("version")):
         reason = f"{type(problem).__name__}: {problem}" if problem else "no feed elements"
         raise FeedError(f"{source}: not a readable feed ({collapse(str(reason))})")
     warning = f"{type(problem).__name__}: {collapse(str(problem))}" if parsed.get("bozo") else None

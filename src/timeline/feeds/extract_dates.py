@@ -130,7 +130,7 @@ def _weekday(anchor: dt.date, weekday: int, direction: int) -> dt.date:
 # March item is the coming September, not the last one.
 _FUTURE = re.compile(
     r"\b(?:will|shall|due to|set to|expected to|to be held|to (?:take|come|enter|apply|start|begin)|"
-    r"sera|seront|entrera|aura|va|vont)\b|予定",
+    r"sera|seront|aura|auront|va|vont|\w{3,}(?:eront|iront|era|ira))\b|予定",
     re.IGNORECASE,
 )
 

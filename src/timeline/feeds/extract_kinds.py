@@ -72,7 +72,7 @@ _TRIGGERS: list[Trigger] = [
     ),
     _t(
         "instrument.adopted",
-        r"\b(?:sign(?:s|ed)? into law|enact(?:s|ed|ment)?|adopt(?:s|ed|ion)?|pass(?:es|ed)|"
+        r"\bsign(?:s|ed|ing)?\b[^.;]{0,30}\binto law\b|\b(?:enact(?:s|ed|ment)?|adopt(?:s|ed|ion)?|pass(?:es|ed)|"
         r"final passage|approv(?:e|es|ed|al)|promulgat(?:e|es|ed)|issu(?:e|es|ed)|"
         r"adopt(?:e|ee|es|ees|ent)|promulgu(?:e|ee)|approuv(?:e|ee)|vot(?:e|ee) par|"
         r"governor signed|signed (?:the |a )?(?:bill|law|order))\b|成立|可決|制定|公布|閣議決定|採択",

@@ -1,0 +1,123 @@
+"""Jurisdictions and kinds from invented items (none from the corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.feeds.feed_items import extract
+from timeline.feeds.extract_places import gazetteer
+from timeline.feeds.extract_text import fold
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "jurisdictions"),
+    [
+        # Names, capitals and seats, demonyms, subdivisions
+        ("Canberra passes AI transparency act", "The act passed on Tuesday.", ["AU"]),
+        ("Ontario enacts AI hiring law", "The province enacted the law on Monday.", ["CA-ON"]),
+        ("Brazilian Senate approves AI bill", "Senators approved it on Tuesday.", ["BR"]),
+        ("Springfield lawmakers pass AI bill", "TALLAHASSEE — Lawmakers passed it on Tuesday.", ["US-FL"]),
+        ("New Mexico enacts deepfake law", "The law was enacted on Monday.", ["US-NM"]),
+        ("EU adopts cloud certification scheme", "The Council adopted it on Tuesday.", ["EU"]),
+        ("Tokyo adopts AI guidelines", "The guidelines were adopted on Monday.", ["JP"]),
+        # A state act is the state alone, even when its country is named too.
+        ("Illinois, in the US, enacts biometric rules", "It was enacted on Monday.", ["US-IL"]),
+        # Agreements: every party; investments: recipient and state investor.
+        (
+            "German and French ministers sign joint statement on AI",
+            "The ministers signed the joint statement on Monday in Berlin.",
+            ["DE", "FR"],
+        ),
+        (
+            "Saudi sovereign fund pledges $5 billion for Indonesian data centres",
+            "The fund pledged $5 billion on Monday for data centres in Indonesia.",
+            ["ID", "SA"],
+        ),
+        # Meetings: group and host, not the guests.
+        (
+            "G7 digital ministerial held in Italy",
+            "Ministers met on Monday; Japan and Canada sent delegations.",
+            ["G7", "IT"],
+        ),
+        # Membership: the joining country plus the group of what it joins.
+        ("Chile joins the OECD AI principles", "Chile adhered on Tuesday.", ["CL", "OECD"]),
+        # Offices: the country, not the city or state.
+        ("Start-up opens office in Austin, Texas", "It opened the office on Monday.", ["US"]),
+        # French and Japanese names
+        ("L'Allemagne adopte sa loi sur l'IA", "Le Bundestag l'a adoptée mardi.", ["DE"]),
+        ("ドイツ連邦議会、AI法案を可決", "ドイツ連邦議会は10日、AI法案を可決した。", ["DE"]),
+        ("インドネシア、AI戦略を閣議決定", "インドネシア政府は10日、AI戦略を閣議決定した。", ["ID"]),
+    ],
+)
+def test_jurisdictions(title: str, body: str, jurisdictions: list[str]) -> None:
+    item = extract(title, body)
+    assert item.is_event, item.evidence
+    assert list(item.jurisdictions) == jurisdictions, item.evidence
+
+
+def test_longer_names_block_the_places_inside_them() -> None:
+    found = {m.code for m in gazetteer().find(fold("Firms across Latin America and the Council of Europe"))}
+    assert found == set()
+
+
+def test_short_codes_match_only_as_written() -> None:
+    assert [m.code for m in gazetteer().find("let us talk about the USB plan")] == []
+    assert [m.code for m in gazetteer().find("the US plan")] == ["US"]
+
+
+def test_the_feed_hint_applies_when_no_place_is_named() -> None:
+    item = extract("Ministry adopts AI procurement rules", "They were adopted on Monday.", jurisdiction_hint="NZ")
+    assert item.jurisdictions == ("NZ",)
+    assert item.evidence["jurisdictions"] == "feed hint NZ"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "kind"),
+    [
+        ("Kenya enacts data protection amendments", "The president signed it into law on Monday.", "instrument.amended"),
+        ("Kenya signs AI bill into law", "The president signed it into law on Monday.", "instrument.adopted"),
+        ("Norway's AI act comes into force", "The act came into force on Monday.", "instrument.in_force"),
+        ("Ministry tables draft AI liability bill", "The draft was tabled on Monday.", "instrument.proposed"),
+        ("Peru repeals algorithm registry decree", "The decree was repealed on Monday.", "instrument.repealed"),
+        ("Ghana establishes national AI agency", "The agency was established on Monday.", "body.established"),
+        ("Mexico and Chile sign AI cooperation agreement", "They signed it on Monday.", "agreement.signed"),
+        ("Ireland hosts EU digital summit", "The summit opened on Monday.", "meeting.held"),
+        ("Morocco accedes to AI convention", "Morocco acceded on Monday.", "membership.joined"),
+        ("Chip designer opens lab in Hanoi", "The lab opened on Monday.", "office.opened"),
+        ("Qatar to invest $2 billion in Kenyan AI", "The plan was announced on Monday.", "investment.announced"),
+        ("Survey: 40% of Danish firms use AI", "Statistics Denmark published the survey on Monday.", "metric.reported"),
+        ("La Belgique crée une agence de l'IA", "L'agence a été créée lundi.", "body.established"),
+        ("Le Maroc abroge son décret sur les drones", "Le décret a été abrogé lundi.", "instrument.repealed"),
+        ("Le Chili modifie sa loi sur les données", "La loi a été modifiée lundi.", "instrument.amended"),
+        ("ブラジル、AI監督機関を設立", "ブラジル政府は10日、AI監督機関を設立した。", "body.established"),
+        ("インド、AI法を廃止", "インド政府は10日、AI法を廃止した。", "instrument.repealed"),
+        ("日英、AI協力の覚書に署名", "日英両政府は10日、覚書に署名した。", "agreement.signed"),
+    ],
+)
+def test_kinds(title: str, body: str, kind: str) -> None:
+    item = extract(title, body)
+    assert item.is_event, item.evidence
+    assert item.kind == kind, item.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Opinion: Regulators should slow down", "The act took effect on 1 May 2025; it was too soon."),
+        ("Explainer: what Peru's AI law does", "Peru adopted the law on 5 June 2025."),
+        ("Podcast: the year in AI rules", "We discuss laws that took effect in 2025."),
+        ("Webinar: preparing for the Norwegian AI act", "Join us on Monday; register here."),
+        ("Chronique : l'IA et l'école", "La loi est entrée en vigueur le 1er mai 2025."),
+        ("【コラム】AI規制の行方", "EUのAI法は2024年8月1日に発効した。"),
+        ("Ten years of machine learning research", "Researchers look back at a decade of progress."),
+        (
+            "Correction: Chile AI agency",
+            "An earlier story misspelt the minister's name. The agency's start date, 1 June, is unchanged.",
+        ),
+    ],
+)
+def test_non_events(title: str, body: str) -> None:
+    item = extract(title, body)
+    assert not item.is_event, item.evidence
+    assert (item.kind, item.jurisdictions, item.effective) == (None, (), None)
+    assert set(item.evidence) >= {"kind", "date"}
