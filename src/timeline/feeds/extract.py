@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
-from rapidfuzz import fuzz
 
 from timeline.errors import FeedError
 from timeline.feeds.extract_dates import DateMention, find_dates
@@ -536,12 +535,62 @@ def _dates_compatible(a: str, b: str) -> bool:
     )
 
 
+_STOPWORDS = frozenset(
+    "the a an and or of to in on at for by with from that this its it is are was were be been "
+    "has have had will would said says say as into under over after before than then their "
+    "they them which who whom whose not no but also more most new first "
+    "le la les un une des du de et ou en au aux pour par sur dans avec que qui est sont a ont "
+    "ce cette ces son sa ses leur leurs ne pas plus".split()
+)
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_CJK_RUN = re.compile(r"[\u3040-\u9fff]+")
+
+
+def _stem(word: str) -> str:
+    word = re.sub(r"(?:'s|’s|ing|ed|es|s)$", "", word)
+    return word[:5]
+
+
+def _content_tokens(item: ItemExtraction) -> set[str]:
+    """Words that say what an item is about: stemmed, without stopwords, places,
+    dates or the wording of the kind.
+
+    Frame words (the country, "passed", "Tuesday") are shared by any two reports
+    of one parliament's day; the topic words are what tell two events apart.
+    """
+    text = fold(f"{item.title}\n{_dateline_as_name(item.summary[:400])}")
+    frame = [(p.start, p.end) for p in gazetteer().find(text)]
+    frame += [(k.start, k.end) for k in find_kinds(text)]
+    for start, end in sorted(frame, reverse=True):
+        text = text[:start] + " " + text[end:]
+    tokens: set[str] = set()
+    for run in _CJK_RUN.findall(text):
+        tokens |= {run[i : i + 2] for i in range(len(run) - 1)}
+    for word in _WORD.findall(_CJK_RUN.sub(" ", text).lower()):
+        if word not in _STOPWORDS and word not in _DATE_WORDS and len(_stem(word)) > 1:
+            tokens.add(_stem(word))
+    return tokens
+
+
+_DATE_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec week month year "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier avril mai juin "
+    "juillet aout septembre octobre novembre decembre".split()
+)
+
+
 def _similarity(a: ItemExtraction, b: ItemExtraction) -> float:
-    return float(
-        fuzz.token_set_ratio(
-            f"{a.title} {a.summary[:400]}".lower(), f"{b.title} {b.summary[:400]}".lower()
-        )
-    )
+    """Share of topic words in common (Jaccard of content tokens), 0..1."""
+    first, second = _content_tokens(a), _content_tokens(b)
+    return len(first & second) / len(first | second) if first | second else 0.0
+
+
+# Jaccard thresholds on topic words: two reports of one event share a good
+# part of their topic words; two events of one place and day share almost none.
+SIMILAR_TOPIC = 0.2
+SAME_TOPIC = 0.35
 
 
 def same_event(a: ItemExtraction, b: ItemExtraction) -> bool:
@@ -559,13 +608,13 @@ def same_event(a: ItemExtraction, b: ItemExtraction) -> bool:
     same_language = detect_language(a.title + a.summary) == detect_language(b.title + b.summary)
     similarity = _similarity(a, b) if same_language else 0.0
     if is_correction(a.title) or is_correction(b.title):
-        return same_language and similarity >= 45
+        return same_language and similarity >= SIMILAR_TOPIC
     if not _dates_compatible(a.effective, b.effective):
         return False
     exact_day = a.effective == b.effective and len(a.effective) == 10
     if exact_day:
-        return not same_language or similarity >= 40
-    return same_language and similarity >= 65
+        return not same_language or similarity >= SIMILAR_TOPIC
+    return same_language and similarity >= SAME_TOPIC
 
 
 def link_duplicates(items: Sequence[ItemExtraction]) -> list[int | None]:
