@@ -44,17 +44,20 @@ def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def evaluate(corpus: Path) -> Figures:
-    labels: list[dict[str, Any]] = json.loads((corpus / "labels.json").read_text())
-    feeds = sorted({label["feed"] for label in labels})
+def _extract_corpus(corpus: Path, feeds: list[str]) -> dict[tuple[str, str], ItemExtraction]:
     extracted: dict[tuple[str, str], ItemExtraction] = {}
     for feed in feeds:
         items, _warning = extract_source(str(corpus / feed))
         for item in items:
             extracted[(feed, item.guid)] = item
-    figures = Figures(items=len(labels))
+    return extracted
+
+
+def _score_items(
+    labels: list[dict[str, Any]], extracted: dict[tuple[str, str], ItemExtraction], figures: Figures
+) -> None:
     true_pos = false_pos = false_neg = 0
-    kind_ok = places_ok = date_ok = 0
+    right = {"kind": 0, "jurisdictions": 0, "effective": 0}
     for label in labels:
         key = (label["feed"], label["guid"])
         item = extracted.get(key)
@@ -73,32 +76,32 @@ def evaluate(corpus: Path) -> Figures:
         if not label["is_event"]:
             continue
         figures.events += 1
-        checks = [
-            ("kind", item.kind, label["kind"]),
-            ("jurisdictions", list(item.jurisdictions), label["jurisdictions"]),
-            ("effective", item.effective, label["effective"]),
-        ]
-        for name, got, want in checks:
-            if got == want:
-                kind_ok += name == "kind"
-                places_ok += name == "jurisdictions"
-                date_ok += name == "effective"
+        got = {"kind": item.kind, "jurisdictions": list(item.jurisdictions)}
+        got["effective"] = item.effective
+        for name, value in got.items():
+            if value == label[name]:
+                right[name] += 1
             else:
-                figures.errors.append(f"{name} {key}: got {got!r}, want {want!r} ({item.evidence})")
+                figures.errors.append(
+                    f"{name} {key}: got {value!r}, want {label[name]!r} ({item.evidence})"
+                )
     figures.event_precision = _ratio(true_pos, true_pos + false_pos)
     figures.event_recall = _ratio(true_pos, true_pos + false_neg)
-    figures.kind_accuracy = _ratio(kind_ok, figures.events)
-    figures.jurisdiction_accuracy = _ratio(places_ok, figures.events)
-    figures.effective_accuracy = _ratio(date_ok, figures.events)
+    figures.kind_accuracy = _ratio(right["kind"], figures.events)
+    figures.jurisdiction_accuracy = _ratio(right["jurisdictions"], figures.events)
+    figures.effective_accuracy = _ratio(right["effective"], figures.events)
 
-    # Duplicates: over the whole corpus, in publication order.
-    keys = [(label["feed"], label["guid"]) for label in labels if (label["feed"], label["guid"]) in extracted]
-    items = [extracted[key] for key in keys]
-    links = link_duplicates(items)
+
+def _score_duplicates(
+    labels: list[dict[str, Any]], extracted: dict[tuple[str, str], ItemExtraction], figures: Figures
+) -> None:
+    """Over the whole corpus at once: link_duplicates orders by publication itself."""
+    keys = [(lb["feed"], lb["guid"]) for lb in labels if (lb["feed"], lb["guid"]) in extracted]
+    links = link_duplicates([extracted[key] for key in keys])
     wanted = {
-        (label["feed"], label["guid"]): (label["duplicate_of"]["feed"], label["duplicate_of"]["guid"])
-        for label in labels
-        if label["duplicate_of"]
+        (lb["feed"], lb["guid"]): (lb["duplicate_of"]["feed"], lb["duplicate_of"]["guid"])
+        for lb in labels
+        if lb["duplicate_of"]
     }
     linked_right = 0
     for key, link in zip(keys, links, strict=True):
@@ -112,6 +115,14 @@ def evaluate(corpus: Path) -> Figures:
             figures.errors.append(f"false duplicate link {key} -> {got}")
     figures.duplicates = len(wanted)
     figures.duplicate_link_rate = _ratio(linked_right, len(wanted))
+
+
+def evaluate(corpus: Path) -> Figures:
+    labels: list[dict[str, Any]] = json.loads((corpus / "labels.json").read_text())
+    extracted = _extract_corpus(corpus, sorted({label["feed"] for label in labels}))
+    figures = Figures(items=len(labels))
+    _score_items(labels, extracted, figures)
+    _score_duplicates(labels, extracted, figures)
     return figures
 
 
@@ -121,13 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args(argv)
     figures = evaluate(args.corpus.resolve())
-    print(f"corpus: {args.corpus.resolve()}  items: {figures.items}  labelled events: {figures.events}")
+    print(f"corpus: {args.corpus.resolve()}")
+    print(f"items: {figures.items}  labelled events: {figures.events}")
     print(f"is_event precision   {figures.event_precision:.3f}")
     print(f"is_event recall      {figures.event_recall:.3f}")
     print(f"kind accuracy        {figures.kind_accuracy:.3f}")
     print(f"jurisdiction acc.    {figures.jurisdiction_accuracy:.3f}")
     print(f"effective date acc.  {figures.effective_accuracy:.3f}")
-    print(f"duplicate links      {figures.duplicate_link_rate:.3f} of {figures.duplicates}, false links {figures.false_links}")
+    print(
+        f"duplicate links      {figures.duplicate_link_rate:.3f} of {figures.duplicates}, "
+        f"false links {figures.false_links}"
+    )
     if args.show_errors:
         for error in figures.errors:
             print("  -", error)

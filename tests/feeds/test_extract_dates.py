@@ -26,7 +26,11 @@ from tests.feeds.feed_items import extract
         ("Cabinet approves chip plan", "The cabinet approved the plan today.", "2026-03-11"),
         ("Cabinet approves chip plan", "The cabinet approved the plan last Friday.", "2026-03-06"),
         ("Cabinet approves chip plan", "The cabinet approved it late Wednesday.", "2026-03-11"),
-        ("Ministry to propose drone rules", "It will propose the rules later this month.", "2026-03"),
+        (
+            "Ministry to propose drone rules",
+            "It will propose the rules later this month.",
+            "2026-03",
+        ),
         ("Ministry to propose drone rules", "It will propose the rules next month.", "2026-04"),
         ("Drone rules to take effect", "The rules will take effect next Tuesday.", "2026-03-17"),
         ("Drone rules to take effect", "The rules take effect early next year.", "2027"),
@@ -131,7 +135,11 @@ def test_french_dates(title: str, body: str, published: str, effective: str) -> 
     ("title", "body", "effective"),
     [
         ("ドイツ、新AI法を施行", "ドイツ政府は2026年10月1日に新しいAI法を施行する。", "2026-10-01"),
-        ("ロボット規則、令和8年4月1日から施行", "新規則は令和8年4月1日から施行される。", "2026-04-01"),
+        (
+            "ロボット規則、令和8年4月1日から施行",
+            "新規則は令和8年4月1日から施行される。",
+            "2026-04-01",
+        ),
         ("英国、データ法を来月1日に施行", "英国政府は来月1日にデータ法を施行する。", "2026-04-01"),
         ("カナダ議会、AI法案を可決", "カナダ議会は10日、AI法案を可決した。", "2026-03-10"),
         ("豪州、AI戦略を閣議決定", "豪州政府は2026年2月にAI戦略を閣議決定した。", "2026-02"),

@@ -16,7 +16,11 @@ from timeline.feeds.extract_text import fold
         ("Canberra passes AI transparency act", "The act passed on Tuesday.", ["AU"]),
         ("Ontario enacts AI hiring law", "The province enacted the law on Monday.", ["CA-ON"]),
         ("Brazilian Senate approves AI bill", "Senators approved it on Tuesday.", ["BR"]),
-        ("Springfield lawmakers pass AI bill", "TALLAHASSEE — Lawmakers passed it on Tuesday.", ["US-FL"]),
+        (
+            "Springfield lawmakers pass AI bill",
+            "TALLAHASSEE — Lawmakers passed it on Tuesday.",
+            ["US-FL"],
+        ),
         ("New Mexico enacts deepfake law", "The law was enacted on Monday.", ["US-NM"]),
         ("EU adopts cloud certification scheme", "The Council adopted it on Tuesday.", ["EU"]),
         ("Tokyo adopts AI guidelines", "The guidelines were adopted on Monday.", ["JP"]),
@@ -46,7 +50,11 @@ from timeline.feeds.extract_text import fold
         # French and Japanese names
         ("L'Allemagne adopte sa loi sur l'IA", "Le Bundestag l'a adoptée mardi.", ["DE"]),
         ("ドイツ連邦議会、AI法案を可決", "ドイツ連邦議会は10日、AI法案を可決した。", ["DE"]),
-        ("インドネシア、AI戦略を閣議決定", "インドネシア政府は10日、AI戦略を閣議決定した。", ["ID"]),
+        (
+            "インドネシア、AI戦略を閣議決定",
+            "インドネシア政府は10日、AI戦略を閣議決定した。",
+            ["ID"],
+        ),
     ],
 )
 def test_jurisdictions(title: str, body: str, jurisdictions: list[str]) -> None:
@@ -56,7 +64,10 @@ def test_jurisdictions(title: str, body: str, jurisdictions: list[str]) -> None:
 
 
 def test_longer_names_block_the_places_inside_them() -> None:
-    found = {m.code for m in gazetteer().find(fold("Firms across Latin America and the Council of Europe"))}
+    found = {
+        m.code
+        for m in gazetteer().find(fold("Firms across Latin America and the Council of Europe"))
+    }
     assert found == set()
 
 
@@ -66,7 +77,11 @@ def test_short_codes_match_only_as_written() -> None:
 
 
 def test_the_feed_hint_applies_when_no_place_is_named() -> None:
-    item = extract("Ministry adopts AI procurement rules", "They were adopted on Monday.", jurisdiction_hint="NZ")
+    item = extract(
+        "Ministry adopts AI procurement rules",
+        "They were adopted on Monday.",
+        jurisdiction_hint="NZ",
+    )
     assert item.jurisdictions == ("NZ",)
     assert item.evidence["jurisdictions"] == "feed hint NZ"
 
@@ -74,22 +89,70 @@ def test_the_feed_hint_applies_when_no_place_is_named() -> None:
 @pytest.mark.parametrize(
     ("title", "body", "kind"),
     [
-        ("Kenya enacts data protection amendments", "The president signed it into law on Monday.", "instrument.amended"),
-        ("Kenya signs AI bill into law", "The president signed it into law on Monday.", "instrument.adopted"),
-        ("Norway's AI act comes into force", "The act came into force on Monday.", "instrument.in_force"),
-        ("Ministry tables draft AI liability bill", "The draft was tabled on Monday.", "instrument.proposed"),
-        ("Peru repeals algorithm registry decree", "The decree was repealed on Monday.", "instrument.repealed"),
-        ("Ghana establishes national AI agency", "The agency was established on Monday.", "body.established"),
-        ("Mexico and Chile sign AI cooperation agreement", "They signed it on Monday.", "agreement.signed"),
+        (
+            "Kenya enacts data protection amendments",
+            "The president signed it into law on Monday.",
+            "instrument.amended",
+        ),
+        (
+            "Kenya signs AI bill into law",
+            "The president signed it into law on Monday.",
+            "instrument.adopted",
+        ),
+        (
+            "Norway's AI act comes into force",
+            "The act came into force on Monday.",
+            "instrument.in_force",
+        ),
+        (
+            "Ministry tables draft AI liability bill",
+            "The draft was tabled on Monday.",
+            "instrument.proposed",
+        ),
+        (
+            "Peru repeals algorithm registry decree",
+            "The decree was repealed on Monday.",
+            "instrument.repealed",
+        ),
+        (
+            "Ghana establishes national AI agency",
+            "The agency was established on Monday.",
+            "body.established",
+        ),
+        (
+            "Mexico and Chile sign AI cooperation agreement",
+            "They signed it on Monday.",
+            "agreement.signed",
+        ),
         ("Ireland hosts EU digital summit", "The summit opened on Monday.", "meeting.held"),
         ("Morocco accedes to AI convention", "Morocco acceded on Monday.", "membership.joined"),
         ("Chip designer opens lab in Hanoi", "The lab opened on Monday.", "office.opened"),
-        ("Qatar to invest $2 billion in Kenyan AI", "The plan was announced on Monday.", "investment.announced"),
-        ("Survey: 40% of Danish firms use AI", "Statistics Denmark published the survey on Monday.", "metric.reported"),
+        (
+            "Qatar to invest $2 billion in Kenyan AI",
+            "The plan was announced on Monday.",
+            "investment.announced",
+        ),
+        (
+            "Survey: 40% of Danish firms use AI",
+            "Statistics Denmark published the survey on Monday.",
+            "metric.reported",
+        ),
         ("La Belgique crée une agence de l'IA", "L'agence a été créée lundi.", "body.established"),
-        ("Le Maroc abroge son décret sur les drones", "Le décret a été abrogé lundi.", "instrument.repealed"),
-        ("Le Chili modifie sa loi sur les données", "La loi a été modifiée lundi.", "instrument.amended"),
-        ("ブラジル、AI監督機関を設立", "ブラジル政府は10日、AI監督機関を設立した。", "body.established"),
+        (
+            "Le Maroc abroge son décret sur les drones",
+            "Le décret a été abrogé lundi.",
+            "instrument.repealed",
+        ),
+        (
+            "Le Chili modifie sa loi sur les données",
+            "La loi a été modifiée lundi.",
+            "instrument.amended",
+        ),
+        (
+            "ブラジル、AI監督機関を設立",
+            "ブラジル政府は10日、AI監督機関を設立した。",
+            "body.established",
+        ),
         ("インド、AI法を廃止", "インド政府は10日、AI法を廃止した。", "instrument.repealed"),
         ("日英、AI協力の覚書に署名", "日英両政府は10日、覚書に署名した。", "agreement.signed"),
     ],
@@ -103,16 +166,23 @@ def test_kinds(title: str, body: str, kind: str) -> None:
 @pytest.mark.parametrize(
     ("title", "body"),
     [
-        ("Opinion: Regulators should slow down", "The act took effect on 1 May 2025; it was too soon."),
+        (
+            "Opinion: Regulators should slow down",
+            "The act took effect on 1 May 2025; it was too soon.",
+        ),
         ("Explainer: what Peru's AI law does", "Peru adopted the law on 5 June 2025."),
         ("Podcast: the year in AI rules", "We discuss laws that took effect in 2025."),
         ("Webinar: preparing for the Norwegian AI act", "Join us on Monday; register here."),
         ("Chronique : l'IA et l'école", "La loi est entrée en vigueur le 1er mai 2025."),
         ("【コラム】AI規制の行方", "EUのAI法は2024年8月1日に発効した。"),
-        ("Ten years of machine learning research", "Researchers look back at a decade of progress."),
+        (
+            "Ten years of machine learning research",
+            "Researchers look back at a decade of progress.",
+        ),
         (
             "Correction: Chile AI agency",
-            "An earlier story misspelt the minister's name. The agency's start date, 1 June, is unchanged.",
+            "An earlier story misspelt the minister's name. "
+            "The agency's start date, 1 June, is unchanged.",
         ),
     ],
 )

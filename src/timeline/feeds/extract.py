@@ -26,7 +26,7 @@ import datetime as dt
 import email.utils
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,10 @@ def _published(entry: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.date | 
     local date is read from the raw string with its offset when possible.
     """
     parsed = _field(entry, "published_parsed") or _field(entry, "updated_parsed")
-    moment = dt.datetime(*parsed[:6], tzinfo=dt.UTC) if parsed else None
+    moment = None
+    if parsed:
+        year, month, day, hour, minute, second = tuple(parsed)[:6]
+        moment = dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
     raw = _field(entry, "published") or _field(entry, "updated")
     local: dt.datetime | None = None
     if isinstance(raw, str):
@@ -142,7 +145,7 @@ def _summary_markup(entry: Mapping[str, Any]) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-_DATELINE = re.compile(r"^([A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}?)(?=\s*[—–-]|\s*,)")
+_DATELINE = re.compile(r"^([A-ZÀ-Ý][A-ZÀ-Ý .'\u2019-]{2,40}?)(?=\s*[—\u2013-]|\s*,)")
 
 
 def _dateline_as_name(body: str) -> str:
@@ -372,7 +375,7 @@ def _coordinated_run(text: str, places: list[PlaceMention], first: int) -> list[
 
 def _subject(text: _Text, places: list[PlaceMention], lead: int | None) -> list[PlaceMention]:
     """The first place of the title with those coordinated to it; else of the lead sentence."""
-    scopes = [lambda p: p.start < text.title_end]
+    scopes: list[Callable[[PlaceMention], bool]] = [lambda p: p.start < text.title_end]
     if lead is not None:
         scopes.append(lambda p: text.sentence_index(p.start) == lead)
     scopes.append(lambda p: True)
@@ -408,17 +411,13 @@ def _jurisdictions(
         if not chosen:
             chosen = _subject(text, places, lead)
     elif kind == "meeting.held":
-        groups = [
-            p for p in places if is_group(p.code) and abs(p.start - trigger.start) <= 30
-        ]
+        groups = [p for p in places if is_group(p.code) and abs(p.start - trigger.start) <= 30]
         hosts = _hosts(text, title) or _hosts(text, lead_places) or _hosts(text, places)
         others = [p for p in places if not is_group(p.code)]
         chosen = groups + (hosts[:1] or _subject(text, others, lead))
     elif kind == "membership.joined":
         subject = _subject(text, [p for p in places if not is_group(p.code)], lead)
-        joined = [
-            p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40
-        ]
+        joined = [p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40]
         chosen = subject + joined
     elif kind == "office.opened":
         chosen = (_hosts(text, title) or _hosts(text, places) or _subject(text, places, lead))[:1]
@@ -536,18 +535,18 @@ def _dates_compatible(a: str, b: str) -> bool:
 
 
 _STOPWORDS = frozenset(
-    "the a an and or of to in on at for by with from that this its it is are was were be been "
-    "has have had will would said says say as into under over after before than then their "
-    "they them which who whom whose not no but also more most new first "
-    "le la les un une des du de et ou en au aux pour par sur dans avec que qui est sont a ont "
-    "ce cette ces son sa ses leur leurs ne pas plus".split()
+    """the a an and or of to in on at for by with from that this its it is are was were be
+    been has have had will would said says say as into under over after before than then their
+    they them which who whom whose not no but also more most new first le la les un une des du
+    de et ou en au aux pour par sur dans avec que qui est sont ont ce cette ces son sa ses
+    leur leurs ne pas plus""".split()  # noqa: SIM905 - a word list reads best as text
 )
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _CJK_RUN = re.compile(r"[\u3040-\u9fff]+")
 
 
 def _stem(word: str) -> str:
-    word = re.sub(r"(?:'s|’s|ing|ed|es|s)$", "", word)
+    word = re.sub(r"(?:'s|\u2019s|ing|ed|es|s)$", "", word)
     return word[:5]
 
 
@@ -573,11 +572,11 @@ def _content_tokens(item: ItemExtraction) -> set[str]:
 
 
 _DATE_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow "
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec week month year "
-    "lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier avril mai juin "
-    "juillet aout septembre octobre novembre decembre".split()
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec week month year lundi mardi mercredi
+    jeudi vendredi samedi dimanche janvier fevrier avril mai juin juillet aout septembre
+    octobre novembre decembre""".split()  # noqa: SIM905 - a word list reads best as text
 )
 
 
@@ -682,7 +681,9 @@ def load_feed(source: str) -> tuple[feedparser.FeedParserDict, str | None]:
     parsed = feedparser.parse(data)
     problem = parsed.get("bozo_exception")
     # Truncated XML can leave a husk of an entry with nothing in it: no entry.
-    readable = [e for e in parsed.entries if any(e.get(k) for k in ("title", "summary", "link", "id"))]
+    readable = [
+        e for e in parsed.entries if any(e.get(k) for k in ("title", "summary", "link", "id"))
+    ]
     if not readable and (parsed.get("bozo") or not parsed.get("version")):
         reason = f"{type(problem).__name__}: {problem}" if problem else "no feed elements"
         raise FeedError(f"{source}: not a readable feed ({collapse(str(reason))})")
@@ -698,4 +699,3 @@ def extract_source(
         validate_code(jurisdiction_hint)
     parsed, warning = load_feed(source)
     return extract_feed(parsed, language=language, jurisdiction_hint=jurisdiction_hint), warning
-

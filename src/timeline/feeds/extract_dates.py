@@ -129,7 +129,8 @@ def _weekday(anchor: dt.date, weekday: int, direction: int) -> dt.date:
 # Tense of the words just before a date: "will take effect in September" in a
 # March item is the coming September, not the last one.
 _FUTURE = re.compile(
-    r"\b(?:will|shall|due to|set to|expected to|to be held|to (?:take|come|enter|apply|start|begin)|"
+    r"\b(?:will|shall|due to|set to|expected to|to be held|"
+    r"to (?:take|come|enter|apply|start|begin)|"
     r"sera|seront|aura|auront|va|vont|\w{3,}(?:eront|iront|era|ira))\b|予定",
     re.IGNORECASE,
 )
@@ -228,7 +229,9 @@ def _weekday_reader(names: list[str], forward: set[str], backward: set[str]) -> 
     return read
 
 
-def _day_of_anchor_month(match: re.Match[str], anchor: dt.date | None, _: str) -> tuple[str | None, bool]:
+def _day_of_anchor_month(
+    match: re.Match[str], anchor: dt.date | None, _: str
+) -> tuple[str | None, bool]:
     if anchor is None:
         return None, True
     return _resolve(_Parts(anchor.year, anchor.month, _int(match, "d")), anchor), True
@@ -254,7 +257,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (
         re.compile(
             rf"\b(?:[Ii]n|[Bb]y|[Uu]ntil|[Ff]rom|[Ss]ince|[Dd]uring|[Bb]efore|[Aa]fter|[Ee]arly|"
-            rf"[Ll]ate|[Mm]id)[ -](?:early |late |mid-)?{_YEAR}\b(?!\s*[-–/]\s*\d)"
+            rf"[Ll]ate|[Mm]id)[ -](?:early |late |mid-)?{_YEAR}\b(?!\s*[-\u2013/]\s*\d)"
         ),
         _absolute(lambda m: _Parts(int(m["y"]), None, None)),
     ),
@@ -272,7 +275,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (re.compile(rf"\b{_FR_MON} {_YEAR}\b", re.IGNORECASE), _absolute(_fr_parts)),
     (
         re.compile(
-            rf"\b(?:en|d'|des|depuis|fin|debut|mi-|jusqu'en)\s?{_FR_MON}\b(?: (?P<rel>prochain|dernier)\b)?",
+            rf"\b(?:en|d'|des|depuis|fin|debut|mi-|jusqu'en)\s?{_FR_MON}\b"
+            r"(?: (?P<rel>prochain|dernier)\b)?",
             re.IGNORECASE,
         ),
         _absolute(_fr_parts),
@@ -302,7 +306,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (
         re.compile(
             r"\b(?:(?:earlier|later) )?(?P<rel>this|next|last) month\b|"
-            r"\b(?:plus tard )?(?:(?P<rel_fr>ce) mois(?:-ci)?|le mois (?P<rel_fr2>prochain|dernier))\b",
+            r"\b(?:plus tard )?(?:(?P<rel_fr>ce) mois(?:-ci)?|"
+            r"le mois (?P<rel_fr2>prochain|dernier))\b",
             re.IGNORECASE,
         ),
         _relative_month({"this": 0, "next": 1, "last": -1, "ce": 0, "prochain": 1, "dernier": -1}),
@@ -310,7 +315,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (
         re.compile(
             r"\b(?:(?:earlier|later|early|late) )?(?P<rel>this|next|last) year\b|"
-            r"\b(?:cette annee|l'an (?P<rel_fr>prochain|dernier)|l'annee (?P<rel_fr2>prochaine|derniere))\b",
+            r"\b(?:cette annee|l'an (?P<rel_fr>prochain|dernier)|"
+            r"l'annee (?P<rel_fr2>prochaine|derniere))\b",
             re.IGNORECASE,
         ),
         _relative_year(
@@ -319,7 +325,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
         ),
     ),
     (
-        re.compile(r"\b(?P<rel>today|tonight|yesterday|tomorrow)\b|\b(?P<rel_fr>aujourd'hui|hier|demain)\b", re.IGNORECASE),
+        re.compile(
+            r"\b(?P<rel>today|tonight|yesterday|tomorrow)\b|\b(?P<rel_fr>aujourd'hui|hier|demain)\b",
+            re.IGNORECASE,
+        ),
         _relative_day(
             {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
             | {"aujourd'hui": 0, "hier": -1, "demain": 1}

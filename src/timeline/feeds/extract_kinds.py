@@ -72,10 +72,12 @@ _TRIGGERS: list[Trigger] = [
     ),
     _t(
         "instrument.adopted",
-        r"\bsign(?:s|ed|ing)?\b[^.;]{0,30}\binto law\b|\b(?:enact(?:s|ed|ment)?|adopt(?:s|ed|ion)?|pass(?:es|ed)|"
+        r"\bsign(?:s|ed|ing)?\b[^.;]{0,30}\binto law\b|"
+        r"\b(?:enact(?:s|ed|ment)?|adopt(?:s|ed|ion)?|pass(?:es|ed)|"
         r"final passage|approv(?:e|es|ed|al)|promulgat(?:e|es|ed)|issu(?:e|es|ed)|"
         r"adopt(?:e|ee|es|ees|ent)|promulgu(?:e|ee)|approuv(?:e|ee)|vot(?:e|ee) par|"
-        r"governor signed|signed (?:the |a )?(?:bill|law|order))\b|成立|可決|制定|公布|閣議決定|採択",
+        r"governor signed|signed (?:the |a )?(?:bill|law|order))\b|"
+        r"成立|可決|制定|公布|閣議決定|採択",
     ),
     _t(
         "body.established",
@@ -142,7 +144,7 @@ _NON_EVENT_TITLE = re.compile(
     r"^\s*(?:opinion|op-ed|comment|commentary|analysis|explainer|explained|column|podcast|"
     r"webinar|webcast|sponsored|partner content|advertorial|reading list|markets?|"
     r"interview|review|newsletter|jobs?|careers?|event|events|chronique|tribune|analyse|"
-    r"editorial|editorial|balado|offre d'emploi|publireportage)\s*[:|–—-]|"
+    r"editorial|balado|offre d'emploi|publireportage)\s*[:|\u2013—-]|"
     r"\b(?:we'?re hiring|we are hiring|now hiring|job opening|things to know|what you need to know|"
     r"what to know|the case for|the case against|reading list|a look back)\b|"
     r"【(?:解説|コラム|お知らせ|寄稿|インタビュー|PR|広告|求人|連載|論説|社説|イベント)】",
@@ -154,9 +156,12 @@ _NON_EVENT_BODY = re.compile(
     r"配信を休止|お申し込み",
     re.IGNORECASE,
 )
-_CORRECTION_TITLE = re.compile(r"^\s*(?:correction|rectificatif|erratum|訂正|【訂正】)", re.IGNORECASE)
+_CORRECTION_TITLE = re.compile(
+    r"^\s*(?:correction|rectificatif|erratum|訂正|【訂正】)", re.IGNORECASE
+)
 _UNCHANGED = re.compile(
-    r"\b(?:unchanged|remains? the same|is not affected|inchangee?s?|demeure la meme|reste la meme)\b|"
+    r"\b(?:unchanged|remains? the same|is not affected|inchangee?s?|demeure la meme|"
+    r"reste la meme)\b|"
     r"変更はない|変わらない",
     re.IGNORECASE,
 )

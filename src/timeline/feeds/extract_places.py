@@ -68,7 +68,8 @@ def gazetteer() -> Gazetteer:
     codes: dict[str, str] = {}
     for country_code in data["subdivision_countries"]:
         types = data["subdivision_types"].get(country_code)
-        for sub in pycountry.subdivisions.get(country_code=country_code) or []:
+        subdivisions = pycountry.subdivisions.get(country_code=country_code)  # type: ignore[no-untyped-call]
+        for sub in subdivisions or []:
             # Top-level states and provinces only: districts and towns are too
             # often common words or person names.
             if sub.parent_code is None and (types is None or sub.type in types):
@@ -96,7 +97,7 @@ def gazetteer() -> Gazetteer:
 
 def parent_country(code: str) -> str:
     """'US-CA' -> 'US'; a country or group is its own parent."""
-    return code.split("-")[0] if "-" in code else code
+    return code.split("-", maxsplit=1)[0] if "-" in code else code
 
 
 def is_group(code: str) -> bool:

@@ -81,7 +81,7 @@ _ABBREVIATION = re.compile(
     r"gov|gen|inc|corp|ltd|co|vs|etc|e\.g|i\.e|approx|art|para|p)|\b[A-Z]|\.[A-Za-z])$",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'“«(]?[A-ZÀ-Ý0-9])|[。！？]|\n|;\s")
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'“«(]?[A-ZÀ-Ý0-9])|[。\uff01\uff1f]|\n|;\s")
 
 
 @dataclass(frozen=True, slots=True)
