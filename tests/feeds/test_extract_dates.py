@@ -155,3 +155,28 @@ def test_without_a_publication_date_relative_words_give_no_date() -> None:
     item = extract("Cabinet approves chip plan", "The cabinet approved the plan on Monday.", "soon")
     assert not item.is_event
     assert item.published is None
+
+
+@pytest.mark.parametrize(
+    ("body", "effective"),
+    [
+        ("The decree takes effect on 2026-07-01, the ministry said.", "2026-07-01"),
+        ("The decree takes effect by the end of 2027.", "2027"),
+        ("The decree takes effect mid-2027.", "2027"),
+    ],
+)
+def test_more_english_forms(body: str, effective: str) -> None:
+    assert extract("Drone decree to take effect", body).effective == effective
+
+
+def test_french_and_japanese_year_words() -> None:
+    assert (
+        extract("La loi entrera en vigueur", "Elle entrera en vigueur début 2027.").effective
+        == "2027"
+    )
+    item = extract(
+        "ベトナム、AI法を年内に施行",
+        "ベトナム政府はAI法を年内に施行する。",
+        "Wed, 11 Mar 2026 18:00:00 +0700",
+    )
+    assert item.effective == "2026"

@@ -191,3 +191,29 @@ def test_non_events(title: str, body: str) -> None:
     assert not item.is_event, item.evidence
     assert (item.kind, item.jurisdictions, item.effective) == (None, (), None)
     assert set(item.evidence) >= {"kind", "date"}
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "jurisdictions"),
+    [
+        # A city where an office opens stands for its country.
+        (
+            "Nvidia ouvre un bureau à Montréal",
+            "Nvidia a ouvert lundi un bureau à Montréal.",
+            ["CA"],
+        ),
+        ("米AI企業、大阪にオフィスを開設", "米AI企業は10日、大阪にオフィスを開設した。", ["JP"]),
+        # Two-country abbreviations in Japanese.
+        ("日豪、AI協力の覚書に署名", "日豪両政府は10日、覚書に署名した。", ["AU", "JP"]),
+        # A Latin-script group name right against Japanese text.
+        (
+            "G20デジタル大臣会合、大阪で開催",
+            "G20デジタル大臣会合が10日、大阪で開幕した。",
+            ["G20", "JP"],
+        ),
+    ],
+)
+def test_cities_and_japanese_compounds(title: str, body: str, jurisdictions: list[str]) -> None:
+    item = extract(title, body, "Wed, 11 Mar 2026 18:00:00 +0900")
+    assert item.is_event, item.evidence
+    assert list(item.jurisdictions) == jurisdictions, item.evidence

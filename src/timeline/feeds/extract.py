@@ -355,7 +355,7 @@ _COORDINATED = re.compile(
     r"^\s*(?:,|and|&|et|と|・|及び|および|、|/)\s*(?:the\s+|l'|la\s+|le\s+|les\s+)?$", re.IGNORECASE
 )
 _HOST_BEFORE = re.compile(r"\b(?:in|at|a|en|au|aux|dans)\s+(?:the\s+|l')?$", re.IGNORECASE)
-_HOST_AFTER = re.compile(r"^\s*(?:hosts?|hosted|accueille|で開催|で|にて)", re.IGNORECASE)
+_HOST_AFTER = re.compile(r"^\s*(?:hosts?|hosted|accueille|で開催|で|にて|に)", re.IGNORECASE)
 
 # Kinds whose jurisdiction is a country even when a city or state is named:
 # an office, a summit venue (labels: "the country, a subdivision only when the
@@ -559,7 +559,9 @@ def _content_tokens(item: ItemExtraction) -> set[str]:
     """
     text = fold(f"{item.title}\n{_dateline_as_name(item.summary[:400])}")
     frame = [(p.start, p.end) for p in gazetteer().find(text)]
-    frame += [(k.start, k.end) for k in find_kinds(text)]
+    # Short kind wording ("passed", "takes effect") is frame; a long match
+    # ("hosts the AI Impact Summit") carries topic words, so it stays.
+    frame += [(k.start, k.end) for k in find_kinds(text) if len(k.phrase.split()) <= 3]
     for start, end in sorted(frame, reverse=True):
         text = text[:start] + " " + text[end:]
     tokens: set[str] = set()

@@ -241,6 +241,11 @@ _JA_YMD = r"(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?)?"
 
 # Longest and most specific first: a span taken by one pattern is not read again.
 _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
+    # ISO dates, as official releases write them
+    (
+        re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
+        _absolute(_ja_parts),
+    ),
     # English absolute
     (re.compile(rf"\b{_EN_MON} (?P<d>\d{{1,2}}){_ORD},? {_YEAR}\b"), _absolute(_en_parts)),
     (re.compile(rf"\b(?P<d>\d{{1,2}}){_ORD} (?:of )?{_EN_MON},? {_YEAR}\b"), _absolute(_en_parts)),
@@ -257,7 +262,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (
         re.compile(
             rf"\b(?:[Ii]n|[Bb]y|[Uu]ntil|[Ff]rom|[Ss]ince|[Dd]uring|[Bb]efore|[Aa]fter|[Ee]arly|"
-            rf"[Ll]ate|[Mm]id)[ -](?:early |late |mid-)?{_YEAR}\b(?!\s*[-\u2013/]\s*\d)"
+            rf"[Ll]ate|[Mm]id|[Ee]nd of|[Bb]eginning of|[Ss]tart of)[ -](?:early |late |mid-)?"
+            rf"{_YEAR}\b(?!\s*[-\u2013/]\s*\d)"
         ),
         _absolute(lambda m: _Parts(int(m["y"]), None, None)),
     ),
@@ -282,7 +288,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
         _absolute(_fr_parts),
     ),
     (
-        re.compile(rf"\b(?:en|d'ici|des|depuis|a partir de|avant|apres|jusqu'en)\s?{_YEAR}\b"),
+        re.compile(
+            rf"\b(?:en|d'ici|des|depuis|a partir de|avant|apres|jusqu'en|debut|fin|mi-|courant)"
+            rf"\s?{_YEAR}\b"
+        ),
         _absolute(lambda m: _Parts(int(m["y"]), None, None)),
     ),
     # Japanese absolute ("2025年9月1日", "令和7年4月", "9月1日", "5月")
@@ -290,8 +299,19 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (re.compile(rf"{_YEAR}年(?!度){_JA_YMD}"), _absolute(_ja_parts)),
     # Relative, all languages
     (
-        re.compile(r"(?P<rel>来年|今年|本年|昨年|去年)" + _JA_YMD),
-        _relative_year({"来年": 1, "今年": 0, "本年": 0, "昨年": -1, "去年": -1}),
+        re.compile(r"(?P<rel>来年|今年|本年|昨年|去年|年内|来春|来秋)" + _JA_YMD),
+        _relative_year(
+            {
+                "来年": 1,
+                "今年": 0,
+                "本年": 0,
+                "昨年": -1,
+                "去年": -1,
+                "年内": 0,
+                "来春": 1,
+                "来秋": 1,
+            }
+        ),
     ),
     (
         re.compile(r"(?P<rel>来月|今月|先月)(?:(?P<d>\d{1,2})日)?"),

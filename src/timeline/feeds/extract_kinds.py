@@ -46,14 +46,14 @@ _TRIGGERS: list[Trigger] = [
         "membership.joined",
         r"\b(?:join(?:s|ed)?|accede[sd]?|accession|adher(?:e|es|ed)|adhesion|signator(?:y|ies)|"
         r"ratif(?:y|ies|ied|ication)|becomes? (?:a )?(?:member|party)|rejoint|signataire)\b|"
-        r"\bsign(?:s|ed|ing)?\b[^.;]{0,50}\b(?:convention|treaty)\b|加盟|加入|批准",
+        r"\bsign(?:s|ed|ing)?\b[^.;\n]{0,50}\b(?:convention|treaty)\b|加盟|加入|批准",
     ),
     _t(
         "agreement.signed",
         r"\b(?:sign(?:s|ed|ing)?|conclude[sd]?|ink(?:s|ed)?|seal(?:s|ed)?|agree(?:s|d)? on)\b"
-        r"[^.;]{0,60}\b(?:memorandum|mou|moc|agreement|accord|pact|joint statement|declaration|"
-        r"partnership)\b|\b(?:memorandum of understanding|joint statement)\b[^.;]{0,40}\bsigned\b|"
-        r"\bsign(?:e|ent|ature)?\b[^.;]{0,40}\b(?:accord|protocole|memorandum|entente|"
+        r"[^.;\n]{0,60}\b(?:memorandum|mou|moc|agreement|accord|pact|joint statement|declaration|"
+        r"partnership)\b|\b(?:memorandum of understanding|joint statement)\b[^.;\n]{0,40}\bsigned\b|"
+        r"\bsign(?:e|ent|ature)?\b[^.;\n]{0,40}\b(?:accord|protocole|memorandum|entente|"
         r"declaration commune)\b|覚書|共同声明|協定に署名|署名|締結",
     ),
     _t(
@@ -72,11 +72,13 @@ _TRIGGERS: list[Trigger] = [
     ),
     _t(
         "instrument.adopted",
-        r"\bsign(?:s|ed|ing)?\b[^.;]{0,30}\binto law\b|"
+        r"\bsign(?:s|ed|ing)?\b[^.;\n]{0,30}\binto law\b|"
         r"\b(?:enact(?:s|ed|ment)?|adopt(?:s|ed|ion)?|pass(?:es|ed)|"
         r"final passage|approv(?:e|es|ed|al)|promulgat(?:e|es|ed)|issu(?:e|es|ed)|"
         r"adopt(?:e|ee|es|ees|ent)|promulgu(?:e|ee)|approuv(?:e|ee)|vot(?:e|ee) par|"
-        r"governor signed|signed (?:the |a )?(?:bill|law|order))\b|"
+        r"finali[sz](?:e|es|ed)|governor signed)\b|"
+        r"\bsign(?:s|ed)?\b[^.;\n]{0,25}\b(?:bill|law|act|order|decree|measure|legislation|"
+        r"[SHA]\.?B\.? ?\d+)\b|"
         r"成立|可決|制定|公布|閣議決定|採択",
     ),
     _t(
@@ -87,19 +89,25 @@ _TRIGGERS: list[Trigger] = [
     ),
     _t(
         "meeting.held",
-        r"\b(?:summit|ministerial|ministers? met|talks|bilateral meeting|sommet|"
-        r"reunion ministerielle|rencontre bilaterale)\b|首脳会談|サミット|閣僚会合|会談",
+        r"\b(?:summit|ministerial|talks|bilateral meeting|sommet|reunion ministerielle|"
+        r"rencontre bilaterale)\b|"
+        r"\b(?:ministers|leaders|officials|heads of (?:state|government)|presidents?|"
+        r"prime ministers?|delegations|ministres|dirigeants)\b[^.;\n]{0,25}"
+        r"\b(?:meet|meets|met|gather(?:s|ed)?|convene[sd]?|se reunissent|se sont reunis)\b|"
+        r"\b(?:hold|holds|held|host|hosts|hosted|tiennent|tient)\b[^.;\n]{0,40}"
+        r"\b(?:talks|summit|meeting|dialogue|council|consultations|conference|forum)\b|"
+        r"首脳会談|首脳会議|サミット|閣僚会合|大臣会合|会談|会合|で開催|を開催",
     ),
     _t(
         "office.opened",
-        r"\bopen(?:s|ed|ing)?\b[^.;]{0,40}\b(?:office|branch|lab|laboratory|hub|campus|"
-        r"headquarters)\b|\bouv(?:re|rira|ert)\b[^.;]{0,30}\b(?:bureau|filiale|laboratoire)\b|"
+        r"\bopen(?:s|ed|ing)?\b[^.;\n]{0,40}\b(?:office|branch|lab|laboratory|hub|campus|"
+        r"headquarters)\b|\bouv(?:re|rira|ert)\b[^.;\n]{0,30}\b(?:bureau|filiale|laboratoire)\b|"
         r"(?:拠点|事務所|オフィス|研究所)を?開設",
     ),
     _t(
         "investment.announced",
         r"\binvest(?:s|ed|ing|ment|ments)?\b|\b(?:pledg(?:e|es|ed)|commit(?:s|ted)?|earmark(?:s|ed)?)\b"
-        rf"[^.;]{{0,40}}{_MONEY}|\binvest(?:it|ira|issement|issements)\b|投資|出資",
+        rf"[^.;\n]{{0,40}}{_MONEY}|\binvest(?:it|ira|issement|issements)\b|投資|出資",
     ),
     _t(
         "metric.reported",

@@ -50,8 +50,7 @@ class Gazetteer:
         found: list[PlaceMention] = []
         for pattern in (self.latin, self.cjk):
             for match in pattern.finditer(text):
-                code = self.codes[match.group()]
-                if code:
+                for code in self.codes[match.group()].split():
                     found.append(PlaceMention(match.start(), match.end(), match.group(), code))
         return sorted(found, key=lambda p: p.start)
 
@@ -85,13 +84,18 @@ def gazetteer() -> Gazetteer:
     for adjective, code in data["fr_adjectives"].items():
         for form in _french_forms(adjective):
             codes[fold(form)] = code
-    unknown = sorted({c for c in codes.values() if c and c not in known})
+    unknown = sorted({c for value in codes.values() for c in value.split() if c not in known})
     if unknown:
         raise ValueError(f"places.toml names unknown jurisdiction codes: {unknown}")
     latin = [p for p in codes if not re.search(r"[\u3040-\u9fff]", p)]
     cjk = [p for p in codes if re.search(r"[\u3040-\u9fff]", p)]
-    # Latin names: whole words only; "US" must not match inside "USB".
-    latin_pattern = re.compile(r"(?<![\w.-])(?:" + _alternation(latin) + r")(?![\w-])")
+    # Latin names: whole words only ("US" is not inside "USB"); a Japanese
+    # character next to one ("G7デジタル") does not make it part of a word.
+    latin_pattern = re.compile(
+        r"(?<![A-Za-z0-9\u00c0-\u024f.-])(?:"
+        + _alternation(latin)
+        + r")(?![A-Za-z0-9\u00c0-\u024f-])"
+    )
     return Gazetteer(latin_pattern, re.compile(_alternation(cjk)), codes)
 
 
