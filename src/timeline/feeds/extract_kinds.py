@@ -52,7 +52,8 @@ _TRIGGERS: list[Trigger] = [
         "agreement.signed",
         r"\b(?:sign(?:s|ed|ing)?|conclude[sd]?|ink(?:s|ed)?|seal(?:s|ed)?|agree(?:s|d)? on)\b"
         r"[^.;\n]{0,60}\b(?:memorandum|mou|moc|agreement|accord|pact|joint statement|declaration|"
-        r"partnership)\b|\b(?:memorandum of understanding|joint statement)\b[^.;\n]{0,40}\bsigned\b|"
+        r"partnership)\b|"
+        r"\b(?:memorandum of understanding|joint statement)\b[^.;\n]{0,40}\bsigned\b|"
         r"\bsign(?:e|ent|ature)?\b[^.;\n]{0,40}\b(?:accord|protocole|memorandum|entente|"
         r"declaration commune)\b|覚書|共同声明|協定に署名|署名|締結",
     ),
