@@ -72,3 +72,25 @@ def test_a_correction_that_moves_the_date_links_to_the_item_it_corrects() -> Non
     )
     assert (original.effective, correction.effective) == ("2026-05-01", "2026-06-01")
     assert link_duplicates([original, correction]) == [None, 0]
+
+
+def test_extract_feed_takes_the_feeds_language_and_hint() -> None:
+    import feedparser
+
+    from tests.feeds.feed_items import rss
+    from timeline.feeds.extract import extract_feed
+
+    parsed = feedparser.parse(
+        rss(
+            (
+                "Ministry adopts procurement rules",
+                "Adopted on Monday.",
+                "Wed, 11 Mar 2026 10:00:00 +0000",
+            ),
+            language="fr-CA",
+        )
+    )
+    [item] = extract_feed(parsed, jurisdiction_hint="CA-QC")
+    assert item.evidence["language"] == "fr"
+    assert item.jurisdictions == ("CA-QC",)
+    assert item.as_json()["published"] == "2026-03-11T10:00:00+00:00"

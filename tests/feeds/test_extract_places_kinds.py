@@ -179,6 +179,9 @@ def test_kinds(title: str, body: str, kind: str) -> None:
             "Ten years of machine learning research",
             "Researchers look back at a decade of progress.",
         ),
+        ("Why Peru's AI law took effect so fast", "The law took effect on 1 March 2026."),
+        ("【特集】各国のAI規制", "EUのAI法は2026年3月1日に一部施行された。"),
+        ("Guest post: lessons from Norway's AI act", "The act took effect on 1 March 2026."),
         (
             "Correction: Chile AI agency",
             "An earlier story misspelt the minister's name. "
@@ -217,3 +220,13 @@ def test_cities_and_japanese_compounds(title: str, body: str, jurisdictions: lis
     item = extract(title, body, "Wed, 11 Mar 2026 18:00:00 +0900")
     assert item.is_event, item.evidence
     assert list(item.jurisdictions) == jurisdictions, item.evidence
+
+
+def test_a_fact_long_before_publication_is_history_not_an_event() -> None:
+    item = extract(
+        "Ten years on: the day Estonia adopted its e-residency law",
+        "Estonia adopted the law on 1 December 2014.",
+        "Mon, 01 Dec 2025 09:00:00 +0200",
+    )
+    assert not item.is_event
+    assert item.evidence["date"] == "1 December 2014"

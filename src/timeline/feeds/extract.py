@@ -437,6 +437,9 @@ def _codes(kind: str, chosen: list[PlaceMention]) -> tuple[str, ...]:
 
 # -- the public API ---------------------------------------------------------
 
+# How far before publication an item's event may lie and still be news.
+STALE_DAYS = 366
+
 
 def _non_event(
     base: dict[str, Any], confidence: float, kind_evidence: str, date_evidence: str = ""
@@ -479,6 +482,15 @@ def extract_entry(
     if choice.date is None:
         return _non_event(
             base, 0.6, f"{choice.kind.phrase!r} ({choice.kind.kind}) but no date of it found"
+        )
+    if anchor is not None and (anchor - PartialDate.parse(choice.date.value).end).days > STALE_DAYS:
+        # A dated fact over a year old is history or background, not news of
+        # an event (labels: history pieces and explainers are non-events).
+        return _non_event(
+            base,
+            0.6,
+            f"{choice.kind.phrase!r} ({choice.kind.kind}) dates from long before publication",
+            choice.date.phrase,
         )
     kind = choice.kind.kind
     places = gazetteer().find(text.text)

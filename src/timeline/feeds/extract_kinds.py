@@ -152,16 +152,22 @@ def find_kinds(text: str) -> list[KindMention]:
 _NON_EVENT_TITLE = re.compile(
     r"^\s*(?:opinion|op-ed|comment|commentary|analysis|explainer|explained|column|podcast|"
     r"webinar|webcast|sponsored|partner content|advertorial|reading list|markets?|"
-    r"interview|review|newsletter|jobs?|careers?|event|events|chronique|tribune|analyse|"
-    r"editorial|balado|offre d'emploi|publireportage)\s*[:|\u2013—-]|"
-    r"\b(?:we'?re hiring|we are hiring|now hiring|job opening|things to know|what you need to know|"
-    r"what to know|the case for|the case against|reading list|a look back)\b|"
-    r"【(?:解説|コラム|お知らせ|寄稿|インタビュー|PR|広告|求人|連載|論説|社説|イベント)】",
+    r"interview|q&a|review|book review|newsletter|roundup|round-up|weekly|guest post|letter|"
+    r"jobs?|careers?|event|events|save the date|call for \w+|guide|primer|backgrounder|"
+    r"chronique|tribune|analyse|decryptage|dossier|entrevue|editorial|revue de presse|"
+    r"balado|offre d'emploi|publireportage)\s*[:|\u2013—-]|"
+    r"^\s*(?:why|how)\b|"
+    r"\b(?:we'?re hiring|we are hiring|now hiring|job opening|things to know|"
+    r"what you need to know|what to know|the case for|the case against|reading list|"
+    r"a look back|register now)\b|"
+    r"【(?:解説|コラム|お知らせ|告知|寄稿|インタビュー|PR|広告|求人|連載|特集|論説|社説|"
+    r"オピニオン|視点|分析|イベント)】",
     re.IGNORECASE,
 )
 _NON_EVENT_BODY = re.compile(
-    r"\b(?:partner content|sponsored content|register here|inscrivez-vous|apply now|"
-    r"applications close|listen on|in this episode|views are (?:his|her|their|my) own)\b|"
+    r"\b(?:partner content|sponsored content|register here|register now|inscrivez-vous|"
+    r"apply now|applications close|listen on|in this episode|"
+    r"views are (?:his|her|their|my) own)\b|"
     r"配信を休止|お申し込み",
     re.IGNORECASE,
 )
