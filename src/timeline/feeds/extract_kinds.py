@@ -33,7 +33,7 @@ _TRIGGERS: list[Trigger] = [
     # Amendments first: their wording contains "effective date", "signed", "law".
     _t(
         "instrument.amended",
-        r"\b(?:amend(?:s|ed|ing|ment|ments)?|push(?:es|ed)? back|postpone[sd]?|delay(?:s|ed)|"
+        r"\b(?:amend(?:s|ed|ing|ment|ments)?|push(?:es|ed)? back|postpone[sd]?|delay(?:s|ed|ing)?|"
         r"moves? (?:back )?the (?:effective|start|application) date|extend(?:s|ed) the deadline|"
         r"modifi(?:e|ee|es|ent|cation)|report(?:e|ee) (?:au|a)|repousse)\b|改正|延期|改定",
     ),
@@ -61,9 +61,12 @@ _TRIGGERS: list[Trigger] = [
         "instrument.in_force",
         r"\b(?:tak(?:e|es|ing) effect|took effect|(?:come|comes|came|coming) into (?:force|effect)|"
         r"enter(?:s|ed|ing)? into force|entry into force|(?:goes|go|went) into effect|"
-        r"kick(?:s|ed)? in|appl(?:y|ies) from|begins? to apply|effective date|"
+        r"kick(?:s|ed)? in|appl(?:y|ies) from|begins? to apply|effective date|applicable from|"
+        r"becomes? (?:applicable|effective)|"
         r"entr(?:e|era|ent|eront|ee) en vigueur|s'appliquer(?:a|ont)?|prend(?:ra)? effet)\b|"
-        r"施行(?!令|規則|細則)|発効|適用開始",
+        r"施行(?!令|規則|細則)|発効|適用開始|"
+        r"\b(?:enforcement|application|obligations?|requirements?|duties|provisions?)\b"
+        r"[^.;\n]{0,40}?\b(?:begin|begins|began|start|starts|started)\b",
     ),
     _t(
         "instrument.proposed",
@@ -78,15 +81,27 @@ _TRIGGERS: list[Trigger] = [
         r"final passage|approv(?:e|es|ed|al)|promulgat(?:e|es|ed)|issu(?:e|es|ed)|"
         r"adopt(?:e|ee|es|ees|ent)|promulgu(?:e|ee)|approuv(?:e|ee)|vot(?:e|ee) par|"
         r"finali[sz](?:e|es|ed)|governor signed)\b|"
+        r"\b(?:launch(?:es|ed)?|unveil(?:s|ed)?|roll(?:s|ed)? out|present(?:s|ed)|lanc(?:e|ee))\b"
+        r"[^.;\n]{0,40}?\b(?:strategy|plan|roadmap|framework|guidelines|policy|programme|program|"
+        r"strategie|feuille de route|cadre|lignes directrices|politique)\b|"
         r"\bsign(?:s|ed)?\b[^.;\n]{0,25}\b(?:bill|law|act|order|decree|measure|legislation|"
         r"[SHA]\.?B\.? ?\d+)\b|"
         r"成立|可決|制定|公布|閣議決定|採択",
     ),
     _t(
         "body.established",
-        r"\b(?:establish(?:es|ed|ing|ment)?|creat(?:e|es|ed|ing|ion)|launch(?:es|ed)?|"
-        r"set(?:s)? up|inaugurat(?:e|es|ed)|cre(?:e|ee|era|eront|ation)|lanc(?:e|ee|ement)|"
-        r"institu(?:e|ee)|mis en place|verra le jour)\b|設立|設置|発足|創設|新設",
+        # Creating or launching counts only with what is created: a launched
+        # strategy is an adopted instrument, a launched agency a new body.
+        r"\b(?:establish(?:es|ed|ing|ment)?|creat(?:e|es|ed|ing|ion)|launch(?:es|ed|ing)?|"
+        r"set(?:s|ting)? up|inaugurat(?:e|es|ed)|found(?:s|ed)?|stand(?:s|ing)? up|"
+        r"cre(?:e|ee|era|eront|ation|er)|lanc(?:e|ee|ement|era)|institu(?:e|ee)|"
+        r"(?:mis|met|mettra) en place|inaugur\w*)\b"
+        r"[^.;\n]{0,50}?\b(?:agency|authority|office|institute|council|commission|committee|"
+        r"panel|centre|center|body|board|regulator|unit|task ?force|network|hub|observatory|"
+        r"mechanisms?|secretariat|department|ministry|directorate|bureau|agence|autorite|"
+        r"institut|conseil|comite|organisme|observatoire|reseau|ministere|direction)\b|"
+        r"\b(?:verra le jour|(?:begins|began|starts|started|commences?|commenced) "
+        r"(?:work|operations?|operating))\b|設立|設置|発足|創設|新設",
     ),
     _t(
         "meeting.held",
@@ -96,7 +111,8 @@ _TRIGGERS: list[Trigger] = [
         r"prime ministers?|delegations|ministres|dirigeants)\b[^.;\n]{0,25}"
         r"\b(?:meet|meets|met|gather(?:s|ed)?|convene[sd]?|se reunissent|se sont reunis)\b|"
         r"\b(?:hold|holds|held|host|hosts|hosted|tiennent|tient)\b[^.;\n]{0,40}"
-        r"\b(?:talks|summit|meeting|dialogue|council|consultations|conference|forum)\b|"
+        r"\b(?:talks|summit|meeting|dialogue|council|consultations|conference|forum|debate|"
+        r"session)\b|"
         r"首脳会談|首脳会議|サミット|閣僚会合|大臣会合|会談|会合|で開催|を開催",
     ),
     _t(
