@@ -230,3 +230,73 @@ def test_a_fact_long_before_publication_is_history_not_an_event() -> None:
     )
     assert not item.is_event
     assert item.evidence["date"] == "1 December 2014"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "kind", "effective"),
+    [
+        (
+            "Drone act takes full effect",
+            "The drone act, passed in May, takes full effect on September 1, 2025.",
+            "instrument.in_force",
+            "2025-09-01",
+        ),
+        (
+            "Utah governor signs AI disclosure bill",
+            "Gov. Cox signed SB 149 on Tuesday.",
+            "instrument.adopted",
+            "2026-03-10",
+        ),
+        (
+            "Colorado lawmakers delay AI Act again",
+            "Lawmakers on Wednesday voted to delay the act to Jan. 1, 2027.",
+            "instrument.amended",
+            "2026-03-11",
+        ),
+        (
+            "Singapore rolls out AI testing framework",
+            "The framework was rolled out on Wednesday.",
+            "instrument.adopted",
+            "2026-03-11",
+        ),
+        (
+            "Senegal launches national AI strategy",
+            "The government launched the strategy on Monday.",
+            "instrument.adopted",
+            "2026-03-09",
+        ),
+        (
+            "Lisbon launches AI supervisory agency",
+            "The agency was launched on Monday.",
+            "body.established",
+            "2026-03-09",
+        ),
+        (
+            "Australia's AI Safety Institute begins work",
+            "The institute started operating on Monday.",
+            "body.established",
+            "2026-03-09",
+        ),
+        (
+            "City AI hiring law: enforcement begins",
+            "Enforcement of the law began on Wednesday.",
+            "instrument.in_force",
+            "2026-03-11",
+        ),
+        (
+            "EU and Japan hold digital partnership council",
+            "The council met on Tuesday in Tokyo.",
+            "meeting.held",
+            "2026-03-10",
+        ),
+        (
+            "Korea's AI decree finalised",
+            "The ministry finalised the decree on Tuesday.",
+            "instrument.adopted",
+            "2026-03-10",
+        ),
+    ],
+)
+def test_more_wordings(title: str, body: str, kind: str, effective: str) -> None:
+    item = extract(title, body, "Thu, 12 Mar 2026 09:00:00 +0000")
+    assert (item.kind, item.effective) == (kind, effective), item.evidence

@@ -59,8 +59,9 @@ _TRIGGERS: list[Trigger] = [
     ),
     _t(
         "instrument.in_force",
-        r"\b(?:tak(?:e|es|ing) effect|took effect|(?:come|comes|came|coming) into (?:force|effect)|"
-        r"enter(?:s|ed|ing)? into force|entry into force|(?:goes|go|went) into effect|"
+        r"\b(?:(?:tak(?:e|es|ing)|took) (?:full |partial |legal )?effect|"
+        r"(?:come|comes|came|coming) (?:fully )?into (?:force|effect)|"
+        r"enter(?:s|ed|ing)? (?:fully )?into force|entry into force|(?:goes|go|went) into effect|"
         r"kick(?:s|ed)? in|appl(?:y|ies) from|begins? to apply|effective date|applicable from|"
         r"becomes? (?:applicable|effective)|"
         r"entr(?:e|era|ent|eront|ee) en vigueur|s'appliquer(?:a|ont)?|prend(?:ra)? effet)\b|"
