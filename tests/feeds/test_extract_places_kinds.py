@@ -300,3 +300,11 @@ def test_a_fact_long_before_publication_is_history_not_an_event() -> None:
 def test_more_wordings(title: str, body: str, kind: str, effective: str) -> None:
     item = extract(title, body, "Thu, 12 Mar 2026 09:00:00 +0000")
     assert (item.kind, item.effective) == (kind, effective), item.evidence
+
+
+@pytest.mark.parametrize("dateline", ["NAIROBI —", "NAIROBI (Wire) -", "NAIROBI, March 10 -"])
+def test_a_dateline_in_capitals_names_the_place(dateline: str) -> None:
+    item = extract(
+        "Parliament passes data bill", f"{dateline} Parliament passed the bill on Tuesday."
+    )
+    assert item.jurisdictions == ("KE",), item.evidence

@@ -145,7 +145,10 @@ def _summary_markup(entry: Mapping[str, Any]) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-_DATELINE = re.compile(r"^([A-ZÀ-Ý][A-ZÀ-Ý .'\u2019-]{2,40}?)(?=\s*[—\u2013-]|\s*,)")
+# "SACRAMENTO —", "WASHINGTON (Reuters) -", "GENEVA, March 3 -"
+_DATELINE = re.compile(
+    r"^([A-ZÀ-Ý][A-ZÀ-Ý .'\u2019-]{2,40}?)(?=\s*(?:\([^)]{0,30}\)\s*)?[—\u2013-]|\s*,)"
+)
 
 
 def _dateline_as_name(body: str) -> str:
