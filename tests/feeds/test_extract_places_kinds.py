@@ -235,9 +235,9 @@ def test_a_fact_long_before_publication_is_history_not_an_event() -> None:
     [
         (
             "Drone act takes full effect",
-            "The drone act, passed in May, takes full effect on September 1, 2025.",
+            "The drone act, passed in May, takes full effect on September 1, 2026.",
             "instrument.in_force",
-            "2025-09-01",
+            "2026-09-01",
         ),
         (
             "Utah governor signs AI disclosure bill",
@@ -306,3 +306,17 @@ def test_a_dateline_in_capitals_names_the_place(dateline: str) -> None:
         "Parliament passes data bill", f"{dateline} Parliament passed the bill on Tuesday."
     )
     assert item.jurisdictions == ("KE",), item.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Join us in Oslo for the Nordic AI Summit", "The summit takes place on 14 May 2026."),
+        ("Three questions on Peru's AI law", "Peru enacted the law on 2 March 2026."),
+        ("Looking back: Chile's AI agency", "The agency was set up on 2 March 2026."),
+        # An event long before publication is background, whatever the wording.
+        ("Peru's AI law", "Peru enacted the law on 2 March 2025."),
+    ],
+)
+def test_promotions_lists_and_look_backs_are_not_events(title: str, body: str) -> None:
+    assert not extract(title, body).is_event

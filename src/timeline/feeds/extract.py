@@ -440,8 +440,9 @@ def _codes(kind: str, chosen: list[PlaceMention]) -> tuple[str, ...]:
 
 # -- the public API ---------------------------------------------------------
 
-# How far before publication an item's event may lie and still be news.
-STALE_DAYS = 366
+# How far before publication an item's event may lie and still be news: an
+# item about a fact half a year old looks back (history, explainer, column).
+STALE_DAYS = 183
 
 
 def _non_event(

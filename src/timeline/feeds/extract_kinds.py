@@ -44,7 +44,8 @@ _TRIGGERS: list[Trigger] = [
     ),
     _t(
         "membership.joined",
-        r"\b(?:join(?:s|ed)?|accede[sd]?|accession|adher(?:e|es|ed)|adhesion|signator(?:y|ies)|"
+        r"\b(?:join(?:s|ed)?(?! us)|accede[sd]?|accession|adher(?:e|es|ed)|adhesion|"
+        r"signator(?:y|ies)|"
         r"ratif(?:y|ies|ied|ication)|becomes? (?:a )?(?:member|party)|rejoint|signataire)\b|"
         r"\bsign(?:s|ed|ing)?\b[^.;\n]{0,50}\b(?:convention|treaty)\b|加盟|加入|批准",
     ),
@@ -176,14 +177,17 @@ _NON_EVENT_TITLE = re.compile(
     r"^\s*(?:why|how)\b|"
     r"\b(?:we'?re hiring|we are hiring|now hiring|job opening|things to know|"
     r"what you need to know|what to know|the case for|the case against|reading list|"
-    r"a look back|register now)\b|"
+    r"a look back|looking back|one year on|a year of|anniversary|register now|join us|"
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+) (?:questions|things|ways|lessons|"
+    r"takeaways|charts|reasons)|retrospective|rejoignez-nous)\b|"
     r"【(?:解説|コラム|お知らせ|告知|寄稿|インタビュー|PR|広告|求人|連載|特集|論説|社説|"
     r"オピニオン|視点|分析|イベント)】",
     re.IGNORECASE,
 )
 _NON_EVENT_BODY = re.compile(
     r"\b(?:partner content|sponsored content|register here|register now|inscrivez-vous|"
-    r"apply now|applications close|listen on|in this episode|"
+    r"apply now|applications close|listen on|in this episode|join us|tickets? (?:are )?on sale|"
+    r"early-bird|billetterie|"
     r"views are (?:his|her|their|my) own)\b|"
     r"配信を休止|お申し込み",
     re.IGNORECASE,
