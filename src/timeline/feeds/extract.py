@@ -402,10 +402,19 @@ def _hosts(text: _Text, places: list[PlaceMention]) -> list[PlaceMention]:
 
 
 def _jurisdictions(
-    text: _Text, kind: str, trigger: KindMention, places: list[PlaceMention]
+    text: _Text, kind: str, choice: _Choice, places: list[PlaceMention]
 ) -> tuple[list[PlaceMention], str]:
-    """Chosen place mentions and where they came from ("title", "body")."""
-    lead = text.sentence_index(trigger.start) if trigger.start > text.title_end else None
+    """Chosen place mentions and where they came from ("title", "body").
+
+    The lead is the body sentence that reports the event: the one with its
+    wording, or else the one with its date.
+    """
+    trigger, date = choice.kind, choice.date
+    lead: int | None = None
+    if trigger.start > text.title_end:
+        lead = text.sentence_index(trigger.start)
+    elif date is not None and date.start > text.title_end:
+        lead = text.sentence_index(date.start)
     title = [p for p in places if p.start < text.title_end]
     lead_places = [p for p in places if lead is not None and text.sentence_index(p.start) == lead]
     chosen: list[PlaceMention]
@@ -416,8 +425,10 @@ def _jurisdictions(
     elif kind == "meeting.held":
         groups = [p for p in places if is_group(p.code) and abs(p.start - trigger.start) <= 30]
         hosts = _hosts(text, title) or _hosts(text, lead_places) or _hosts(text, places)
-        others = [p for p in places if not is_group(p.code)]
-        chosen = groups + (hosts[:1] or _subject(text, others, lead))
+        # Without a host, the subject of the title or lead ("Japan and Korea hold
+        # talks"); a country named further down is a guest, not the host.
+        near = [p for p in title + lead_places if not is_group(p.code)]
+        chosen = groups + (hosts[:1] or _subject(text, near, lead))
     elif kind == "membership.joined":
         subject = _subject(text, [p for p in places if not is_group(p.code)], lead)
         joined = [p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40]
@@ -498,7 +509,7 @@ def extract_entry(
         )
     kind = choice.kind.kind
     places = gazetteer().find(text.text)
-    chosen, origin = _jurisdictions(text, kind, choice.kind, places)
+    chosen, origin = _jurisdictions(text, kind, choice, places)
     codes = _codes(kind, chosen)
     if not codes and jurisdiction_hint:
         codes, origin = (validate_code(jurisdiction_hint),), "feed hint"
