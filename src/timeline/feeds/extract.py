@@ -164,20 +164,29 @@ def _dateline_as_name(body: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """Title and body as one folded string, with sentences; the title is sentence 0."""
+    """Title and body as one folded string, with sentences; the title is sentence 0.
+
+    `original` is the same text unfolded (same offsets), for quoting evidence.
+    """
 
     text: str
+    original: str
     title_end: int
     sentences: list[Sentence]
 
     @classmethod
     def of(cls, title: str, body: str) -> _Text:
-        folded_title = fold(collapse(title))
-        folded_body = fold(_dateline_as_name(body))
-        text = folded_title + "\n" + folded_body
-        title_end = len(folded_title)
-        spans = [Sentence(0, title_end, folded_title), *sentences(folded_body, title_end + 1)]
-        return cls(text, title_end, spans)
+        original = collapse(title) + "\n" + _dateline_as_name(body)
+        text = fold(original)
+        title_end = len(collapse(title))
+        spans = [
+            Sentence(0, title_end, text[:title_end]),
+            *sentences(text[title_end + 1 :], title_end + 1),
+        ]
+        return cls(text, original, title_end, spans)
+
+    def quote(self, start: int, end: int) -> str:
+        return self.original[start:end]
 
     def sentence_index(self, offset: int) -> int:
         for index, sentence in enumerate(self.sentences):
@@ -496,7 +505,10 @@ def extract_entry(
         return _non_event(base, 0.7, "no wording of a policy event found")
     if choice.date is None:
         return _non_event(
-            base, 0.6, f"{choice.kind.phrase!r} ({choice.kind.kind}) but no date of it found"
+            base,
+            0.6,
+            f"{text.quote(choice.kind.start, choice.kind.end)!r} ({choice.kind.kind}) "
+            "but no date of it found",
         )
     if anchor is not None and (anchor - PartialDate.parse(choice.date.value).end).days > STALE_DAYS:
         # A dated fact over a year old is history or background, not news of
@@ -504,8 +516,9 @@ def extract_entry(
         return _non_event(
             base,
             0.6,
-            f"{choice.kind.phrase!r} ({choice.kind.kind}) dates from long before publication",
-            choice.date.phrase,
+            f"{text.quote(choice.kind.start, choice.kind.end)!r} ({choice.kind.kind}) "
+            "dates from long before publication",
+            text.quote(choice.date.start, choice.date.end),
         )
     kind = choice.kind.kind
     places = gazetteer().find(text.text)
@@ -514,12 +527,13 @@ def extract_entry(
     if not codes and jurisdiction_hint:
         codes, origin = (validate_code(jurisdiction_hint),), "feed hint"
     evidence = {
-        "kind": choice.kind.phrase,
-        "date": choice.date.phrase,
+        "kind": text.quote(choice.kind.start, choice.kind.end),
+        "date": text.quote(choice.date.start, choice.date.end),
         "language": lang,
     }
     if chosen:
-        evidence["jurisdictions"] = "; ".join(dict.fromkeys(p.phrase for p in chosen))
+        quoted = (text.quote(p.start, p.end) for p in chosen)
+        evidence["jurisdictions"] = "; ".join(dict.fromkeys(quoted))
     elif codes:
         evidence["jurisdictions"] = f"feed hint {jurisdiction_hint}"
     kind_score = 0.25 if choice.kind.start < text.title_end and not choice.kind.weak else 0.15
