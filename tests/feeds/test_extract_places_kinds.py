@@ -320,3 +320,18 @@ def test_a_dateline_in_capitals_names_the_place(dateline: str) -> None:
 )
 def test_promotions_lists_and_look_backs_are_not_events(title: str, body: str) -> None:
     assert not extract(title, body).is_event
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Karnataka", "IN-KA"),  # pycountry writes Karnātaka: accents fold away
+        ("Bavaria", "DE-BY"),
+        ("New South Wales", "AU-NSW"),
+        ("Nuevo León", "MX-NLE"),
+        ("Minas Gerais", "BR-MG"),
+        ("B.C.", "CA-BC"),
+    ],
+)
+def test_subdivisions_of_federal_countries(text: str, code: str) -> None:
+    assert [m.code for m in gazetteer().find(fold(f"A law in {text} took effect."))] == [code]
