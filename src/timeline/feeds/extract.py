@@ -495,8 +495,9 @@ def extract_entry(
     }
     lang = normalise_language(language) or detect_language(f"{title}\n{body}")
     text = _Text.of(title, body)
-    folded_title, folded_body = text.text[: text.title_end], text.text[text.title_end + 1 :]
-    if reason := non_event_reason(folded_title, folded_body):
+    if reason := non_event_reason(
+        text.original[: text.title_end], text.original[text.title_end + 1 :]
+    ):
         return _non_event(base, 0.9, reason)
     triggers = find_kinds(text.text)
     dates = find_dates(text.text, anchor, text.sentence_start)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from timeline.feeds.extract_text import fold
+
 _MONEY = (
     r"(?:\$|€|£|¥|₹|R\$|US\$|C\$|\d[\d,.]*\s*(?:billion|million|trillion|bn|crore|lakh|"
     r"milliards?|millions?)|兆|億|万ドル|万ユーロ|ドル|ユーロ)"
@@ -204,13 +206,17 @@ _UNCHANGED = re.compile(
 
 
 def non_event_reason(title: str, body: str) -> str | None:
-    """Why an item is not an event by its genre, or None when it may be one."""
-    if match := _NON_EVENT_TITLE.search(title):
-        return f"title marks a non-event: {match.group().strip()!r}"
-    if match := _NON_EVENT_BODY.search(body):
-        return f"text marks a non-event: {match.group().strip()!r}"
-    if _CORRECTION_TITLE.search(title) and (match := _UNCHANGED.search(body)):
-        return f"correction that changes no date: {match.group()!r}"
+    """Why an item is not an event by its genre, or None when it may be one.
+
+    Matched on the folded text, quoted as written (folding keeps offsets).
+    """
+    folded_title, folded_body = fold(title), fold(body)
+    if match := _NON_EVENT_TITLE.search(folded_title):
+        return f"title marks a non-event: {title[match.start() : match.end()].strip()!r}"
+    if match := _NON_EVENT_BODY.search(folded_body):
+        return f"text marks a non-event: {body[match.start() : match.end()].strip()!r}"
+    if _CORRECTION_TITLE.search(folded_title) and (match := _UNCHANGED.search(folded_body)):
+        return f"correction that changes no date: {body[match.start() : match.end()]!r}"
     return None
 
 
