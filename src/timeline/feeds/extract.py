@@ -512,8 +512,8 @@ def extract_entry(
             "but no date of it found",
         )
     if anchor is not None and (anchor - PartialDate.parse(choice.date.value).end).days > STALE_DAYS:
-        # A dated fact over a year old is history or background, not news of
-        # an event (labels: history pieces and explainers are non-events).
+        # A fact dated over half a year before publication is history or
+        # background, not news of an event (history pieces, explainers).
         return _non_event(
             base,
             0.6,
