@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from tests.feeds.feed_items import rss
 from timeline.cli import app
-from timeline.feeds import extract as extract_module
+from timeline.feeds import extract_fetch
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "feeds"
@@ -180,7 +180,7 @@ def test_url_errors_are_one_line(
         one_line_error(run(tmp_path, f"{server}/missing")) == f"Error: {server}/missing: HTTP 404"
     )
     assert "not a readable feed" in one_line_error(run(tmp_path, f"{server}/page"))
-    monkeypatch.setattr(extract_module, "MAX_FEED_BYTES", 1000)
+    monkeypatch.setattr(extract_fetch, "MAX_FEED_BYTES", 1000)
     assert (
         one_line_error(run(tmp_path, f"{server}/big"))
         == f"Error: {server}/big: larger than 1000 bytes"

@@ -18,6 +18,10 @@ How an item is read:
    (and those coordinated with it, "the US and Britain"); all parties of an
    agreement or investment; the host (and group) of a meeting; the country of
    an office opening.
+
+The public API is re-exported here: `ItemExtraction` (extract_item),
+`same_event`/`link_duplicates` (extract_duplicates) and `load_feed`
+(extract_fetch), beside `extract_entry`, `extract_feed` and `extract_source`.
 """
 
 from __future__ import annotations
@@ -26,20 +30,22 @@ import datetime as dt
 import email.utils
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import feedparser
 
-from timeline.errors import FeedError
 from timeline.feeds.extract_dates import DateMention, find_dates
-from timeline.feeds.extract_kinds import KindMention, find_kinds, is_correction, non_event_reason
+from timeline.feeds.extract_duplicates import link_duplicates, same_event
+from timeline.feeds.extract_fetch import load_feed
+from timeline.feeds.extract_item import ItemExtraction
+from timeline.feeds.extract_kinds import KindMention, find_kinds, non_event_reason
 from timeline.feeds.extract_places import PlaceMention, gazetteer, is_group, parent_country
 from timeline.feeds.extract_text import (
     Sentence,
     collapse,
+    dateline_as_name,
     detect_language,
     fold,
     html_to_text,
@@ -58,38 +64,6 @@ __all__ = [
     "load_feed",
     "same_event",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ItemExtraction:
-    """What one feed item proposes: an event (kind, places, date) or a non-event."""
-
-    guid: str
-    title: str
-    summary: str
-    link: str | None
-    published: dt.datetime | None
-    is_event: bool
-    kind: str | None
-    jurisdictions: tuple[str, ...]
-    effective: str | None
-    confidence: float
-    evidence: dict[str, str] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "guid": self.guid,
-            "title": self.title,
-            "is_event": self.is_event,
-            "kind": self.kind,
-            "jurisdictions": list(self.jurisdictions),
-            "effective": self.effective,
-            "confidence": self.confidence,
-            "evidence": dict(self.evidence),
-            "summary": self.summary,
-            "link": self.link,
-            "published": self.published.isoformat() if self.published else None,
-        }
 
 
 # -- reading the entry ------------------------------------------------------
@@ -145,23 +119,6 @@ def _summary_markup(entry: Mapping[str, Any]) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-# "SACRAMENTO —", "WASHINGTON (Reuters) -", "GENEVA, March 3 -"
-_DATELINE = re.compile(
-    r"^([A-ZÀ-Ý][A-ZÀ-Ý .'\u2019-]{2,40}?)(?=\s*(?:\([^)]{0,30}\)\s*)?[—\u2013-]|\s*,)"
-)
-
-
-def _dateline_as_name(body: str) -> str:
-    """'SACRAMENTO — ...' -> 'Sacramento — ...': a dateline names a place in capitals.
-
-    Same length, so offsets are kept.
-    """
-    match = _DATELINE.match(body)
-    if not match:
-        return body
-    return match.group(1).title() + body[match.end(1) :]
-
-
 @dataclass(frozen=True, slots=True)
 class _Text:
     """Title and body as one folded string, with sentences; the title is sentence 0.
@@ -176,7 +133,7 @@ class _Text:
 
     @classmethod
     def of(cls, title: str, body: str) -> _Text:
-        original = collapse(title) + "\n" + _dateline_as_name(body)
+        original = collapse(title) + "\n" + dateline_as_name(body)
         text = fold(original)
         title_end = len(collapse(title))
         spans = [
@@ -563,176 +520,6 @@ def extract_feed(
         extract_entry(entry, language=feed_language, jurisdiction_hint=jurisdiction_hint)
         for entry in parsed.get("entries", [])
     ]
-
-
-# -- duplicates -------------------------------------------------------------
-
-
-def _dates_compatible(a: str, b: str) -> bool:
-    """Equal, or one interval inside the other ("2025-09" and "2025-09-01")."""
-    first, second = PartialDate.parse(a), PartialDate.parse(b)
-    return (first.start <= second.start and second.end <= first.end) or (
-        second.start <= first.start and first.end <= second.end
-    )
-
-
-_STOPWORDS = frozenset(
-    """the a an and or of to in on at for by with from that this its it is are was were be
-    been has have had will would said says say as into under over after before than then their
-    they them which who whom whose not no but also more most new first le la les un une des du
-    de et ou en au aux pour par sur dans avec que qui est sont ont ce cette ces son sa ses
-    leur leurs ne pas plus""".split()  # noqa: SIM905 - a word list reads best as text
-)
-_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
-_CJK_RUN = re.compile(r"[\u3040-\u9fff]+")
-
-
-def _stem(word: str) -> str:
-    word = re.sub(r"(?:'s|\u2019s|ing|ed|es|s)$", "", word)
-    return word[:5]
-
-
-def _content_tokens(item: ItemExtraction) -> set[str]:
-    """Words that say what an item is about: stemmed, without stopwords, places,
-    dates or the wording of the kind.
-
-    Frame words (the country, "passed", "Tuesday") are shared by any two reports
-    of one parliament's day; the topic words are what tell two events apart.
-    """
-    text = fold(f"{item.title}\n{_dateline_as_name(item.summary[:400])}")
-    frame = [(p.start, p.end) for p in gazetteer().find(text)]
-    # Short kind wording ("passed", "takes effect") is frame; a long match
-    # ("hosts the AI Impact Summit") carries topic words, so it stays.
-    frame += [(k.start, k.end) for k in find_kinds(text) if len(k.phrase.split()) <= 3]
-    for start, end in sorted(frame, reverse=True):
-        text = text[:start] + " " + text[end:]
-    tokens: set[str] = set()
-    for run in _CJK_RUN.findall(text):
-        tokens |= {run[i : i + 2] for i in range(len(run) - 1)}
-    for word in _WORD.findall(_CJK_RUN.sub(" ", text).lower()):
-        if word not in _STOPWORDS and word not in _DATE_WORDS and len(_stem(word)) > 1:
-            tokens.add(_stem(word))
-    return tokens
-
-
-_DATE_WORDS = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec week month year lundi mardi mercredi
-    jeudi vendredi samedi dimanche janvier fevrier avril mai juin juillet aout septembre
-    octobre novembre decembre""".split()  # noqa: SIM905 - a word list reads best as text
-)
-
-
-def _similarity(a: ItemExtraction, b: ItemExtraction) -> float:
-    """Share of topic words in common (Jaccard of content tokens), 0..1."""
-    first, second = _content_tokens(a), _content_tokens(b)
-    return len(first & second) / len(first | second) if first | second else 0.0
-
-
-# Jaccard thresholds on topic words: two reports of one event share a good
-# part of their topic words; two events of one place and day share almost none.
-SIMILAR_TOPIC = 0.2
-SAME_TOPIC = 0.35
-
-
-def same_event(a: ItemExtraction, b: ItemExtraction) -> bool:
-    """Whether two items report the same event (other feed, wording or language).
-
-    Kind and a shared jurisdiction are required.  Then: the same day is enough
-    across languages (wording cannot be compared) and needs some shared wording
-    within one; a coarser but compatible date needs more; a correction may move
-    the date, so it is matched on wording alone.
-    """
-    if not (a.is_event and b.is_event and a.kind == b.kind and a.effective and b.effective):
-        return False
-    if not set(a.jurisdictions) & set(b.jurisdictions):
-        return False
-    same_language = detect_language(a.title + a.summary) == detect_language(b.title + b.summary)
-    similarity = _similarity(a, b) if same_language else 0.0
-    if is_correction(a.title) or is_correction(b.title):
-        return same_language and similarity >= SIMILAR_TOPIC
-    if not _dates_compatible(a.effective, b.effective):
-        return False
-    exact_day = a.effective == b.effective and len(a.effective) == 10
-    if exact_day:
-        return not same_language or similarity >= SIMILAR_TOPIC
-    return same_language and similarity >= SAME_TOPIC
-
-
-def link_duplicates(items: Sequence[ItemExtraction]) -> list[int | None]:
-    """For each item, the index of the earliest-published item it duplicates, else None.
-
-    Items without a publication time count as published last, in input order.
-    """
-    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
-    order = sorted(range(len(items)), key=lambda i: (items[i].published or far_future, i))
-    links: list[int | None] = [None] * len(items)
-    for position, index in enumerate(order):
-        for earlier in order[:position]:
-            if links[earlier] is None and same_event(items[earlier], items[index]):
-                links[index] = earlier
-                break
-    return links
-
-
-# -- reading a feed from a file or URL ----------------------------------------
-
-MAX_FEED_BYTES = 10 * 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 15.0
-
-
-def _fetch(url: str) -> bytes:
-    import httpx
-
-    try:
-        with (
-            httpx.Client(
-                timeout=FETCH_TIMEOUT_SECONDS,
-                follow_redirects=True,
-                max_redirects=5,
-                headers={"User-Agent": "timeline-extract/0.1 (+feed extraction preview)"},
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 400:
-                raise FeedError(f"{url}: HTTP {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_FEED_BYTES:
-                    raise FeedError(f"{url}: larger than {MAX_FEED_BYTES} bytes")
-            return bytes(body)
-    except httpx.HTTPError as exc:
-        raise FeedError(f"{url}: {type(exc).__name__}: {exc}") from None
-
-
-def load_feed(source: str) -> tuple[feedparser.FeedParserDict, str | None]:
-    """Fetch or read and parse a feed: (parsed feed, bozo warning or None).
-
-    Raises FeedError for a missing file, a failed fetch, or bytes that yield no
-    feed at all (an HTML page, truncated XML).  A feed that is malformed but
-    still gave entries is returned with its warning.
-    """
-    if re.match(r"^https?://", source, re.IGNORECASE):
-        data = _fetch(source)
-    else:
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise FeedError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    parsed = feedparser.parse(data)
-    problem = parsed.get("bozo_exception")
-    # Truncated XML can leave a husk of an entry with nothing in it: no entry.
-    readable = [
-        e for e in parsed.entries if any(e.get(k) for k in ("title", "summary", "link", "id"))
-    ]
-    if not readable and (parsed.get("bozo") or not parsed.get("version")):
-        reason = f"{type(problem).__name__}: {problem}" if problem else "no feed elements"
-        raise FeedError(f"{source}: not a readable feed ({collapse(str(reason))})")
-    warning = f"{type(problem).__name__}: {collapse(str(problem))}" if parsed.get("bozo") else None
-    return parsed, warning
 
 
 def extract_source(

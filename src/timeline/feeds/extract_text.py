@@ -135,3 +135,20 @@ def normalise_language(tag: str | None) -> str | None:
         return None
     primary = tag.strip().lower().replace("_", "-").split("-")[0]
     return primary if primary in {"en", "fr", "ja"} else None
+
+
+# "SACRAMENTO —", "WASHINGTON (Reuters) -", "GENEVA, March 3 -"
+_DATELINE = re.compile(
+    r"^([A-ZÀ-Ý][A-ZÀ-Ý .'\u2019-]{2,40}?)(?=\s*(?:\([^)]{0,30}\)\s*)?[—\u2013-]|\s*,)"
+)
+
+
+def dateline_as_name(body: str) -> str:
+    """'SACRAMENTO — ...' -> 'Sacramento — ...': a dateline names a place in capitals.
+
+    Same length, so offsets are kept.
+    """
+    match = _DATELINE.match(body)
+    if not match:
+        return body
+    return match.group(1).title() + body[match.end(1) :]
