@@ -180,3 +180,37 @@ def test_french_and_japanese_year_words() -> None:
         "Wed, 11 Mar 2026 18:00:00 +0700",
     )
     assert item.effective == "2026"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "published", "kind", "effective"),
+    [
+        (
+            "A new chapter for Kenyan AI oversight",
+            "Kenya's parliament on Tuesday passed the AI Bill, first tabled in March 2025. "
+            "It takes effect on 1 July 2026.",
+            "Thu, 12 Mar 2026 09:00:00 +0300",
+            "instrument.adopted",
+            "2026-03-10",
+        ),
+        (
+            "Big day for Danish data rules",
+            "Denmark's AI supervision law takes effect today. It was adopted in June 2025.",
+            "Thu, 12 Mar 2026 09:00:00 +0100",
+            "instrument.in_force",
+            "2026-03-12",
+        ),
+        (
+            "ノルウェーのAI規制、新たな段階へ",
+            "ノルウェー政府は10日、AI法案を国会に提出した。成立すれば2027年1月1日に施行される。",
+            "Thu, 12 Mar 2026 09:00:00 +0900",
+            "instrument.proposed",
+            "2026-03-10",
+        ),
+    ],
+)
+def test_without_wording_in_the_title_the_event_nearest_publication_is_the_headline(
+    title: str, body: str, published: str, kind: str, effective: str
+) -> None:
+    item = extract(title, body, published)
+    assert (item.kind, item.effective) == (kind, effective), item.evidence

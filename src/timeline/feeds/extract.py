@@ -301,9 +301,11 @@ def _choose(
         ranked = [r for r in _rank_dates(text, trigger.kind, triggers, dates) if r[0] <= 1]
         if not ranked:
             continue
-        # Among this kind's well-placed dates, the one nearest publication.
-        tier, _, _, date = min(ranked, key=lambda r: (r[0], _days_from(r[3].value, anchor)))
-        key = (tier, _days_from(date.value, anchor), trigger.start)
+        # Among this kind's well-placed dates, the one nearest publication; and
+        # among kinds, the one whose date is nearest (news reports what just
+        # happened), then the one whose verb holds the date.
+        tier, _, _, date = min(ranked, key=lambda r: (_days_from(r[3].value, anchor), r[0]))
+        key = (_days_from(date.value, anchor), tier, trigger.start)
         if best is None or key < best[0]:
             best = (key, _Choice(trigger, _refine(date, ranked), tier))
     if best is not None:
