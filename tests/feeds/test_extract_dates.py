@@ -214,3 +214,24 @@ def test_without_wording_in_the_title_the_event_nearest_publication_is_the_headl
 ) -> None:
     item = extract(title, body, published)
     assert (item.kind, item.effective) == (kind, effective), item.evidence
+
+
+@pytest.mark.parametrize(
+    ("body", "published", "effective"),
+    [
+        ("The rules will take effect next summer.", "Fri, 29 Aug 2025 10:00:00 +0000", "2026"),
+        ("The rules will take effect this autumn.", "Wed, 11 Mar 2026 10:00:00 +0000", "2026"),
+        (
+            "The rules will take effect in the second half of 2027.",
+            "Wed, 11 Mar 2026 10:00:00 +0000",
+            "2027",
+        ),
+        (
+            "Les règles entreront en vigueur l'été prochain.",
+            "Wed, 11 Mar 2026 10:00:00 +0100",
+            "2026",
+        ),
+    ],
+)
+def test_seasons_and_halves_give_a_year(body: str, published: str, effective: str) -> None:
+    assert extract("Drone rules to take effect", body, published).effective == effective

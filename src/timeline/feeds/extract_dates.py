@@ -193,6 +193,36 @@ def _relative_year(offsets: dict[str, int]) -> Reader:
     return read
 
 
+# First month of each season (northern): a season is reported as its year only.
+_SEASONS = {
+    "spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12,
+    "printemps": 3, "ete": 6, "automne": 9, "hiver": 12,
+}  # fmt: skip
+
+
+def _season(match: re.Match[str], anchor: dt.date | None, _: str) -> tuple[str | None, bool]:
+    """'this summer', 'next spring', 'l'ete prochain': the year the season falls in.
+
+    "next" is the next time the season comes round after the current one.
+    """
+    if anchor is None:
+        return None, True
+    groups = match.groupdict()
+    rel = (groups.get("rel") or groups.get("rel_fr") or "this").lower()
+    season = groups.get("season") or groups.get("season_fr") or groups.get("season_fr2") or ""
+    start = _SEASONS[season.lower()]
+    this_year_start = dt.date(anchor.year, start, 1)
+    if rel in {"next", "prochain", "coming"}:
+        year = anchor.year if this_year_start > anchor else anchor.year + 1
+    elif rel in {"last", "dernier"}:
+        year = anchor.year - 1 if this_year_start > anchor else anchor.year
+        if start == 12 and anchor.month < 3:
+            year = anchor.year - 2
+    else:
+        year = anchor.year - 1 if start == 12 and anchor.month < 3 else anchor.year
+    return str(year), True
+
+
 def _relative_month(offsets: dict[str, int]) -> Reader:
     def read(match: re.Match[str], anchor: dt.date | None, _: str) -> tuple[str | None, bool]:
         if anchor is None:
@@ -262,7 +292,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (
         re.compile(
             rf"\b(?:[Ii]n|[Bb]y|[Uu]ntil|[Ff]rom|[Ss]ince|[Dd]uring|[Bb]efore|[Aa]fter|[Ee]arly|"
-            rf"[Ll]ate|[Mm]id|[Ee]nd of|[Bb]eginning of|[Ss]tart of)[ -](?:early |late |mid-)?"
+            rf"[Ll]ate|[Mm]id|[Ee]nd of|[Bb]eginning of|[Ss]tart of|half of|quarter of|"
+            rf"Q[1-4])[ -](?:early |late |mid-)?"
             rf"{_YEAR}\b(?!\s*[-\u2013/]\s*\d)"
         ),
         _absolute(lambda m: _Parts(int(m["y"]), None, None)),
@@ -353,6 +384,16 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
             {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
             | {"aujourd'hui": 0, "hier": -1, "demain": 1}
         ),
+    ),
+    (
+        re.compile(
+            r"\b(?P<rel>this|next|last|coming) (?P<season>spring|summer|autumn|fall|winter)\b|"
+            r"\b(?:(?:ce|cet) (?P<season_fr>printemps|ete|automne|hiver)|"
+            r"(?:le |l')(?P<season_fr2>printemps|ete|automne|hiver) "
+            r"(?P<rel_fr>prochain|dernier))\b",
+            re.IGNORECASE,
+        ),
+        _season,
     ),
     (
         re.compile(
