@@ -335,3 +335,11 @@ def test_promotions_lists_and_look_backs_are_not_events(title: str, body: str) -
 )
 def test_subdivisions_of_federal_countries(text: str, code: str) -> None:
     assert [m.code for m in gazetteer().find(fold(f"A law in {text} took effect."))] == [code]
+
+
+def test_an_agreements_venue_is_not_a_party() -> None:
+    item = extract(
+        "Japan and Chile sign AI pact in Lisbon",
+        "The two governments signed the pact on Tuesday in Lisbon.",
+    )
+    assert item.jurisdictions == ("CL", "JP")

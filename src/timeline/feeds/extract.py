@@ -390,6 +390,11 @@ def _jurisdictions(
         chosen = title if len(title) >= 2 else title + lead_places
         if not chosen:
             chosen = _subject(text, places, lead)
+        if kind == "agreement.signed":
+            # All parties, never the venue ("sign a pact in Nairobi"), unless
+            # the venue is all there is.
+            parties = [p for p in chosen if p not in _hosts(text, chosen)]
+            chosen = parties or chosen
     elif kind == "meeting.held":
         groups = [p for p in places if is_group(p.code) and abs(p.start - trigger.start) <= 30]
         hosts = _hosts(text, title) or _hosts(text, lead_places) or _hosts(text, places)
