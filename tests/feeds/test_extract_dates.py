@@ -235,3 +235,11 @@ def test_without_wording_in_the_title_the_event_nearest_publication_is_the_headl
 )
 def test_seasons_and_halves_give_a_year(body: str, published: str, effective: str) -> None:
     assert extract("Drone rules to take effect", body, published).effective == effective
+
+
+def test_the_end_of_a_period_is_not_the_event_date() -> None:
+    item = extract(
+        "Drone rules phase in",
+        "The drone rules took effect on 2 March 2026 and apply in stages until 2028.",
+    )
+    assert item.effective == "2026-03-02"

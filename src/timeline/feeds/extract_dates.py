@@ -425,6 +425,9 @@ _DOCUMENT_OF = re.compile(
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(?:not|non|pas)\s+(?:on\s+|le\s+)?$", re.IGNORECASE)
+# "until 2027", "jusqu'en 2027", "10月まで": the end of a period, not a moment.
+_UNTIL_BEFORE = re.compile(r"\b(?:until|till|through|jusqu'(?:au|en|a))\s+$", re.IGNORECASE)
+_UNTIL_AFTER = re.compile(r"^(?:まで|迄)")
 _RANGE_FROM = re.compile(r"\b(?:from|du|de)\s+$", re.IGNORECASE)
 _RANGE_TO = re.compile(r"^,?\s+(?:to|until|au|a|jusqu'au)\s+$", re.IGNORECASE)
 
@@ -461,6 +464,8 @@ def find_dates(
         demoted: str | None = None
         if _NEGATED.search(before):
             demoted = "negated"
+        elif _UNTIL_BEFORE.search(before) or _UNTIL_AFTER.match(text[mention.end :]):
+            demoted = "end of a period"
         elif _DOCUMENT_OF.search(before):
             demoted = "date of a document"
         elif _RANGE_FROM.search(before) and index + 1 < len(found):
