@@ -679,5 +679,50 @@ def _key_value(item: str) -> tuple[str, Any]:
         return key.strip(), value
 
 
+# -- feeds: extract --
+
+
+class ExtractFormat(StrEnum):
+    json = "json"
+    table = "table"
+
+
+@command("extract")
+def extract(
+    source: Annotated[str, typer.Argument(help="A feed file, or an http(s) URL.")],
+    format_: Annotated[ExtractFormat, typer.Option("--format")] = ExtractFormat.json,
+    language: Annotated[
+        str | None, typer.Option(help="en, fr or ja (default: the feed's own tag, else detected).")
+    ] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="Jurisdiction hint for items that name none.")
+    ] = None,
+) -> None:
+    """Propose events from one feed's items, storing nothing."""
+    from timeline.feeds.extract import extract_source
+
+    items, warning = extract_source(source, language=language, jurisdiction_hint=jurisdiction)
+    if warning:
+        typer.echo(f"Warning: {source}: malformed feed, used anyway ({warning})", err=True)
+    if format_ is ExtractFormat.json:
+        _write_json_array(item.as_json() for item in items)
+        return
+    piped = not sys.stdout.isatty()
+    table = Table(box=None)
+    for header in ("event", "kind", "where", "effective", "conf"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("title", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None)
+    for item in items:
+        table.add_row(
+            "yes" if item.is_event else "no",
+            item.kind or "",
+            " ".join(item.jurisdictions),
+            item.effective or "",
+            f"{item.confidence:.2f}",
+            item.title,
+        )
+    Console(width=200 if piped else None).print(table)
+
+
 def main() -> None:
     app()

@@ -8,35 +8,20 @@ Two items are the same event when their titles match, ignoring case.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
+from timeline.feeds.extract import ItemExtraction
 from timeline.settings import FeedSettings
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    guid: str
-    title: str
-    summary: str
-    link: str | None
-    published: dt.datetime | None
-    is_event: bool
-    kind: str | None
-    jurisdictions: tuple[str, ...]
-    effective: str | None
-    confidence: float
-    evidence: dict[str, str]
-
-
-def extract_titles(parsed: Any, feed: FeedSettings) -> list[Item]:
+def extract_titles(parsed: Any, feed: FeedSettings) -> list[ItemExtraction]:
     items = []
     for entry in parsed.entries:
         title = entry.get("title", "")
         is_event = not title.startswith("Opinion")
         published = entry.get("published_parsed")
         items.append(
-            Item(
+            ItemExtraction(
                 guid=entry.get("id") or entry.get("link") or title,
                 title=title,
                 summary=entry.get("summary", ""),
@@ -53,5 +38,5 @@ def extract_titles(parsed: Any, feed: FeedSettings) -> list[Item]:
     return items
 
 
-def same_title(a: Any, b: Any) -> bool:
-    return bool(a.title.lower() == b.title.lower())
+def same_title(a: ItemExtraction, b: ItemExtraction) -> bool:
+    return a.title.lower() == b.title.lower()

@@ -18,11 +18,12 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, select
 
 from timeline.errors import CandidateNotFoundError
+from timeline.feeds.extract import ItemExtraction
 from timeline.store.schema import candidates
 
 Status = Literal["pending", "accepted", "rejected", "duplicate", "ignored"]
@@ -36,51 +37,7 @@ TRACKED_FIELDS = ("title", "summary", "link", "kind", "jurisdictions", "effectiv
 """Fields whose change on a re-polled item is applied to its candidate and recorded."""
 
 
-class ExtractedItem(Protocol):
-    """What polling needs of one extracted feed item (`timeline.feeds.extract.ItemExtraction`)."""
-
-    @property
-    def guid(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def link(self) -> str | None: ...
-    @property
-    def published(self) -> dt.datetime | None: ...
-    @property
-    def is_event(self) -> bool: ...
-    @property
-    def kind(self) -> str | None: ...
-    @property
-    def jurisdictions(self) -> tuple[str, ...]: ...
-    @property
-    def effective(self) -> str | None: ...
-    @property
-    def confidence(self) -> float: ...
-    @property
-    def evidence(self) -> dict[str, str]: ...
-
-
-SameEvent = Callable[[ExtractedItem, ExtractedItem], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredItem:
-    """A candidate's extracted fields as stored, comparable with a fresh extraction."""
-
-    guid: str
-    title: str
-    summary: str
-    link: str | None
-    published: dt.datetime | None
-    is_event: bool
-    kind: str | None
-    jurisdictions: tuple[str, ...]
-    effective: str | None
-    confidence: float
-    evidence: dict[str, str]
+SameEvent = Callable[[ItemExtraction, ItemExtraction], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +93,9 @@ class Candidate:
     def proposed_payload(self) -> dict[str, Any]:
         return dict(self.overrides.get("payload", {}))
 
-    def as_item(self) -> StoredItem:
-        return StoredItem(
+    def as_item(self) -> ItemExtraction:
+        """The extraction as stored, to compare with a fresh one (`same_event`)."""
+        return ItemExtraction(
             self.item_guid,
             self.title,
             self.summary,
@@ -245,7 +203,7 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment
 
 
-def _item_values(item: ExtractedItem) -> dict[str, Any]:
+def _item_values(item: ItemExtraction) -> dict[str, Any]:
     published = _utc(item.published)
     return {
         "is_event": item.is_event,
@@ -327,7 +285,7 @@ class ItemsReport:
 def record_items(
     conn: Connection,
     feed: str,
-    items: Sequence[ExtractedItem],
+    items: Sequence[ItemExtraction],
     *,
     now: dt.datetime,
     same_event: SameEvent,
@@ -393,7 +351,7 @@ def _recent_events(conn: Connection, since: dt.datetime) -> list[Candidate]:
 
 
 def _original(
-    item: ExtractedItem, earlier: Sequence[Candidate], same_event: SameEvent
+    item: ItemExtraction, earlier: Sequence[Candidate], same_event: SameEvent
 ) -> Candidate | None:
     if not item.is_event:
         return None
@@ -406,7 +364,7 @@ def _original(
 def _insert(
     conn: Connection,
     feed: str,
-    item: ExtractedItem,
+    item: ItemExtraction,
     now: dt.datetime,
     original: Candidate | None,
 ) -> Candidate:
@@ -429,7 +387,7 @@ def _insert(
 
 
 def _apply_changes(
-    conn: Connection, stored: Candidate, item: ExtractedItem, now: dt.datetime
+    conn: Connection, stored: Candidate, item: ItemExtraction, now: dt.datetime
 ) -> bool:
     fresh = _item_values(item)
     before = {

@@ -20,7 +20,8 @@ import structlog
 
 from timeline.errors import FeedError, TimelineError
 from timeline.feeds import review
-from timeline.feeds.candidates import ExtractedItem, SameEvent, record_items
+from timeline.feeds.candidates import SameEvent, record_items
+from timeline.feeds.extract import ItemExtraction, extract_feed, same_event
 from timeline.feeds.fetch import Fetcher, FetchResult
 from timeline.feeds.health import (
     FeedHealth,
@@ -36,7 +37,7 @@ from timeline.store.sql import SqlEventStore
 log = structlog.get_logger("timeline.feeds")
 
 PollStatus = Literal["ok", "not_modified", "failed", "skipped"]
-Extract = Callable[[Any, FeedSettings], Sequence[ExtractedItem]]
+Extract = Callable[[Any, FeedSettings], Sequence[ItemExtraction]]
 Clock = Callable[[], dt.datetime]
 
 
@@ -55,34 +56,9 @@ class PollOutcome:
     duration_ms: float = 0.0
 
 
-def extract_with_library(parsed: Any, feed: FeedSettings) -> Sequence[ExtractedItem]:
+def extract_with_library(parsed: Any, feed: FeedSettings) -> list[ItemExtraction]:
     """The extractor of `timeline.feeds.extract`, given the feed's language and place."""
-    from timeline.feeds.extract import extract_feed
-
     return extract_feed(parsed, language=feed.language, jurisdiction_hint=feed.jurisdiction)
-
-
-def same_event_with_library(a: ExtractedItem, b: ExtractedItem) -> bool:
-    from timeline.feeds.extract import ItemExtraction, same_event
-
-    def extraction(item: ExtractedItem) -> ItemExtraction:
-        if isinstance(item, ItemExtraction):
-            return item
-        return ItemExtraction(
-            guid=item.guid,
-            title=item.title,
-            summary=item.summary,
-            link=item.link,
-            published=item.published,
-            is_event=item.is_event,
-            kind=item.kind,
-            jurisdictions=item.jurisdictions,
-            effective=item.effective,
-            confidence=item.confidence,
-            evidence=item.evidence,
-        )
-
-    return same_event(extraction(a), extraction(b))
 
 
 def utc_now() -> dt.datetime:
@@ -99,7 +75,7 @@ class Poller:
         settings: Settings,
         *,
         extract: Extract = extract_with_library,
-        same_event: SameEvent = same_event_with_library,
+        same_event: SameEvent = same_event,
         rng: random.Random | None = None,
         clock: Clock = utc_now,
     ) -> None:
@@ -168,7 +144,7 @@ class Poller:
         )
         return outcome
 
-    def _extract(self, parsed: Any, feed: FeedSettings) -> Sequence[ExtractedItem]:
+    def _extract(self, parsed: Any, feed: FeedSettings) -> Sequence[ItemExtraction]:
         try:
             return self.extract(parsed, feed)
         except Exception as exc:
@@ -241,7 +217,7 @@ class Poller:
         health: FeedHealth,
         now: dt.datetime,
         fetched: FetchResult,
-        items: Sequence[ExtractedItem],
+        items: Sequence[ItemExtraction],
         warning: str | None,
     ) -> PollOutcome:
         next_due = self._next_due_ok(feed, now)
