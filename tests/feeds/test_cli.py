@@ -11,7 +11,7 @@ import structlog
 
 from tests.cli.test_cli import Cli
 from tests.feeds.helpers import fake_poller, settings_for
-from tests.feeds.server import FeedServer, Reply, rss
+from tests.feeds.server import DATA, FeedServer, Reply, rss
 from timeline.store import open_store
 
 CONFIG = """\
@@ -138,3 +138,12 @@ def test_the_daemon_refuses_a_database_without_the_schema(tmp_path: Path) -> Non
     runner = Cli(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path)
     assert runner.error("daemon").startswith("Error: database ")
     assert runner.error("daemon").endswith("has no timeline schema; run `timeline init` first")
+
+
+def test_poll_from_the_command_line_with_the_extractor(cli: Cli, server: FeedServer) -> None:
+    url = server.serve("/us.xml", (DATA / "us-policy-wire.xml").read_bytes())
+    cli.ok("feeds", "add", "us", url)
+    assert cli.ok("poll", "us") == "us: 11 items, 11 new candidates, 0 changed\n"
+    assert cli.ok("poll", "us", "--force") == "us: 11 items, 0 new candidates, 0 changed\n"
+    pending = json.loads(cli.ok("candidates", "list", "--feed", "us", "--format", "json"))
+    assert len(pending) == 7  # 8 events, one a duplicate; 3 items are not events

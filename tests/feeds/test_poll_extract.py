@@ -73,3 +73,33 @@ def test_corpus_feeds_become_candidates_with_duplicates_linked(
 
     assert all(o.new_candidates == 0 for o in poller.poll(force=True))
     poller.close()
+
+
+def test_a_polled_candidate_is_accepted_into_the_log_with_its_provenance(
+    store: EventStore, server: FeedServer
+) -> None:
+    assert isinstance(store, SqlEventStore)
+    url = server.serve("/us.xml", (DATA / "us-policy-wire.xml").read_bytes())
+    settings = settings_for(store.url, [{"name": "us", "url": url}])
+    poller = Poller(store, settings)
+    poller.poll()
+    poller.close()
+    tl = Timeline(store, settings)
+    guid = "https://news.example.org/techpolicy/2025/06/13/raise-act-passes"
+    (candidate,) = [c for c in tl.candidates() if c.item_guid == guid]
+    assert (candidate.kind, candidate.jurisdictions, candidate.effective) == (
+        "instrument.adopted",
+        ("US-NY",),
+        "2025-06-12",
+    )
+    event = tl.accept_candidate(candidate.id)
+    assert event.subject == candidate.proposed_subject
+    assert event.subject.startswith("us-ny/")
+    assert event.provenance == {
+        "feed": "us",
+        "link": guid,
+        "candidate": candidate.id,
+        "item_guid": guid,
+    }
+    assert event.sources[0]["url"] == guid
+    assert tl.candidate(candidate.id).status == "accepted"
