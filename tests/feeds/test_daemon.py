@@ -173,8 +173,13 @@ def test_a_standby_takes_over_when_the_active_daemon_is_killed(
     store.close()
 
 
-def test_sigterm_stops_the_daemon_cleanly_and_releases_the_lease(
-    database_url: str, tmp_path: Path, server: FeedServer, daemons: list[Daemon]
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_stop_signal_stops_the_daemon_cleanly_and_releases_the_lease(
+    database_url: str,
+    tmp_path: Path,
+    server: FeedServer,
+    daemons: list[Daemon],
+    stop_signal: signal.Signals,
 ) -> None:
     store = initialised(database_url)
     config = write_config(
@@ -186,7 +191,7 @@ def test_sigterm_stops_the_daemon_cleanly_and_releases_the_lease(
     polled = daemon.wait_for("feed.polled")
     assert set(polled) >= {"feed", "status", "items", "new_candidates", "duration_ms"}
     assert (polled["feed"], polled["status"], polled["items"]) == ("us", "ok", 11)
-    daemon.proc.send_signal(signal.SIGTERM)
+    daemon.proc.send_signal(stop_signal)
     assert daemon.proc.wait(TIMEOUT_S) == 0
     daemon.wait_for("daemon.stopped")
     assert Lease(store, seconds=1).current_holder() is None  # released, not left to lapse
