@@ -10,26 +10,43 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
+from timeline.errors import InvalidDateError, InvalidEventError, StoreError, TimelineError
+from timeline.feeds import review
+from timeline.feeds.candidates import STATUSES, Candidate, get_candidate, list_candidates
+from timeline.feeds.health import FeedHealth, all_health
 from timeline.importer import ImportReport, current_fact, fact_dict, import_path
+from timeline.jobs import PeriodicJob
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.jurisdictions import validate_code
 from timeline.projections.definition import load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
-from timeline.settings import Settings, load_settings
+from timeline.settings import FeedSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
 from timeline.store.base import VerifyReport
 from timeline.store.sql import SqlEventStore
 
+if TYPE_CHECKING:
+    from timeline.feeds.poll import Poller, PollOutcome
+
 log = structlog.get_logger("timeline")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    """A feed as configured (None once removed from config.toml) and its health row."""
+
+    name: str
+    config: FeedSettings | None
+    health: FeedHealth | None
 
 
 class Timeline:
@@ -38,24 +55,22 @@ class Timeline:
     def __init__(
         self,
         store: EventStore,
+        settings: Settings | None = None,
         *,
-        projections: Path = Path("projections"),
-        default_projection: str = "governance",
+        projections: Path | None = None,
         read_only: bool = False,
     ) -> None:
         self.store = store
-        self.projections_path = projections
-        self.default_projection = default_projection
+        self.settings = settings or Settings()
+        self.projections_path = projections or Path(self.settings.projections.path)
+        self.default_projection = self.settings.projections.default
         self.read_only = read_only
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Timeline:
         settings = settings or load_settings()
         return cls(
-            open_store(settings.database.url, read_only=read_only),
-            projections=Path(settings.projections.path),
-            default_projection=settings.projections.default,
-            read_only=read_only,
+            open_store(settings.database.url, read_only=read_only), settings, read_only=read_only
         )
 
     def close(self) -> None:
@@ -314,6 +329,92 @@ class Timeline:
             code, start_after=as_of, start_until=as_of + dt.timedelta(days=days)
         )
         return [_fact_entry(f) for f in facts]
+
+    # -- feeds -------------------------------------------------------------------
+    @property
+    def sql_store(self) -> SqlEventStore:
+        """The store as the feed tables need it (both backends are SQL stores)."""
+        if not isinstance(self.store, SqlEventStore):
+            raise StoreError("feeds need a SQL database (sqlite or postgresql)")
+        return self.store
+
+    def poller(self) -> Poller:
+        """A `Poller` over the configured feeds; the caller closes it."""
+        from timeline.feeds.poll import Poller
+
+        return Poller(self.sql_store, self.settings)
+
+    def poll(self, feed: str | None = None, *, force: bool = False) -> list[PollOutcome]:
+        """One round: every enabled feed that is due, or only `feed`; `force` ignores
+        backoff and Retry-After."""
+        poller = self.poller()
+        try:
+            return poller.poll(feed, force=force)
+        finally:
+            poller.close()
+
+    def feed_status(self) -> list[FeedStatus]:
+        """Every configured feed with its health, then feeds with health but no config."""
+        with self.sql_store.read_connection() as conn:
+            health = all_health(conn)
+        configured = [FeedStatus(f.name, f, health.get(f.name)) for f in self.settings.feeds]
+        names = {f.name for f in self.settings.feeds}
+        return configured + [
+            FeedStatus(name, None, row) for name, row in health.items() if name not in names
+        ]
+
+    def background_jobs(self) -> list[PeriodicJob]:
+        """Jobs the daemon runs beside the polls: the seam where other parts register.
+
+        Projections catch up on their own, so that state queries (and the
+        digest) find the read models current instead of paying for it."""
+        every = self.settings.projections.catch_up_seconds
+        return [
+            PeriodicJob(
+                "projections.catch_up",
+                self.catch_up,
+                every_seconds=every,
+                jitter_seconds=every / 10,
+            )
+        ]
+
+    # -- candidates ----------------------------------------------------------------
+    def candidates(
+        self,
+        *,
+        statuses: Sequence[str] | None = ("pending",),
+        feed: str | None = None,
+        limit: int | None = None,
+    ) -> list[Candidate]:
+        """Candidates in the order first seen; by default those awaiting review."""
+        for status in statuses or ():
+            if status not in STATUSES:
+                raise InvalidEventError(
+                    f"unknown candidate status {status!r}; known: {', '.join(STATUSES)}"
+                )
+        with self.sql_store.read_connection() as conn:
+            return list_candidates(conn, statuses=statuses, feed=feed, limit=limit)
+
+    def candidate(self, ref: str) -> Candidate:
+        """One candidate by id or unique id prefix."""
+        with self.sql_store.read_connection() as conn:
+            return get_candidate(conn, ref)
+
+    def edit_candidate(self, ref: str, changes: Mapping[str, Any]) -> Candidate:
+        """Fix kind, jurisdictions, effective, subject, title or payload fields before
+        accepting; validated now, kept apart from what the feed said."""
+        return review.edit(self.sql_store, ref, changes)
+
+    def accept_candidate(self, ref: str) -> RecordedEvent:
+        """Append the candidate's event with its provenance; accepting again (or
+        concurrently) returns the same event."""
+        event = review.accept(self.sql_store, ref)
+        log.info("candidate.accepted", candidate=ref, event_id=event.id)
+        return event
+
+    def reject_candidate(self, ref: str, reason: str) -> Candidate:
+        """Mark the candidate rejected with `reason`; it is never proposed again."""
+        return review.reject(self.sql_store, ref, reason)
 
 
 def fact_title(kind: str, payload: Mapping[str, Any]) -> str:

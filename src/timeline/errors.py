@@ -90,3 +90,24 @@ class UnknownProjectionError(TimelineError):
 
 class KnownAtError(TimelineError):
     """A `known_at` time before the log's first event: nothing was known then."""
+
+
+class FeedError(TimelineError):
+    """A feed could not be fetched or parsed; the message is the one-line reason.
+
+    Raised inside a poll and recorded in the feed's health row: one bad feed
+    never stops the others.
+    """
+
+
+class UnknownFeedError(TimelineError):
+    """A feed name that config.toml does not list."""
+
+
+class CandidateNotFoundError(TimelineError):
+    """A candidate id (or id prefix) that matches no candidate, or more than one."""
+
+
+class CandidateStateError(TimelineError):
+    """The candidate's status forbids the action: editing an accepted one, accepting a
+    rejected one, and so on."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import psycopg.errors
@@ -17,7 +18,6 @@ from timeline.store.sql import SqlEventStore
 # (see the module docstring of timeline.store.sql).  Any constant works as long
 # as nothing else in the database uses it; this one spells "timeline".
 APPEND_LOCK_KEY = 0x74696D656C696E65
-READ_MODEL_LOCK_KEY = APPEND_LOCK_KEY + 1  # projection catch-ups; appends go on meanwhile
 
 
 class PostgresEventStore(SqlEventStore):
@@ -37,9 +37,15 @@ class PostgresEventStore(SqlEventStore):
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
 
     def _take_read_model_lock(self, conn: Connection) -> None:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": READ_MODEL_LOCK_KEY})
+        self._take_named_lock(conn, "read-models")
         # Derived data: see SqlEventStore._relax_durability.
         conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+    def _take_named_lock(self, conn: Connection, name: str) -> None:
+        # A 63-bit key from the name: one advisory lock per name, none shared
+        # with the append lock in practice.
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest()) >> 1
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         orig = exc.orig

@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -153,4 +155,65 @@ projection_snapshots = Table(
     PrimaryKeyConstraint(
         "projection", "jurisdiction", "valid_date", name="pk_projection_snapshots"
     ),
+)
+
+
+# -- feed watching: mutable working state beside the log ------------------------
+# Unlike `events`, these rows change as feeds are polled and candidates reviewed;
+# what a review decides reaches the log as an ordinary appended event.
+
+feed_health = Table(
+    "feed_health",
+    metadata,
+    Column("feed", String(100), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("last_attempt_at", UTCDateTime, nullable=True),
+    Column("last_success_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("next_due_at", UTCDateTime, nullable=True),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("bozo_warning", Text, nullable=True),
+    Column("items_last_poll", Integer, nullable=False),
+)
+
+candidates = Table(
+    "candidates",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("feed", String(100), nullable=False),
+    Column("item_guid", String(1000), nullable=False),
+    # pending, accepted, rejected, duplicate, or ignored (the extractor saw no event)
+    Column("status", String(12), nullable=False),
+    Column("is_event", Boolean, nullable=False),
+    Column("kind", String(40), nullable=True),
+    Column("jurisdictions", String(1000), nullable=False),  # space-separated codes
+    Column("effective", String(10), nullable=True),
+    Column("effective_precision", String(5), nullable=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("link", Text, nullable=True),
+    Column("published", UTCDateTime, nullable=True),
+    Column("confidence", Float, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON object
+    Column("overrides", Text, nullable=False),  # JSON object: the analyst's edits
+    Column("reason", Text, nullable=True),
+    Column("duplicate_of", String(36), nullable=True),
+    Column("event_id", String(36), nullable=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("history", Text, nullable=False),  # JSON array of changes
+    # One row per item of a feed, whatever crashes or restarts in between.
+    UniqueConstraint("feed", "item_guid", name="uq_candidates_feed_guid"),
+)
+
+daemon_lease = Table(
+    "daemon_lease",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

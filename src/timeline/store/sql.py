@@ -89,6 +89,7 @@ class SqlEventStore(EventStore):
 
     def _take_read_model_lock(self, conn: Connection) -> None:
         """Serialise projection catch-ups (not appends) until the transaction ends."""
+        self._take_named_lock(conn, "read-models")
 
     def _relax_durability(self, conn: Connection, *, relaxed: bool) -> None:
         """Around a read-model transaction, before it begins and after it ends.
@@ -97,6 +98,10 @@ class SqlEventStore(EventStore):
         next catch-up (rows and checkpoint commit together), so they need not
         wait for the disk the way appends to the log must.
         """
+
+    @abstractmethod
+    def _take_named_lock(self, conn: Connection, name: str) -> None:
+        """Serialise transactions that take the lock `name` until the transaction ends."""
 
     def _translate(self, exc: sa_exc.DBAPIError) -> TimelineError:
         return StoreError(f"database error: {str(exc.orig).strip().splitlines()[0]}")
@@ -182,11 +187,22 @@ class SqlEventStore(EventStore):
             finally:
                 self._relax_durability(conn, relaxed=False)
 
+    # -- working state beside the log (feeds, candidates, leases) ---------------
+    @contextmanager
+    def write_transaction(self, lock_name: str) -> Iterator[Connection]:
+        """One read-modify-write transaction on the mutable tables, serialised with
+        every other one that names the same lock; committed when the block ends,
+        rolled back if it raises.  Driver errors come out as `StoreError`."""
+        self._check_schema()
+        with self._translated(), self._write_connection() as conn, conn.begin():
+            self._take_named_lock(conn, lock_name)
+            yield conn
+
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
-        """A connection for reading read models, with driver errors translated."""
+        """A connection for reading the mutable tables, in one transaction."""
         self._check_schema()
-        with self._translated(), self.engine.connect() as conn:
+        with self._translated(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     # -- append ----------------------------------------------------------------

@@ -91,6 +91,9 @@ class SqliteEventStore(SqlEventStore):
         assert driver is not None
         driver.execute(f"PRAGMA synchronous = {'NORMAL' if relaxed else 'FULL'}")
 
+    def _take_named_lock(self, conn: Connection, name: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already holds SQLite's one write lock."""
+
     def _write_connection(self) -> Connection:
         return self.engine.connect().execution_options(**{_WRITE: True})
 

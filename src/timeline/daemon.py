@@ -1,0 +1,148 @@
+"""The background daemon: polls feeds on schedule while it holds the database's lease.
+
+APScheduler 3 keeps its jobs in memory here (one scheduler per process;
+several schedulers cannot share a job store in the 3.x line).  Which process
+schedules is decided by a lease row in the database (`timeline.store.lease`):
+the holder renews it every `daemon.renew_seconds`; a second daemon started on
+the same database waits as a standby and takes over once the lease lapses.
+
+Stopping (SIGTERM, SIGINT): the scheduler is shut down waiting for running
+polls, which finish or roll back their single transaction; then the lease is
+released, so a standby takes over without waiting it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+
+import structlog
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from timeline.errors import ConfigError, TimelineError
+from timeline.feeds.poll import Poller
+from timeline.jobs import PeriodicJob
+from timeline.settings import FeedSettings, Settings
+from timeline.store.lease import Lease
+from timeline.store.sql import SqlEventStore
+
+log = structlog.get_logger("timeline.daemon")
+
+
+class Daemon:
+    def __init__(
+        self,
+        store: SqlEventStore,
+        settings: Settings,
+        poller: Poller,
+        jobs: Sequence[PeriodicJob] = (),
+    ) -> None:
+        daemon = settings.daemon
+        if daemon.renew_seconds >= daemon.lease_seconds:
+            raise ConfigError(
+                f"daemon.renew_seconds ({daemon.renew_seconds:g}) must be shorter than "
+                f"daemon.lease_seconds ({daemon.lease_seconds:g})"
+            )
+        self.settings = settings
+        self.poller = poller
+        self.jobs = list(jobs)
+        self.lease = Lease(store, seconds=daemon.lease_seconds)
+
+    def register_job(self, job: PeriodicJob) -> None:
+        """Run `job` on its schedule whenever this daemon is the active one."""
+        self.jobs.append(job)
+
+    def run(self, stop: threading.Event) -> None:
+        """Standby or active until `stop` is set; returns after a clean shutdown."""
+        renew = self.settings.daemon.renew_seconds
+        # Fail at once, not in the standby loop, on a database without our schema.
+        self.lease.current_holder()
+        log.info("daemon.started", holder=self.lease.holder)
+        standby = False
+        while not stop.is_set():
+            if self._try_acquire():
+                standby = False
+                self._run_active(stop)
+            else:
+                if not standby:
+                    log.info(
+                        "daemon.standby",
+                        holder=self.lease.holder,
+                        active=self.lease.current_holder(),
+                    )
+                    standby = True
+                stop.wait(renew)
+        log.info("daemon.stopped", holder=self.lease.holder)
+
+    def _run_active(self, stop: threading.Event) -> None:
+        settings = self.settings
+        scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(settings.daemon.workers)},
+            job_defaults={
+                # A poll missed while the process was busy or asleep runs once,
+                # not once per missed interval, and never twice at a time.
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": settings.daemon.misfire_grace_seconds,
+            },
+            timezone=dt.UTC,
+        )
+        now = dt.datetime.now(dt.UTC)
+        feeds = [f for f in settings.feeds if f.enabled]
+        for feed in feeds:
+            scheduler.add_job(
+                self._poll,
+                IntervalTrigger(
+                    seconds=feed.interval, jitter=feed.interval * settings.polling.jitter
+                ),
+                args=[feed],
+                id=f"feed:{feed.name}",
+                next_run_time=now,  # poll at once; the health row says if it is due
+            )
+        for job in self.jobs:
+            scheduler.add_job(
+                self._run_job,
+                IntervalTrigger(seconds=job.every_seconds, jitter=job.jitter_seconds or None),
+                args=[job],
+                id=f"job:{job.name}",
+            )
+        scheduler.start()
+        log.info(
+            "daemon.active",
+            holder=self.lease.holder,
+            feeds=[f.name for f in feeds],
+            jobs=[j.name for j in self.jobs],
+        )
+        try:
+            while not stop.wait(settings.daemon.renew_seconds):
+                if not self._try_acquire():
+                    log.warning("daemon.lease_lost", holder=self.lease.holder)
+                    return
+        finally:
+            scheduler.shutdown(wait=True)
+            if stop.is_set():
+                self.lease.release()
+
+    def _try_acquire(self) -> bool:
+        try:
+            return self.lease.acquire()
+        except TimelineError as exc:
+            # Unreachable database: not the holder until it answers again.
+            log.warning("daemon.lease_unavailable", holder=self.lease.holder, error=str(exc))
+            return False
+
+    def _poll(self, feed: FeedSettings) -> None:
+        try:
+            self.poller.poll_feed(feed)
+        except Exception:  # one feed's bug or a database hiccup must not stop the others
+            log.exception("feed.poll_crashed", feed=feed.name)
+
+    @staticmethod
+    def _run_job(job: PeriodicJob) -> None:
+        try:
+            job.run()
+        except Exception:  # as for polls: log it, keep the schedule
+            log.exception("job.crashed", job=job.name)

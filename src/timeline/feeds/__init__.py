@@ -1,0 +1,1 @@
+"""Feed watching: fetch, parse, extract candidate events, review them."""

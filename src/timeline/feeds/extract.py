@@ -1,0 +1,539 @@
+"""Feed items to proposed events: kind, jurisdictions, effective date, confidence.
+
+How an item is read:
+
+1. Title and summary become plain text; the title is the first "sentence".
+2. Genre marks (Opinion:, Explainer:, 【解説】, sponsored content, job ads, a
+   correction that changes no date) make the item a non-event.
+3. The headline kind is the first strong trigger in the title; failing that,
+   the body trigger whose date lies nearest the publication date (news reports
+   what just happened or is about to).
+4. The date is chosen among the mentions by how it relates to a trigger of
+   that kind: bound to it ("takes effect on 1 September"), in the same sentence,
+   or only nearby; dates that are background by their wording ("not July 1",
+   "the order of Oct. 30", "from Feb. 1 to June 30", "announced Tuesday") rank
+   last.  A month or year from the title is refined by a day in the body that
+   falls inside it; precision is never invented.
+5. Jurisdictions follow the labels' rules by kind: the subject of the title
+   (and those coordinated with it, "the US and Britain"); all parties of an
+   agreement or investment; the host (and group) of a meeting; the country of
+   an office opening.
+
+The public API is re-exported here: `ItemExtraction` (extract_item),
+`same_event`/`link_duplicates` (extract_duplicates) and `load_feed`
+(extract_fetch), beside `extract_entry`, `extract_feed` and `extract_source`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import feedparser
+
+from timeline.feeds.extract_dates import DateMention, find_dates
+from timeline.feeds.extract_duplicates import link_duplicates, same_event
+from timeline.feeds.extract_fetch import load_feed
+from timeline.feeds.extract_item import ItemExtraction
+from timeline.feeds.extract_kinds import KindMention, find_kinds, non_event_reason
+from timeline.feeds.extract_places import PlaceMention, gazetteer, is_group, parent_country
+from timeline.feeds.extract_text import (
+    Sentence,
+    collapse,
+    dateline_as_name,
+    detect_language,
+    fold,
+    html_to_text,
+    normalise_language,
+    sentences,
+)
+from timeline.model.dates import PartialDate, Precision
+from timeline.model.jurisdictions import validate_code
+
+__all__ = [
+    "ItemExtraction",
+    "extract_entry",
+    "extract_feed",
+    "extract_source",
+    "link_duplicates",
+    "load_feed",
+    "same_event",
+]
+
+
+# -- reading the entry ------------------------------------------------------
+
+
+def _guid(entry: Mapping[str, Any], title: str) -> str:
+    for key in ("id", "link"):
+        value = entry.get(key)
+        if value:
+            return str(value)
+    digest = hashlib.sha256(f"{title}\n{entry.get('published', '')}".encode()).hexdigest()
+    return f"sha256:{digest[:32]}"
+
+
+def _field(entry: Mapping[str, Any], key: str) -> Any:
+    """A field as stored: feedparser maps a missing `updated*` to `published*`
+    behind a deprecation warning, which we neither need nor want."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
+def _published(entry: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.date | None]:
+    """(UTC moment, local calendar date) of publication.
+
+    Relative dates are anchored on the publisher's own calendar day, so the
+    local date is read from the raw string with its offset when possible.
+    """
+    parsed = _field(entry, "published_parsed") or _field(entry, "updated_parsed")
+    moment = None
+    if parsed:
+        year, month, day, hour, minute, second = tuple(parsed)[:6]
+        moment = dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
+    raw = _field(entry, "published") or _field(entry, "updated")
+    local: dt.datetime | None = None
+    if isinstance(raw, str):
+        try:
+            local = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            try:
+                local = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            except ValueError:
+                local = None
+    if local is not None and moment is None and local.tzinfo is not None:
+        moment = local.astimezone(dt.UTC)
+    anchor = local.date() if local is not None else moment.date() if moment else None
+    return moment, anchor
+
+
+def _summary_markup(entry: Mapping[str, Any]) -> str:
+    for content in entry.get("content") or []:
+        value = content.get("value") if isinstance(content, Mapping) else None
+        if value:
+            return str(value)
+    return str(entry.get("summary") or entry.get("description") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """Title and body as one folded string, with sentences; the title is sentence 0.
+
+    `original` is the same text unfolded (same offsets), for quoting evidence.
+    """
+
+    text: str
+    original: str
+    title_end: int
+    sentences: list[Sentence]
+
+    @classmethod
+    def of(cls, title: str, body: str) -> _Text:
+        original = collapse(title) + "\n" + dateline_as_name(body)
+        text = fold(original)
+        title_end = len(collapse(title))
+        spans = [
+            Sentence(0, title_end, text[:title_end]),
+            *sentences(text[title_end + 1 :], title_end + 1),
+        ]
+        return cls(text, original, title_end, spans)
+
+    def quote(self, start: int, end: int) -> str:
+        return self.original[start:end]
+
+    def sentence_index(self, offset: int) -> int:
+        for index, sentence in enumerate(self.sentences):
+            if sentence.start <= offset < sentence.end:
+                return index
+        return len(self.sentences)
+
+    def sentence_start(self, offset: int) -> int:
+        index = self.sentence_index(offset)
+        return self.sentences[index].start if index < len(self.sentences) else offset
+
+
+# -- choosing kind and date -------------------------------------------------
+
+# Kinds whose event is itself a telling: for them "announced on Monday" is the date.
+_TELLING_KINDS = frozenset({"investment.announced", "metric.reported", "instrument.proposed"})
+
+
+def _gap(text: str, date: DateMention, trigger: KindMention) -> int | None:
+    """Characters between a date and a trigger when the date directly qualifies it
+    ("takes effect on 1 May", "on Thursday signed", "来月15日に施行"), else None.
+
+    Japanese packs a clause into a few characters, so there the date must sit
+    right before its verb (に, から).
+    """
+    if trigger.end <= date.start:
+        gap = text[trigger.end : date.start]
+    elif date.end <= trigger.start:
+        gap = text[date.end : trigger.start]
+    else:
+        return 0
+    limit = 4 if re.search(r"[\u3040-\u9fff]", gap) else 16
+    if len(gap) > limit or re.search(r"[.;。、\n]|,\s", gap):
+        return None
+    return len(gap)
+
+
+def _bound_kind(text: str, date: DateMention, triggers: list[KindMention]) -> KindMention | None:
+    """The trigger a date directly qualifies (the closest, if several)."""
+    gaps = [(g, t) for t in triggers if not t.weak and (g := _gap(text, date, t)) is not None]
+    gaps += [(g + 100, t) for t in triggers if t.weak and (g := _gap(text, date, t)) is not None]
+    return min(gaps, key=lambda gt: gt[0])[1] if gaps else None
+
+
+_CHANGE_TO = re.compile(r"\b(?:to|until|au|jusqu'au)\s+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    kind: KindMention
+    date: DateMention | None
+    tier: int
+
+
+def _rank_dates(
+    text: _Text, kind: str, triggers: list[KindMention], dates: list[DateMention]
+) -> list[tuple[int, int, int, DateMention]]:
+    """Dates ranked for `kind`: (tier, sentence, distance, date), best first.
+
+    Tier 0: bound to a trigger of the kind; 1: same sentence, unbound; 2: same
+    sentence but bound to a trigger of another kind; 3: elsewhere, or the date
+    of an announcement.  Dates demoted by their wording are left out.
+    """
+    same = [t for t in triggers if t.kind == kind]
+    same_sentences = {text.sentence_index(t.start) for t in same}
+    ranked: list[tuple[int, int, int, DateMention]] = []
+    for date in dates:
+        if date.demoted:
+            continue
+        if kind == "instrument.amended" and _CHANGE_TO.search(text.text[: date.start][-20:]):
+            continue  # "pushes back ... to mid-2026": the new value, not the amendment's date
+        sentence = text.sentence_index(date.start)
+        distance = min((abs(t.start - date.start) for t in same), default=10_000)
+        bound = _bound_kind(text.text, date, triggers)
+        if bound is not None and bound.kind == kind:
+            tier = 0
+        elif sentence in same_sentences:
+            tier = 2 if bound is not None and not bound.weak else 1
+        else:
+            tier = 3
+        if date.after_announcement and kind not in _TELLING_KINDS:
+            tier = 3
+        ranked.append((tier, sentence if tier < 3 else 0, distance, date))
+    # The lead (earliest sentence with the kind's wording) carries the event's
+    # date; within a sentence, the date bound to the kind's own verb first.
+    ranked.sort(key=lambda r: (r[0] == 3, r[1], r[0], r[2]))
+    return ranked
+
+
+def _days_from(value: str, anchor: dt.date | None) -> int:
+    if anchor is None:
+        return 0
+    partial = PartialDate.parse(value)
+    if partial.start <= anchor <= partial.end:
+        return 0
+    return min(abs((partial.start - anchor).days), abs((partial.end - anchor).days))
+
+
+def _refine(chosen: DateMention, ranked: list[tuple[int, int, int, DateMention]]) -> DateMention:
+    """A more precise date inside the chosen one ("September" -> "1 September 2025"),
+    or the same day with the year written out when the chosen one's year was inferred
+    ("July 1" in a title, "July 1, 2027" in the text)."""
+    if chosen.relative:
+        spelled = [
+            d
+            for tier, _, _, d in ranked
+            if tier <= 1 and not d.relative and d.value[4:] == chosen.value[4:] and d.value[4:]
+        ]
+        if spelled:
+            return spelled[0]
+    outer = PartialDate.parse(chosen.value)
+    finer = [
+        date
+        for tier, _, _, date in ranked
+        if tier <= 1
+        and PartialDate.parse(date.value).precision != outer.precision
+        and outer.start <= PartialDate.parse(date.value).start <= outer.end
+        and PartialDate.parse(date.value).end <= outer.end
+    ]
+    return min(finer, key=lambda d: _PRECISION_ORDER[d.precision]) if finer else chosen
+
+
+_PRECISION_ORDER = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
+
+
+# What an adoption can carry out: "enacts amendments", "adopts a resolution
+# establishing a panel" report the amendment or the new body, not the vehicle.
+_CARRIED_BY_ADOPTION = frozenset({"instrument.amended", "instrument.repealed", "body.established"})
+
+
+def _choose(
+    text: _Text, triggers: list[KindMention], dates: list[DateMention], anchor: dt.date | None
+) -> _Choice | None:
+    strong = [t for t in triggers if not t.weak]
+    in_title = [t for t in strong if t.start < text.title_end]
+    if in_title:
+        # A title with two triggers ("published; enters into force on 1 August"):
+        # the one its own date qualifies is the headline.
+        title_dates = [d for d in dates if d.start < text.title_end and not d.demoted]
+        carried = [t for t in in_title if t.kind in _CARRIED_BY_ADOPTION]
+        if not any(t.kind == "instrument.adopted" for t in in_title):
+            carried = []
+        headline = next(
+            (t for t in in_title if any(_gap(text.text, d, t) is not None for d in title_dates)),
+            carried[0] if carried else in_title[0],
+        )
+        ranked = _rank_dates(text, headline.kind, triggers, dates)
+        if not ranked:
+            return _Choice(headline, None, 4)
+        tier, _, _, date = ranked[0]
+        return _Choice(headline, _refine(date, ranked), tier)
+    candidates = strong or triggers
+    best: tuple[tuple[int, int, int], _Choice] | None = None
+    for trigger in candidates:
+        ranked = [r for r in _rank_dates(text, trigger.kind, triggers, dates) if r[0] <= 1]
+        if not ranked:
+            continue
+        # Among this kind's well-placed dates, the one nearest publication; and
+        # among kinds, the one whose date is nearest (news reports what just
+        # happened), then the one whose verb holds the date.
+        tier, _, _, date = min(ranked, key=lambda r: (_days_from(r[3].value, anchor), r[0]))
+        key = (_days_from(date.value, anchor), tier, trigger.start)
+        if best is None or key < best[0]:
+            best = (key, _Choice(trigger, _refine(date, ranked), tier))
+    if best is not None:
+        return best[1]
+    if not candidates:
+        return None
+    headline = candidates[0]
+    ranked = _rank_dates(text, headline.kind, triggers, dates)
+    if not ranked:
+        return _Choice(headline, None, 4)
+    tier, _, _, date = min(ranked, key=lambda r: (r[0], _days_from(r[3].value, anchor)))
+    return _Choice(headline, date, tier)
+
+
+# -- choosing jurisdictions -------------------------------------------------
+
+_COORDINATED = re.compile(
+    r"^\s*(?:,|and|&|et|と|・|及び|および|、|/)\s*(?:the\s+|l'|la\s+|le\s+|les\s+)?$", re.IGNORECASE
+)
+_HOST_BEFORE = re.compile(r"\b(?:in|at|a|en|au|aux|dans)\s+(?:the\s+|l')?$", re.IGNORECASE)
+_HOST_AFTER = re.compile(r"^\s*(?:hosts?|hosted|accueille|で開催|で|にて|に)", re.IGNORECASE)
+
+# Kinds whose jurisdiction is a country even when a city or state is named:
+# an office, a summit venue (labels: "the country, a subdivision only when the
+# matter is state-level alone").
+_COUNTRY_LEVEL_KINDS = frozenset({"office.opened", "meeting.held"})
+
+
+def _coordinated_run(text: str, places: list[PlaceMention], first: int) -> list[PlaceMention]:
+    run = [places[first]]
+    for following in places[first + 1 :]:
+        if _COORDINATED.match(text[run[-1].end : following.start]):
+            run.append(following)
+        else:
+            break
+    return run
+
+
+def _subject(text: _Text, places: list[PlaceMention], lead: int | None) -> list[PlaceMention]:
+    """The first place of the title with those coordinated to it; else of the lead sentence."""
+    scopes: list[Callable[[PlaceMention], bool]] = [lambda p: p.start < text.title_end]
+    if lead is not None:
+        scopes.append(lambda p: text.sentence_index(p.start) == lead)
+    scopes.append(lambda p: True)
+    for scope in scopes:
+        indices = [i for i, p in enumerate(places) if scope(p)]
+        if indices:
+            return _coordinated_run(text.text, places, indices[0])
+    return []
+
+
+def _hosts(text: _Text, places: list[PlaceMention]) -> list[PlaceMention]:
+    return [
+        p
+        for p in places
+        if not is_group(p.code)
+        and (
+            _HOST_BEFORE.search(text.text[max(0, p.start - 12) : p.start])
+            or _HOST_AFTER.match(text.text[p.end : p.end + 8])
+        )
+    ]
+
+
+def _jurisdictions(
+    text: _Text, kind: str, choice: _Choice, places: list[PlaceMention]
+) -> tuple[list[PlaceMention], str]:
+    """Chosen place mentions and where they came from ("title", "body").
+
+    The lead is the body sentence that reports the event: the one with its
+    wording, or else the one with its date.
+    """
+    trigger, date = choice.kind, choice.date
+    lead: int | None = None
+    if trigger.start > text.title_end:
+        lead = text.sentence_index(trigger.start)
+    elif date is not None and date.start > text.title_end:
+        lead = text.sentence_index(date.start)
+    title = [p for p in places if p.start < text.title_end]
+    lead_places = [p for p in places if lead is not None and text.sentence_index(p.start) == lead]
+    chosen: list[PlaceMention]
+    if kind in {"agreement.signed", "investment.announced"}:
+        chosen = title if len(title) >= 2 else title + lead_places
+        if not chosen:
+            chosen = _subject(text, places, lead)
+        if kind == "agreement.signed":
+            # All parties, never the venue ("sign a pact in Nairobi"), unless
+            # the venue is all there is.
+            parties = [p for p in chosen if p not in _hosts(text, chosen)]
+            chosen = parties or chosen
+    elif kind == "meeting.held":
+        groups = [p for p in places if is_group(p.code) and abs(p.start - trigger.start) <= 30]
+        hosts = _hosts(text, title) or _hosts(text, lead_places) or _hosts(text, places)
+        # Without a host, the subject of the title or lead ("Japan and Korea hold
+        # talks"); a country named further down is a guest, not the host.
+        near = [p for p in title + lead_places if not is_group(p.code)]
+        chosen = groups + (hosts[:1] or _subject(text, near, lead))
+    elif kind == "membership.joined":
+        subject = _subject(text, [p for p in places if not is_group(p.code)], lead)
+        joined = [p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40]
+        chosen = subject + joined
+    elif kind == "office.opened":
+        chosen = (_hosts(text, title) or _hosts(text, places) or _subject(text, places, lead))[:1]
+    else:
+        chosen = _subject(text, places, lead)
+    origin = "title" if chosen and all(p.start < text.title_end for p in chosen) else "body"
+    return chosen, origin
+
+
+def _codes(kind: str, chosen: list[PlaceMention]) -> tuple[str, ...]:
+    codes = {parent_country(p.code) if kind in _COUNTRY_LEVEL_KINDS else p.code for p in chosen}
+    # A state named with its own country ("California, in the US"): the state
+    # alone, as the labels ask for state-level matters.
+    codes -= {parent_country(c) for c in codes if "-" in c}
+    return tuple(sorted(validate_code(c) for c in codes))
+
+
+# -- the public API ---------------------------------------------------------
+
+# How far before publication an item's event may lie and still be news: an
+# item about a fact half a year old looks back (history, explainer, column).
+STALE_DAYS = 183
+
+
+def _non_event(
+    base: dict[str, Any], confidence: float, kind_evidence: str, date_evidence: str = ""
+) -> ItemExtraction:
+    return ItemExtraction(
+        **base,
+        is_event=False,
+        kind=None,
+        jurisdictions=(),
+        effective=None,
+        confidence=confidence,
+        evidence={"kind": kind_evidence, "date": date_evidence},
+    )
+
+
+def extract_entry(
+    entry: Mapping[str, Any], *, language: str | None = None, jurisdiction_hint: str | None = None
+) -> ItemExtraction:
+    """Read one feedparser entry into a proposed event (or a non-event)."""
+    title = collapse(html_to_text(str(entry.get("title") or "")))
+    body = html_to_text(_summary_markup(entry))
+    published, anchor = _published(entry)
+    base: dict[str, Any] = {
+        "guid": _guid(entry, title),
+        "title": title,
+        "summary": collapse(body),
+        "link": str(entry["link"]) if entry.get("link") else None,
+        "published": published,
+    }
+    lang = normalise_language(language) or detect_language(f"{title}\n{body}")
+    text = _Text.of(title, body)
+    if reason := non_event_reason(
+        text.original[: text.title_end], text.original[text.title_end + 1 :]
+    ):
+        return _non_event(base, 0.9, reason)
+    triggers = find_kinds(text.text)
+    dates = find_dates(text.text, anchor, text.sentence_start)
+    choice = _choose(text, triggers, dates, anchor)
+    if choice is None:
+        return _non_event(base, 0.7, "no wording of a policy event found")
+    if choice.date is None:
+        return _non_event(
+            base,
+            0.6,
+            f"{text.quote(choice.kind.start, choice.kind.end)!r} ({choice.kind.kind}) "
+            "but no date of it found",
+        )
+    if anchor is not None and (anchor - PartialDate.parse(choice.date.value).end).days > STALE_DAYS:
+        # A fact dated over half a year before publication is history or
+        # background, not news of an event (history pieces, explainers).
+        return _non_event(
+            base,
+            0.6,
+            f"{text.quote(choice.kind.start, choice.kind.end)!r} ({choice.kind.kind}) "
+            "dates from long before publication",
+            text.quote(choice.date.start, choice.date.end),
+        )
+    kind = choice.kind.kind
+    places = gazetteer().find(text.text)
+    chosen, origin = _jurisdictions(text, kind, choice, places)
+    codes = _codes(kind, chosen)
+    if not codes and jurisdiction_hint:
+        codes, origin = (validate_code(jurisdiction_hint),), "feed hint"
+    evidence = {
+        "kind": text.quote(choice.kind.start, choice.kind.end),
+        "date": text.quote(choice.date.start, choice.date.end),
+        "language": lang,
+    }
+    if chosen:
+        quoted = (text.quote(p.start, p.end) for p in chosen)
+        evidence["jurisdictions"] = "; ".join(dict.fromkeys(quoted))
+    elif codes:
+        evidence["jurisdictions"] = f"feed hint {jurisdiction_hint}"
+    kind_score = 0.25 if choice.kind.start < text.title_end and not choice.kind.weak else 0.15
+    date_score = {0: 0.25, 1: 0.18, 2: 0.12}.get(choice.tier, 0.06)
+    place_score = {"title": 0.2, "body": 0.12, "feed hint": 0.06}[origin] if codes else 0.0
+    return ItemExtraction(
+        **base,
+        is_event=True,
+        kind=kind,
+        jurisdictions=codes,
+        effective=choice.date.value,
+        confidence=round(min(0.99, 0.25 + kind_score + date_score + place_score), 2),
+        evidence=evidence,
+    )
+
+
+def extract_feed(
+    parsed: feedparser.FeedParserDict,
+    *,
+    language: str | None = None,
+    jurisdiction_hint: str | None = None,
+) -> list[ItemExtraction]:
+    """Extract every entry; the feed's own language tag is used when none is given."""
+    feed_language = language or parsed.get("feed", {}).get("language")
+    return [
+        extract_entry(entry, language=feed_language, jurisdiction_hint=jurisdiction_hint)
+        for entry in parsed.get("entries", [])
+    ]
+
+
+def extract_source(
+    source: str, *, language: str | None = None, jurisdiction_hint: str | None = None
+) -> tuple[list[ItemExtraction], str | None]:
+    """Extract every item of a feed file or http(s) URL, storing nothing."""
+    if jurisdiction_hint:
+        validate_code(jurisdiction_hint)
+    parsed, warning = load_feed(source)
+    return extract_feed(parsed, language=language, jurisdiction_hint=jurisdiction_hint), warning

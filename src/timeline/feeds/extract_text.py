@@ -1,0 +1,154 @@
+"""Plain text from feed markup, sentences, and the language of a text.
+
+Feed summaries mix escaped HTML, CDATA and entities.  Block elements (p, li,
+br) end a sentence; inline ones (sup, em, b) join their text without a space,
+so a date split by markup ("1<sup>er</sup> avril") reads back whole.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "li", "ul", "ol", "div", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6"}
+    | {"blockquote", "section", "article", "table", "dd", "dt", "hr"}
+)
+_SKIPPED_TAGS = frozenset({"script", "style"})
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Text of `markup` with one newline between blocks and single spaces inside them."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    text = "".join(collector.parts).replace("\xa0", " ")
+    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Drop accents from Latin letters and widen no digit, keeping every offset in place.
+
+    Japanese must not go through NFKD (it would split voiced kana), and the
+    matchers rely on offsets in the folded text being offsets in the original.
+    """
+    out = []
+    for ch in text:
+        if "\uff10" <= ch <= "\uff19":  # full-width digits, common in Japanese text
+            out.append(chr(ord(ch) - 0xFF10 + ord("0")))
+        elif "\u00c0" <= ch <= "\u024f":
+            base = unicodedata.normalize("NFKD", ch)[0]
+            out.append(base if base.isascii() else ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# A full stop ends a sentence unless it closes an abbreviation ("Jan.", "U.S.",
+# "Mr.") or is followed by something that is not a sentence start.
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mr|mrs|ms|dr|st|no|sen|rep|"
+    r"gov|gen|inc|corp|ltd|co|vs|etc|e\.g|i\.e|approx|art|para|p)|\b[A-Z]|\.[A-Za-z])$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'“«(]?[A-ZÀ-Ý0-9])|[。\uff01\uff1f]|\n|;\s")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Split `text` into sentences with their offsets (plus `offset`)."""
+    found: list[Sentence] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group().startswith(".") and _ABBREVIATION.search(text[start : match.start()]):
+            continue
+        end = match.end()
+        if text[start:end].strip():
+            found.append(Sentence(start + offset, end + offset, text[start:end]))
+        start = end
+    if text[start:].strip():
+        found.append(Sentence(start + offset, len(text) + offset, text[start:]))
+    return found
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FRENCH_WORDS = re.compile(
+    r"\b(?:le|la|les|des|du|une|est|sont|dans|pour|avec|sur|qui|que|au|aux|l'|d'|a été|"
+    r"été|ont|cette|ces|entre|selon|mardi|lundi|mercredi|jeudi|vendredi)\b",
+    re.IGNORECASE,
+)
+_ENGLISH_WORDS = re.compile(
+    r"\b(?:the|of|and|to|in|is|are|was|were|for|with|on|by|that|this|from|will|has|have)\b",
+    re.IGNORECASE,
+)
+
+
+def detect_language(text: str) -> str:
+    """'ja', 'fr' or 'en': enough to pick the word lists, not a general detector."""
+    if _KANA.search(text) or len(_CJK.findall(text)) > 10:
+        return "ja"
+    french = len(_FRENCH_WORDS.findall(text))
+    english = len(_ENGLISH_WORDS.findall(text))
+    return "fr" if french > english else "en"
+
+
+def normalise_language(tag: str | None) -> str | None:
+    """'fr-CA' -> 'fr'; None or an unsupported language -> None (detect instead)."""
+    if not tag:
+        return None
+    primary = tag.strip().lower().replace("_", "-").split("-")[0]
+    return primary if primary in {"en", "fr", "ja"} else None
+
+
+# "SACRAMENTO —", "WASHINGTON (Reuters) -", "GENEVA, March 3 -"
+_DATELINE = re.compile(
+    r"^([A-ZÀ-Ý][A-ZÀ-Ý .'\u2019-]{2,40}?)(?=\s*(?:\([^)]{0,30}\)\s*)?[—\u2013-]|\s*,)"
+)
+
+
+def dateline_as_name(body: str) -> str:
+    """'SACRAMENTO — ...' -> 'Sacramento — ...': a dateline names a place in capitals.
+
+    Same length, so offsets are kept.
+    """
+    match = _DATELINE.match(body)
+    if not match:
+        return body
+    return match.group(1).title() + body[match.end(1) :]

@@ -1,0 +1,330 @@
+"""`timeline daemon` as real processes on both backends: standby and takeover,
+a clean stop on SIGTERM, and `kill -9` in the middle of a poll."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tests.feeds.server import DATA, FeedServer, Reply
+from timeline.feeds.health import FeedHealth, save_health
+from timeline.store import open_store
+from timeline.store.lease import Lease
+from timeline.store.schema import candidates
+from timeline.store.sql import SqlEventStore
+
+pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT_S = 30.0
+US_WIRE = (DATA / "us-policy-wire.xml").read_bytes()
+FR_VEILLE = (DATA / "veille-numerique-fr.xml").read_bytes()
+
+
+class Daemon:
+    """One `timeline daemon` process; its JSON log lines are collected as they come."""
+
+    def __init__(self, config: Path, name: str) -> None:
+        self.name = name
+        self.lines: list[dict[str, Any]] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        env = dict(os.environ) | {"TIMELINE_LOGGING__FORMAT": "json"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "timeline", "--config", str(config), "daemon"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stderr is not None
+        threading.Thread(target=self._pump, args=(self.proc.stderr,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def _drain(self, timeout: float) -> bool:
+        try:
+            line = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return True
+        if line is None:
+            return False
+        try:
+            self.lines.append(json.loads(line))
+        except json.JSONDecodeError:
+            self.lines.append({"event": "non-json", "text": line})
+        return True
+
+    def wait_for(
+        self, event: str, where: Callable[[dict[str, Any]], bool] = lambda _l: True
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            for line in self.lines:
+                if line.get("event") == event and where(line):
+                    return line
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._drain(min(remaining, 0.2)):
+                if not self._queue.empty():
+                    continue
+                for line in self.lines:
+                    if line.get("event") == event and where(line):
+                        return line
+                pytest.fail(f"daemon {self.name} never logged {event}: {self.lines[-20:]}")
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        while not self._queue.empty():
+            self._drain(0)
+        return [line for line in self.lines if line.get("event") == name]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(TIMEOUT_S)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[Daemon]]:
+    started: list[Daemon] = []
+    yield started
+    for daemon in started:
+        daemon.stop()
+
+
+def write_config(tmp_path: Path, url: str, feeds: dict[str, str], lease: float = 1.5) -> Path:
+    config = tmp_path / "daemon.toml"
+    tables = "".join(
+        f'[[feeds]]\nname = "{name}"\nurl = "{feed_url}"\ninterval = 3600\n\n'
+        for name, feed_url in feeds.items()
+    )
+    config.write_text(
+        f'[database]\nurl = "{url}"\n\n'
+        "[polling]\nread_timeout = 20.0\njitter = 0.0\n\n"
+        f"[daemon]\nlease_seconds = {lease}\nrenew_seconds = 0.25\n\n{tables}"
+    )
+    return config
+
+
+def initialised(url: str) -> SqlEventStore:
+    store = open_store(url)
+    store.initialise()
+    assert isinstance(store, SqlEventStore)
+    return store
+
+
+def candidate_rows(store: SqlEventStore) -> list[tuple[str, str]]:
+    with store.read_connection() as conn:
+        return [
+            tuple(row) for row in conn.execute(select(candidates.c.feed, candidates.c.item_guid))
+        ]  # type: ignore[misc]
+
+
+def test_a_standby_takes_over_when_the_active_daemon_is_killed(
+    database_url: str, tmp_path: Path, server: FeedServer, daemons: list[Daemon]
+) -> None:
+    store = initialised(database_url)
+    config = write_config(tmp_path, database_url, {"us": server.serve("/us.xml", US_WIRE)})
+    first = Daemon(config, "first")
+    daemons.append(first)
+    active = first.wait_for("daemon.active")
+    first.wait_for("feed.polled")
+    second = Daemon(config, "second")
+    daemons.append(second)
+    standby = second.wait_for("daemon.standby")
+    assert standby["active"] == active["holder"]
+    time.sleep(1.0)
+    assert second.events("daemon.active") == []
+    assert len(server.hits("/us.xml")) == 1
+
+    first.proc.kill()  # no chance to release the lease: the standby waits it out
+    killed_at = time.monotonic()
+    first.proc.wait(TIMEOUT_S)
+    took_over = second.wait_for("daemon.active")
+    assert took_over["holder"] != active["holder"]
+    assert took_over["feeds"] == ["us"]
+    assert time.monotonic() - killed_at < 1.5 + 2.0
+    time.sleep(0.5)
+    # The new holder schedules the feed at once, but the health row says it is
+    # not due for an hour: the takeover does not poll it again.
+    assert len(server.hits("/us.xml")) == 1
+    assert len(candidate_rows(store)) == 11
+    store.close()
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_stop_signal_stops_the_daemon_cleanly_and_releases_the_lease(
+    database_url: str,
+    tmp_path: Path,
+    server: FeedServer,
+    daemons: list[Daemon],
+    stop_signal: signal.Signals,
+) -> None:
+    store = initialised(database_url)
+    config = write_config(
+        tmp_path, database_url, {"us": server.serve("/us.xml", US_WIRE)}, lease=30.0
+    )
+    daemon = Daemon(config, "only")
+    daemons.append(daemon)
+    daemon.wait_for("daemon.active")
+    polled = daemon.wait_for("feed.polled")
+    assert set(polled) >= {"feed", "status", "items", "new_candidates", "duration_ms"}
+    assert (polled["feed"], polled["status"], polled["items"]) == ("us", "ok", 11)
+    daemon.proc.send_signal(stop_signal)
+    assert daemon.proc.wait(TIMEOUT_S) == 0
+    daemon.wait_for("daemon.stopped")
+    assert Lease(store, seconds=1).current_holder() is None  # released, not left to lapse
+    store.close()
+
+
+def stalled_feed(body: bytes, release: threading.Event) -> Callable[[Any], Reply]:
+    """Half the feed, then nothing until the test sets `release`."""
+
+    def route(_request: Any) -> Reply:
+        def chunks() -> Iterator[bytes]:
+            yield body[: len(body) // 2]
+            release.wait(TIMEOUT_S)
+            yield body[len(body) // 2 :]
+
+        return Reply(200, headers={"Content-Type": "application/rss+xml"}, chunks=chunks())
+
+    return route
+
+
+def wait_for_request(server: FeedServer, path: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while not server.hits(path):
+        assert time.monotonic() < deadline, f"{path} was never requested"
+        time.sleep(0.02)
+    time.sleep(0.2)  # the first half is read; the poll is in flight
+
+
+def test_sigterm_lets_an_in_flight_poll_finish(
+    database_url: str, tmp_path: Path, server: FeedServer, daemons: list[Daemon]
+) -> None:
+    store = initialised(database_url)
+    release = threading.Event()
+    config = write_config(
+        tmp_path, database_url, {"fr": server.serve("/fr.xml", stalled_feed(FR_VEILLE, release))}
+    )
+    daemon = Daemon(config, "only")
+    daemons.append(daemon)
+    wait_for_request(server, "/fr.xml")
+    daemon.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert daemon.proc.poll() is None  # waiting for the poll, not abandoning it
+    release.set()
+    assert daemon.proc.wait(TIMEOUT_S) == 0
+    polled = daemon.wait_for("feed.polled")
+    assert (polled["feed"], polled["status"], polled["new_candidates"]) == ("fr", "ok", 6)
+    assert len(candidate_rows(store)) == 6
+    daemon.wait_for("daemon.stopped")
+    store.close()
+
+
+def test_kill_9_in_the_middle_of_a_poll_loses_nothing_and_duplicates_nothing(
+    database_url: str, tmp_path: Path, server: FeedServer, daemons: list[Daemon]
+) -> None:
+    store = initialised(database_url)
+    release = threading.Event()
+    feeds = {
+        "us": server.serve("/us.xml", US_WIRE),
+        "fr": server.serve("/fr.xml", stalled_feed(FR_VEILLE, release)),
+    }
+    config = write_config(tmp_path, database_url, feeds)
+    first = Daemon(config, "first")
+    daemons.append(first)
+    first.wait_for("feed.polled", lambda line: line["feed"] == "us")
+    wait_for_request(server, "/fr.xml")
+    first.proc.kill()  # while "fr" is being read
+    first.proc.wait(TIMEOUT_S)
+    release.set()
+    rows = candidate_rows(store)
+    assert {feed for feed, _ in rows} == {"us"}
+    assert len(rows) == 11
+
+    server.serve("/fr.xml", Reply(200, FR_VEILLE, {"Content-Type": "application/rss+xml"}))
+    second = Daemon(config, "second")
+    daemons.append(second)
+    polled = second.wait_for("feed.polled", lambda line: line["feed"] == "fr")
+    assert (polled["status"], polled["new_candidates"]) == ("ok", 6)
+    rows = candidate_rows(store)
+    assert len(rows) == len(set(rows)) == 17
+    with store.read_connection() as conn:
+        assert conn.execute(select(func.count()).select_from(candidates)).scalar() == 17
+    store.close()
+
+
+def test_kill_9_inside_the_poll_s_transaction_leaves_no_trace(
+    make_database_url: Callable[[str], str],
+    tmp_path: Path,
+    server: FeedServer,
+    daemons: list[Daemon],
+) -> None:
+    """PostgreSQL only: the test holds the feed's health row, so the daemon's poll
+    blocks after inserting its candidates and before its health update and
+    commit; it is killed there.  (SQLite takes its one write lock at BEGIN, so
+    no outside lock can stop a writer half-way; its rollback on a torn
+    transaction is the journal's job.)"""
+    url = make_database_url("postgresql")
+    store = initialised(url)
+    feed_url = server.serve("/fr.xml", Reply(200, FR_VEILLE, {"Content-Type": "text/xml"}))
+    with store.write_transaction("feed:fr") as conn:
+        save_health(conn, FeedHealth(feed="fr", url=feed_url))
+    config = write_config(tmp_path, url, {"fr": feed_url})
+    blocker = store.engine.connect()
+    blocking = blocker.begin()
+    blocker.execute(text("SELECT 1 FROM feed_health WHERE feed = 'fr' FOR UPDATE"))
+    first = Daemon(config, "first")
+    daemons.append(first)
+    deadline = time.monotonic() + TIMEOUT_S
+    # A fresh transaction per look: pg_stat_activity is a snapshot per transaction.
+    while not _waiting_on_health_row(store):
+        assert time.monotonic() < deadline, "the poll never reached its health update"
+        time.sleep(0.05)
+    first.proc.kill()
+    first.proc.wait(TIMEOUT_S)
+    blocking.rollback()
+    blocker.close()
+    time.sleep(0.3)  # the server notices the dead client and rolls its transaction back
+    assert candidate_rows(store) == []
+
+    second = Daemon(config, "second")
+    daemons.append(second)
+    polled = second.wait_for("feed.polled")
+    assert (polled["status"], polled["new_candidates"]) == ("ok", 6)
+    rows = candidate_rows(store)
+    assert len(rows) == len(set(rows)) == 6
+    store.close()
+
+
+def _waiting_on_health_row(store: SqlEventStore) -> bool:
+    with store.engine.connect() as conn:
+        waiting = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'UPDATE feed_health%'"
+            )
+        ).scalar()
+    return bool(waiting)
