@@ -303,3 +303,12 @@ def test_state_json_round_trips(curated: Timeline) -> None:
     state = curated.state("EU", D("2026-08-02"))
     assert json.loads(json.dumps(state)) == state
     assert SOURCE  # factories' source is what the events cite
+
+
+def test_the_daemon_job_catches_projections_up(timeline: Timeline) -> None:
+    [job] = [j for j in timeline.background_jobs() if j.name == "projections.catch_up"]
+    assert job.every_seconds == timeline.settings.projections.catch_up_seconds
+    timeline.append([office(1)])
+    job.run()
+    report = timeline.catch_up()
+    assert report.applied == 0  # the job already applied the new event
