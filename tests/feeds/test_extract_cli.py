@@ -185,3 +185,14 @@ def test_url_errors_are_one_line(
         one_line_error(run(tmp_path, f"{server}/big"))
         == f"Error: {server}/big: larger than 1000 bytes"
     )
+
+
+def test_entity_expansion_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        '<rss version="2.0"><channel><title>&b;</title></channel></rss>'
+    )
+    line = one_line_error(run(tmp_path, str(bomb)))
+    assert "declares XML entities" in line

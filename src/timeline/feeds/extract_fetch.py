@@ -13,6 +13,7 @@ import feedparser
 
 from timeline.errors import FeedError
 from timeline.feeds.extract_text import collapse
+from timeline.feeds.parse import parse_feed
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 15.0
@@ -58,14 +59,19 @@ def load_feed(source: str) -> tuple[feedparser.FeedParserDict, str | None]:
             data = path.read_bytes()
         except OSError as exc:
             raise FeedError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    parsed = feedparser.parse(data)
-    problem = parsed.get("bozo_exception")
+    try:
+        # The poller's parser: bytes only, and documents declaring XML entities
+        # (entity expansion) refused before feedparser sees them.
+        result = parse_feed(data)
+    except FeedError as exc:
+        raise FeedError(f"{source}: not a readable feed ({exc})") from None
+    parsed = result.feed
     # Truncated XML can leave a husk of an entry with nothing in it: no entry.
     readable = [
         e for e in parsed.entries if any(e.get(k) for k in ("title", "summary", "link", "id"))
     ]
     if not readable and (parsed.get("bozo") or not parsed.get("version")):
-        reason = f"{type(problem).__name__}: {problem}" if problem else "no feed elements"
-        raise FeedError(f"{source}: not a readable feed ({collapse(str(reason))})")
-    warning = f"{type(problem).__name__}: {collapse(str(problem))}" if parsed.get("bozo") else None
+        problem = result.warning or "no feed elements"
+        raise FeedError(f"{source}: not a readable feed ({collapse(problem)})")
+    warning = collapse(result.warning) if result.warning else None
     return parsed, warning
