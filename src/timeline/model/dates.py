@@ -138,10 +138,10 @@ class PartialDate:
 
     @classmethod
     def _validate(cls, value: object) -> PartialDate:
+        if isinstance(value, str):  # first: what appended events carry
+            return parse_text(value)
         if isinstance(value, PartialDate):
             return value
-        if isinstance(value, str):
-            return parse_text(value)
         if isinstance(value, (int, dt.date)):
             return cls.parse(value)
         raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
