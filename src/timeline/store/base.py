@@ -137,6 +137,26 @@ def chain_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_EVENT_ID_NAME_SPACE = b"timeline event id\x1f"
+_UUID_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
+
+
+def event_id_for_key(key: str) -> str:
+    """The id of the event stored under an idempotency key (from schema 0002 on).
+
+    The first 128 bits of sha256(name space + key), laid out as an RFC 9562
+    version 8 UUID (the version for names hashed with something other than MD5
+    or SHA-1).  Deriving the id from the key lets one unique index, on `id`,
+    enforce both: equal keys give equal ids, and distinct keys colliding on 122
+    bits of sha256 is not a practical event (were it to happen, the insert
+    would fail on the index; nothing is ever silently merged, because a lookup
+    by key also compares the stored key).  Events stored under schema 0001 have
+    random ids; their keys are listed in `legacy_event_keys`.
+    """
+    h = hashlib.sha256(_EVENT_ID_NAME_SPACE + key.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-8{h[13:16]}-{_UUID_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """What `read` selects; every field narrows, None means no restriction."""

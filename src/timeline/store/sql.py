@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import os
 import threading
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,7 +35,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, union_all
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -66,8 +65,9 @@ from timeline.store.base import (
     RecordedEvent,
     VerifyReport,
     chain_hash,
+    event_id_for_key,
 )
-from timeline.store.schema import events, format_utc
+from timeline.store.schema import events, format_utc, legacy_event_keys
 
 
 class _CyclicGcPause:
@@ -236,7 +236,9 @@ class SqlEventStore(EventStore):
     ) -> AppendResult:
         # Events stored before (records) or earlier in this batch (their rows).
         stored: dict[str, RecordedEvent | dict[str, Any]] = dict(
-            self._rows_by_key(conn, [row["idempotency_key"] for row in prepared])
+            self._rows_by_key(
+                conn, [row["idempotency_key"] for row in prepared], [row["id"] for row in prepared]
+            )
         )
         fresh = [row for row in prepared if row["idempotency_key"] not in stored]
         head = conn.execute(
@@ -267,7 +269,6 @@ class SqlEventStore(EventStore):
         self._check_targets(conn, [row["target"] for row in fresh if row["target"]])
 
         rows: list[dict[str, Any]] = []
-        ids = iter(_new_ids(len(fresh)))
         for row in prepared:
             key = row["idempotency_key"]
             if key in stored:
@@ -277,7 +278,6 @@ class SqlEventStore(EventStore):
             versions[row["subject"]] = version
             row.update(
                 seq=seq,
-                id=next(ids),
                 stream_version=version,
                 recorded_at=recorded_at_text,
                 recorded_at_text=recorded_at_text,
@@ -298,11 +298,31 @@ class SqlEventStore(EventStore):
         written = [item is row for item, row in zip(in_order, prepared, strict=True)]
         return AppendResult(records, written)
 
-    def _rows_by_key(self, conn: Connection, keys: Sequence[str]) -> dict[str, RecordedEvent]:
+    def _rows_by_key(
+        self, conn: Connection, keys: Sequence[str], ids: Sequence[str] | None = None
+    ) -> dict[str, RecordedEvent]:
+        """Stored events by idempotency key.  `ids` are the keys' derived ids
+        (`event_id_for_key`), when the caller has them already."""
         if not keys:
             return {}
-        query = select(events).where(self._one_of(events.c.idempotency_key, keys))
-        return {row.idempotency_key: _record_from_db(row) for row in conn.execute(query)}
+        if ids is None:
+            ids = [event_id_for_key(key) for key in keys]
+        # Through the unique index on id, which the key determines; events
+        # stored before migration 0002 have random ids, listed by key in
+        # legacy_event_keys (empty in a log begun after it).
+        derived = select(events).where(self._one_of(events.c.id, ids))
+        legacy = (
+            select(events)
+            .join(legacy_event_keys, legacy_event_keys.c.event_id == events.c.id)
+            .where(self._one_of(legacy_event_keys.c.idempotency_key, keys))
+        )
+        wanted = set(keys)
+        return {
+            row.idempotency_key: _record_from_db(row)
+            for row in conn.execute(union_all(derived, legacy))
+            # The stored key is compared too: an id is only a hash of it.
+            if row.idempotency_key in wanted
+        }
 
     def _stream_versions(self, conn: Connection, subjects: Sequence[str]) -> dict[str, int]:
         if not subjects:
@@ -458,6 +478,7 @@ def _record_from_db(row: Sequence[Any]) -> RecordedEvent:
 def _prepare(ev: AnyEvent) -> dict[str, Any]:
     """The row of an event, but for what only the locked append can know."""
     body = serialise(ev)
+    key = ev.idempotency_key or content_key(ev, body)
     if ev.kind == "event.corrected":
         schema_version = SCHEMA_VERSION[ev.payload.corrected.kind]
     else:
@@ -471,7 +492,8 @@ def _prepare(ev: AnyEvent) -> dict[str, Any]:
         # form, which both SQLite's text columns and PostgreSQL's typed ones take.
         "effective_start": ev.effective.start.isoformat(),
         "effective_end": ev.effective.end.isoformat(),
-        "idempotency_key": ev.idempotency_key or content_key(ev, body),
+        "idempotency_key": key,
+        "id": event_id_for_key(key),
         "schema_version": schema_version,
         "payload": body.payload,
         "sources": body.sources,
@@ -479,18 +501,3 @@ def _prepare(ev: AnyEvent) -> dict[str, Any]:
         # Not a column: the event a correction or retraction names.
         "target": ev.payload.target if ev.kind in META_KINDS else None,  # type: ignore[union-attr]
     }
-
-
-_UUID_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
-
-
-def _new_ids(count: int) -> list[str]:
-    """Random (version 4) UUIDs in their usual text form, from one read of the
-    OS entropy source: `uuid.uuid4()` reads it once per id and builds an
-    object per id, both of which show in batch appends."""
-    h = os.urandom(16 * count).hex()
-    return [
-        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
-        f"{_UUID_VARIANT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
-        for i in range(0, 32 * count, 32)
-    ]
