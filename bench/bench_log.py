@@ -20,7 +20,8 @@ What is measured (every figure is events, or rows, per second of wall time):
   COMMIT) into a table with the same DDL, so the two series run interleaved
   over the same minutes and database sizes.  SQLite: a separate file in the
   same directory, same CREATE TABLE, autoindexes and append-only triggers
-  copied from sqlite_master, WAL and busy_timeout as timeline sets them.
+  copied from sqlite_master, WAL, busy_timeout and the appender's
+  WRITER_PRAGMAS (checkpoint interval, page cache) as timeline sets them.
   PostgreSQL: `CREATE TABLE events_ceiling (LIKE events INCLUDING ALL)` in the
   same database: same columns, primary key and unique indexes, but not the
   UPDATE/DELETE triggers, which do not fire on INSERT; psycopg 3's
@@ -496,7 +497,14 @@ def timeline_append(
 def sqlite_pragmas(conn: sqlite3.Connection) -> dict[str, Any]:
     return {
         name: conn.execute(f"PRAGMA {name}").fetchone()[0]
-        for name in ("journal_mode", "synchronous", "page_size", "cache_size", "busy_timeout")
+        for name in (
+            "journal_mode",
+            "synchronous",
+            "page_size",
+            "cache_size",
+            "wal_autocheckpoint",
+            "busy_timeout",
+        )
     }
 
 
@@ -509,9 +517,13 @@ class SqliteCeiling:
             "SELECT type, name, sql FROM sqlite_master "
             "WHERE sql IS NOT NULL AND name <> 'alembic_version' ORDER BY rowid"
         ).fetchall()
+        from timeline.store.sqlite import WRITER_PRAGMAS
+
         self.dst = sqlite3.connect(target, isolation_level=None)
         self.dst.execute("PRAGMA busy_timeout = 30000")  # as timeline's connect hook
         self.dst.execute("PRAGMA journal_mode = WAL")
+        for pragma in WRITER_PRAGMAS:  # as timeline's appender connection
+            self.dst.execute(f"PRAGMA {pragma}")
         for _type, _name, sql in self.ddl:
             self.dst.execute(sql)
         columns = [row[1] for row in self.src.execute("PRAGMA table_info(events)")]
@@ -535,10 +547,13 @@ class SqliteCeiling:
         self.dst.execute("COMMIT")
 
     def describe(self) -> dict[str, Any]:
+        from timeline.store.sqlite import WRITER_PRAGMAS
+
         return {
             "ddl_copied": [f"{t} {n}" for t, n, _ in self.ddl],
             "pragmas_ceiling": sqlite_pragmas(self.dst),
-            "pragmas_timeline": sqlite_pragmas(self.src),
+            "pragmas_timeline_reader": sqlite_pragmas(self.src),
+            "pragmas_timeline_writer_set": list(WRITER_PRAGMAS),
         }
 
     def close(self) -> None:

@@ -178,7 +178,7 @@ def big(args: argparse.Namespace) -> None:
         step("locked")  # inside the append transaction, log-wide lock held
 
     store._take_append_lock = take_lock_and_report  # type: ignore[attr-defined]
-    engine = store.engine  # type: ignore[attr-defined]
+    engine = store.write_engine  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:

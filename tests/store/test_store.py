@@ -387,3 +387,34 @@ def test_records_returned_by_an_append_equal_what_is_read_back(store: EventStore
     assert [e.seq for e in result.events] == [1, 2, 2, 3]
     assert result.events == [read[e.seq] for e in result.events]
     assert result.events is result.events  # built once
+
+
+def test_sqlite_appender_connection_checkpoints_less_often_than_readers(
+    make_database_url: Any,
+) -> None:
+    from timeline.store.sqlite import SqliteEventStore
+
+    store = open_store(make_database_url("sqlite"))
+    assert isinstance(store, SqliteEventStore)
+    store.initialise()
+    store.append([office(1)])
+    pragmas = ("wal_autocheckpoint", "cache_size", "journal_mode", "synchronous")
+
+    def settings(engine: Any) -> dict[str, Any]:
+        with engine.connect() as conn:
+            return {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas}
+
+    # synchronous 2 = FULL: every commit is still fsynced on both.
+    assert settings(store.write_engine) == {
+        "wal_autocheckpoint": 10000,
+        "cache_size": -65536,
+        "journal_mode": "wal",
+        "synchronous": 2,
+    }
+    assert settings(store.engine) == {
+        "wal_autocheckpoint": 1000,
+        "cache_size": -2000,
+        "journal_mode": "wal",
+        "synchronous": 2,
+    }
+    store.close()

@@ -121,9 +121,15 @@ class SqlEventStore(EventStore):
         self._checked_schema = False
 
     # -- backend hooks ---------------------------------------------------------
+    @property
+    def write_engine(self) -> Engine:
+        """The engine appends and migrations run on (the SQLite backend keeps a
+        separate one for them)."""
+        return self.engine
+
     def _write_connection(self) -> Connection:
         """A connection whose next transaction is an appender's."""
-        return self.engine.connect()
+        return self.write_engine.connect()
 
     @abstractmethod
     def _take_append_lock(self, conn: Connection) -> None:
@@ -319,7 +325,7 @@ class SqlEventStore(EventStore):
         wanted = set(keys)
         return {
             row.idempotency_key: _record_from_db(row)
-            for row in conn.execute(union_all(derived, legacy))
+            for row in conn.execute(union_all(derived, legacy)).all()
             # The stored key is compared too: an id is only a hash of it.
             if row.idempotency_key in wanted
         }
@@ -332,7 +338,9 @@ class SqlEventStore(EventStore):
             .where(self._one_of(events.c.subject, subjects))
             .group_by(events.c.subject)
         )
-        return {subject: int(v) for subject, v in conn.execute(query)}
+        # `.all()` fetches in one driver call; iterating the result fetched row by
+        # row, a visible share of an append with a thousand subjects a batch.
+        return {subject: int(v) for subject, v in conn.execute(query).all()}
 
     def _check_targets(self, conn: Connection, targets: list[str]) -> None:
         """Corrections and retractions must name an event that exists."""
