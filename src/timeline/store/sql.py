@@ -119,6 +119,7 @@ class SqlEventStore(EventStore):
         self.url = url
         self.engine = engine
         self._checked_schema = False
+        self._has_legacy_keys: bool | None = None  # see `_rows_by_key`
 
     # -- backend hooks ---------------------------------------------------------
     @property
@@ -316,16 +317,23 @@ class SqlEventStore(EventStore):
         # Through the unique index on id, which the key determines; events
         # stored before migration 0002 have random ids, listed by key in
         # legacy_event_keys (empty in a log begun after it).
-        derived = select(events).where(self._one_of(events.c.id, ids))
-        legacy = (
-            select(events)
-            .join(legacy_event_keys, legacy_event_keys.c.event_id == events.c.id)
-            .where(self._one_of(legacy_event_keys.c.idempotency_key, keys))
-        )
+        query = select(events).where(self._one_of(events.c.id, ids))
+        if self._has_legacy_keys is None:
+            # Only migration 0002 writes that table, and the schema is at head
+            # by now (checked before any read or append), so once is enough.
+            found = conn.execute(select(legacy_event_keys.c.event_id).limit(1)).first()
+            self._has_legacy_keys = found is not None
+        if self._has_legacy_keys:
+            legacy = (
+                select(events)
+                .join(legacy_event_keys, legacy_event_keys.c.event_id == events.c.id)
+                .where(self._one_of(legacy_event_keys.c.idempotency_key, keys))
+            )
+            query = union_all(query, legacy)  # type: ignore[assignment]
         wanted = set(keys)
         return {
             row.idempotency_key: _record_from_db(row)
-            for row in conn.execute(union_all(derived, legacy)).all()
+            for row in conn.execute(query).all()
             # The stored key is compared too: an id is only a hash of it.
             if row.idempotency_key in wanted
         }
