@@ -18,7 +18,7 @@ from timeline.errors import StoreError
 from timeline.model.events import parse_event
 from timeline.store import EventStore, open_store
 from timeline.store.base import GENESIS_HASH, chain_hash, event_id_for_key
-from timeline.store.schema import format_utc, legacy_event_keys, metadata
+from timeline.store.schema import events, format_utc, legacy_event_keys, metadata
 from timeline.store.sql import SqlEventStore, _prepare
 
 
@@ -127,3 +127,36 @@ def test_store_refuses_a_log_still_at_0001(database_url: str) -> None:
     with pytest.raises(StoreError, match="older schema; run `timeline init`"):
         store.append([office(1)])
     store.close()
+
+
+def test_an_id_held_by_another_key_fails_the_append_instead_of_merging(
+    store: EventStore, database_url: str
+) -> None:
+    """Stands in for a hash collision: the row holding the id has another key."""
+    key = "feed:urn:example:collide"
+    row = {
+        "seq": 1,
+        "id": event_id_for_key(key),
+        "kind": "office.opened",
+        "subject": "org/other/office",
+        "stream_version": 1,
+        "jurisdictions": " JP ",
+        "effective": "2025",
+        "effective_start": dt.date(2025, 1, 1),
+        "effective_end": dt.date(2025, 12, 31),
+        "recorded_at": dt.datetime(2025, 8, 3, tzinfo=dt.UTC),
+        "idempotency_key": "some other key",
+        "schema_version": 1,
+        "payload": '{"organisation":"Other","city":"Osaka"}',
+        "sources": "[]",
+        "provenance": None,
+        "hash": "0" * 64,
+    }
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(events.insert(), row)
+    engine.dispose()
+    assert store.find_by_keys([key]) == {}
+    with pytest.raises(StoreError, match=r"(?i)unique|duplicate"):
+        store.append([office(1) | {"idempotency_key": key}, office(2)])
+    assert [e.idempotency_key for e in store.read()] == ["some other key"]
