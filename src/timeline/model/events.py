@@ -152,10 +152,13 @@ class BodyPayload(_Model):
     mandate: str | None = None
 
 
+_CODE_LIKE = re.compile(r"[A-Z0-9-]{2,8}")
+
+
 def _check_party(value: str) -> str:
     # Parties are jurisdictions (validated codes) or organisations (free names).
     # Anything written like a code, all capitals without spaces, must be a real one.
-    if re.fullmatch(r"[A-Z0-9-]{2,8}", value):
+    if _CODE_LIKE.fullmatch(value):
         return validate_code(value)
     return value
 

@@ -222,13 +222,16 @@ class SqlEventStore(EventStore):
 
     @staticmethod
     def _validate(events_in: Sequence[AnyEvent | Mapping[str, Any]]) -> list[AnyEvent]:
+        # The compiled validator itself: `TypeAdapter.validate_python` is a
+        # Python wrapper that only forwards its default arguments.
+        validate = EVENT_ADAPTER.validator.validate_python
         validated: list[AnyEvent] = []
         for index, item in enumerate(events_in):
             if isinstance(item, BaseModel):  # already validated
                 validated.append(item)
                 continue
             try:
-                validated.append(EVENT_ADAPTER.validate_python(item))
+                validated.append(validate(item))
             except ValidationError as exc:
                 raise InvalidEventError(
                     format_validation_error(exc, f"event {index + 1} of the batch")
@@ -506,8 +509,8 @@ def _prepare(ev: AnyEvent) -> dict[str, Any]:
         "effective": str(ev.effective),
         # Rows reach the driver as text: dates and the transaction time in ISO
         # form, which both SQLite's text columns and PostgreSQL's typed ones take.
-        "effective_start": ev.effective.start.isoformat(),
-        "effective_end": ev.effective.end.isoformat(),
+        "effective_start": ev.effective.start_iso,
+        "effective_end": ev.effective.end_iso,
         "idempotency_key": key,
         "id": event_id_for_key(key),
         "schema_version": schema_version,
