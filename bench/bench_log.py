@@ -508,6 +508,14 @@ def sqlite_pragmas(conn: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
+def writer_pragmas() -> tuple[str, ...]:
+    """The settings timeline's SQLite appender connection applies (none before
+    they existed, so that older code pinned with PYTHONPATH runs too)."""
+    from timeline.store import sqlite as timeline_sqlite
+
+    return tuple(getattr(timeline_sqlite, "WRITER_PRAGMAS", ()))
+
+
 class SqliteCeiling:
     """Bare sqlite3 into a separate file with timeline's DDL, WAL, commit per batch."""
 
@@ -517,12 +525,10 @@ class SqliteCeiling:
             "SELECT type, name, sql FROM sqlite_master "
             "WHERE sql IS NOT NULL AND name <> 'alembic_version' ORDER BY rowid"
         ).fetchall()
-        from timeline.store.sqlite import WRITER_PRAGMAS
-
         self.dst = sqlite3.connect(target, isolation_level=None)
         self.dst.execute("PRAGMA busy_timeout = 30000")  # as timeline's connect hook
         self.dst.execute("PRAGMA journal_mode = WAL")
-        for pragma in WRITER_PRAGMAS:  # as timeline's appender connection
+        for pragma in writer_pragmas():  # as timeline's appender connection
             self.dst.execute(f"PRAGMA {pragma}")
         for _type, _name, sql in self.ddl:
             self.dst.execute(sql)
@@ -547,13 +553,11 @@ class SqliteCeiling:
         self.dst.execute("COMMIT")
 
     def describe(self) -> dict[str, Any]:
-        from timeline.store.sqlite import WRITER_PRAGMAS
-
         return {
             "ddl_copied": [f"{t} {n}" for t, n, _ in self.ddl],
             "pragmas_ceiling": sqlite_pragmas(self.dst),
             "pragmas_timeline_reader": sqlite_pragmas(self.src),
-            "pragmas_timeline_writer_set": list(WRITER_PRAGMAS),
+            "pragmas_timeline_writer_set": list(writer_pragmas()),
         }
 
     def close(self) -> None:

@@ -407,7 +407,7 @@ def test_sqlite_appender_connection_checkpoints_less_often_than_readers(
     # synchronous 2 = FULL: every commit is still fsynced on both.
     assert settings(store.write_engine) == {
         "wal_autocheckpoint": 10000,
-        "cache_size": -65536,
+        "cache_size": -262144,
         "journal_mode": "wal",
         "synchronous": 2,
     }
