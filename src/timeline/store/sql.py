@@ -83,7 +83,10 @@ class _CyclicGcPause:
     (49 -> 36 us CPU per event at 20,000 events, bench/bench_log.py); `timeit`
     disables the collector for the same reason.  Nested and concurrent uses
     (threads) count depth, so only the last one out restores the collector,
-    and only if it was enabled when the first one came in.
+    and only if it was enabled when the first one came in.  The pause lasts as
+    long as the append, a wait for the log's lock included (at most the
+    backend's lock timeout); cycles other threads make meanwhile are collected
+    after it.
     """
 
     def __init__(self) -> None:
