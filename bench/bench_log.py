@@ -20,7 +20,8 @@ What is measured (every figure is events, or rows, per second of wall time):
   COMMIT) into a table with the same DDL, so the two series run interleaved
   over the same minutes and database sizes.  SQLite: a separate file in the
   same directory, same CREATE TABLE, autoindexes and append-only triggers
-  copied from sqlite_master, WAL and busy_timeout as timeline sets them.
+  copied from sqlite_master, WAL, busy_timeout and the appender's
+  WRITER_PRAGMAS (checkpoint interval, page cache) as timeline sets them.
   PostgreSQL: `CREATE TABLE events_ceiling (LIKE events INCLUDING ALL)` in the
   same database: same columns, primary key and unique indexes, but not the
   UPDATE/DELETE triggers, which do not fire on INSERT; psycopg 3's
@@ -496,8 +497,23 @@ def timeline_append(
 def sqlite_pragmas(conn: sqlite3.Connection) -> dict[str, Any]:
     return {
         name: conn.execute(f"PRAGMA {name}").fetchone()[0]
-        for name in ("journal_mode", "synchronous", "page_size", "cache_size", "busy_timeout")
+        for name in (
+            "journal_mode",
+            "synchronous",
+            "page_size",
+            "cache_size",
+            "wal_autocheckpoint",
+            "busy_timeout",
+        )
     }
+
+
+def writer_pragmas() -> tuple[str, ...]:
+    """The settings timeline's SQLite appender connection applies (none before
+    they existed, so that older code pinned with PYTHONPATH runs too)."""
+    from timeline.store import sqlite as timeline_sqlite
+
+    return tuple(getattr(timeline_sqlite, "WRITER_PRAGMAS", ()))
 
 
 class SqliteCeiling:
@@ -512,6 +528,8 @@ class SqliteCeiling:
         self.dst = sqlite3.connect(target, isolation_level=None)
         self.dst.execute("PRAGMA busy_timeout = 30000")  # as timeline's connect hook
         self.dst.execute("PRAGMA journal_mode = WAL")
+        for pragma in writer_pragmas():  # as timeline's appender connection
+            self.dst.execute(f"PRAGMA {pragma}")
         for _type, _name, sql in self.ddl:
             self.dst.execute(sql)
         columns = [row[1] for row in self.src.execute("PRAGMA table_info(events)")]
@@ -538,7 +556,8 @@ class SqliteCeiling:
         return {
             "ddl_copied": [f"{t} {n}" for t, n, _ in self.ddl],
             "pragmas_ceiling": sqlite_pragmas(self.dst),
-            "pragmas_timeline": sqlite_pragmas(self.src),
+            "pragmas_timeline_reader": sqlite_pragmas(self.src),
+            "pragmas_timeline_writer_set": list(writer_pragmas()),
         }
 
     def close(self) -> None:

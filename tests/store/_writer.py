@@ -178,12 +178,17 @@ def big(args: argparse.Namespace) -> None:
         step("locked")  # inside the append transaction, log-wide lock held
 
     store._take_append_lock = take_lock_and_report  # type: ignore[attr-defined]
-    engine = store.engine  # type: ignore[attr-defined]
+    engine = store.write_engine  # type: ignore[attr-defined]
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO EVENTS"):
-            step("inserting")
+    insert = store._insert  # type: ignore[attr-defined]
+
+    def report_and_insert(conn: Any, rows: Any) -> None:
+        # Wrapped rather than watched on the engine: PostgreSQL sends the rows
+        # with COPY through the driver, which SQLAlchemy's events do not see.
+        step("inserting")
+        insert(conn, rows)
+
+    store._insert = report_and_insert  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "commit")
     def _commit(_conn: Any) -> None:

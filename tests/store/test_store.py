@@ -336,3 +336,85 @@ def test_payload_stored_under_an_old_schema_is_upcast(store: EventStore, databas
     assert model.payload.max_penalty is not None  # type: ignore[union-attr]
     assert model.payload.max_penalty.currency == "EUR"  # type: ignore[union-attr]
     assert SOURCE["publisher"] != model.sources[0].publisher  # the stored source, untouched
+
+
+def test_append_restores_the_garbage_collector_as_it_found_it(store: EventStore) -> None:
+    import gc
+
+    assert gc.isenabled()
+    store.append([office(1)])
+    assert gc.isenabled()
+    with pytest.raises(InvalidEventError):
+        store.append([office(2), {"kind": "office.opened"}])
+    assert gc.isenabled(), "a failed append must give the collector back too"
+    gc.disable()
+    try:
+        store.append([office(3)])
+        assert not gc.isenabled(), "a collector the caller turned off stays off"
+    finally:
+        gc.enable()
+
+
+def test_gc_pause_counts_nested_and_concurrent_users() -> None:
+    import gc
+    import threading
+
+    from timeline.store.sql import cyclic_gc_paused
+
+    inside, release = threading.Event(), threading.Event()
+
+    def other_appender() -> None:
+        with cyclic_gc_paused():
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=other_appender)
+    with cyclic_gc_paused():
+        worker.start()
+        assert inside.wait(10)
+        assert not gc.isenabled()
+    assert not gc.isenabled(), "the other thread is still appending"
+    release.set()
+    worker.join(10)
+    assert gc.isenabled()
+
+
+def test_records_returned_by_an_append_equal_what_is_read_back(store: EventStore) -> None:
+    store.append([office(1)])
+    result = store.append([office(1), office(2), office(2), office(3)])
+    assert result.written == [False, True, False, True]
+    read = {e.seq: e for e in store.read()}
+    assert [e.seq for e in result.events] == [1, 2, 2, 3]
+    assert result.events == [read[e.seq] for e in result.events]
+    assert result.events is result.events  # built once
+
+
+def test_sqlite_appender_connection_checkpoints_less_often_than_readers(
+    make_database_url: Any,
+) -> None:
+    from timeline.store.sqlite import SqliteEventStore
+
+    store = open_store(make_database_url("sqlite"))
+    assert isinstance(store, SqliteEventStore)
+    store.initialise()
+    store.append([office(1)])
+    pragmas = ("wal_autocheckpoint", "cache_size", "journal_mode", "synchronous")
+
+    def settings(engine: Any) -> dict[str, Any]:
+        with engine.connect() as conn:
+            return {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas}
+
+    # synchronous 2 = FULL: every commit is still fsynced on both.
+    assert settings(store.write_engine) == {
+        "wal_autocheckpoint": 10000,
+        "cache_size": -262144,
+        "journal_mode": "wal",
+        "synchronous": 2,
+    }
+    assert settings(store.engine) == {
+        "wal_autocheckpoint": 1000,
+        "cache_size": -2000,
+        "journal_mode": "wal",
+        "synchronous": 2,
+    }
+    store.close()

@@ -37,7 +37,7 @@ class PartialDate:
     (the interval has begun by d) and `contains(d)`.
     """
 
-    __slots__ = ("_text", "end", "precision", "start")
+    __slots__ = ("_text", "end", "end_iso", "precision", "start", "start_iso")
 
     def __init__(self, start: dt.date, precision: Precision) -> None:
         if precision is Precision.YEAR:
@@ -56,6 +56,10 @@ class PartialDate:
         self.end: dt.date = end
         self.precision: Precision = precision
         self._text = text
+        # The ISO texts the store writes for every event; instances are shared
+        # (`parse_text` caches them), so each is formatted once, not per event.
+        self.start_iso = start.isoformat()
+        self.end_iso = end.isoformat()
 
     @classmethod
     def parse(cls, value: str | dt.date | int) -> Self:
@@ -138,10 +142,10 @@ class PartialDate:
 
     @classmethod
     def _validate(cls, value: object) -> PartialDate:
+        if isinstance(value, str):  # first: what appended events carry
+            return parse_text(value)
         if isinstance(value, PartialDate):
             return value
-        if isinstance(value, str):
-            return parse_text(value)
         if isinstance(value, (int, dt.date)):
             return cls.parse(value)
         raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")

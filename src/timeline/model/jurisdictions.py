@@ -32,6 +32,8 @@ class JurisdictionRegistry:
 
     def validate(self, code: str) -> str:
         """Return the canonical (upper-case) code, or raise with suggestions."""
+        if code in self.by_code:  # already canonical: the common case, one lookup
+            return code
         canonical = code.strip().upper()
         if canonical in self.by_code:
             return canonical
@@ -85,4 +87,12 @@ def registry() -> JurisdictionRegistry:
 
 
 def validate_code(code: str) -> str:
+    # Every event validates its codes, so the canonical ones skip the call chain.
+    if code in _known_codes():
+        return code
     return registry().validate(code)
+
+
+@cache
+def _known_codes() -> frozenset[str]:
+    return frozenset(registry().by_code)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import cached_property
+from operator import itemgetter
+from typing import Any
 
 import psycopg.errors
 from sqlalchemy import Connection, String, any_, bindparam, create_engine, text
@@ -12,6 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.errors import AppendOnlyViolationError, StoreError, TimelineError
+from timeline.store.schema import events
 from timeline.store.sql import SqlEventStore
 
 # Key of the transaction-scoped advisory lock that serialises appenders
@@ -32,6 +36,32 @@ class PostgresEventStore(SqlEventStore):
         # One array parameter: an IN list of a thousand bound values cost
         # PostgreSQL about twice the time of `= ANY(array)`.
         return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+
+    def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        # COPY ... FROM STDIN instead of executemany: one statement streaming
+        # every row, not one INSERT each; on the CI machine the INSERTs were a
+        # third of an append.  Text format: the rows hold dates and the
+        # transaction time as ISO text, which PostgreSQL parses as for INSERT.
+        # Same transaction (the connection SQLAlchemy began on), so the batch
+        # still commits or vanishes as a whole.
+        columns = self._copy_columns
+        pick = itemgetter(*columns)
+        statement = f"COPY events ({', '.join(columns)}) FROM STDIN"
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(pick(row))
+        except psycopg.Error as exc:
+            # Raised by psycopg directly, not through SQLAlchemy: wrap it as
+            # SQLAlchemy would, so `_translated` names it like any other.
+            raise sa_exc.DBAPIError(statement, None, exc) from None
+        finally:
+            cursor.close()
+
+    @cached_property
+    def _copy_columns(self) -> tuple[str, ...]:
+        return tuple(column.name for column in events.columns)
 
     def _take_append_lock(self, conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})

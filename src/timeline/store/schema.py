@@ -84,13 +84,25 @@ events = Table(
     Column("effective_start", Date, nullable=False),
     Column("effective_end", Date, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
-    Column("idempotency_key", String(200), nullable=False, unique=True),
+    # Unique through `id`, which is derived from it (`store.base.event_id_for_key`);
+    # one index fewer on the append path (migration 0002).
+    Column("idempotency_key", String(200), nullable=False),
     Column("schema_version", Integer, nullable=False),
     Column("payload", Text, nullable=False),
     Column("sources", Text, nullable=False),
     Column("provenance", Text, nullable=True),
     Column("hash", String(64), nullable=False),
     UniqueConstraint("subject", "stream_version", name="uq_events_subject_version"),
+)
+
+# The keys of events stored before migration 0002, whose ids are random, not
+# derived from their keys: a lookup by key consults it.  Written only by that
+# migration, and guarded by the same append-only triggers as `events`.
+legacy_event_keys = Table(
+    "legacy_event_keys",
+    metadata,
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("event_id", String(36), nullable=False),
 )
 
 

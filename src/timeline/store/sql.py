@@ -21,7 +21,8 @@ log (thousands of events a day at most, batched) does not notice.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import gc
+import threading
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, union_all
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -64,8 +65,52 @@ from timeline.store.base import (
     RecordedEvent,
     VerifyReport,
     chain_hash,
+    event_id_for_key,
 )
-from timeline.store.schema import events, format_utc
+from timeline.store.schema import events, format_utc, legacy_event_keys
+
+
+class _CyclicGcPause:
+    """Holds off CPython's cyclic garbage collector while an append runs
+    (reference counting still frees everything at once).
+
+    Why: a batch allocates tens of thousands of container objects (models,
+    lists, dicts) and keeps them until it is stored, so the collector's
+    allocation counter triggers collection after collection, and the older
+    generations' passes walk the whole heap (pycountry's registry, SQLAlchemy,
+    pydantic schemas) to find nothing: what an append makes holds no reference
+    cycles.  On the 2-core CI machine that was a quarter of an append's time
+    (49 -> 36 us CPU per event at 20,000 events, bench/bench_log.py); `timeit`
+    disables the collector for the same reason.  Nested and concurrent uses
+    (threads) count depth, so only the last one out restores the collector,
+    and only if it was enabled when the first one came in.  The pause lasts as
+    long as the append, a wait for the log's lock included (at most the
+    backend's lock timeout); cycles other threads make meanwhile are collected
+    after it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._was_enabled:
+                    gc.enable()
+
+
+cyclic_gc_paused = _CyclicGcPause()
 
 
 class SqlEventStore(EventStore):
@@ -77,11 +122,18 @@ class SqlEventStore(EventStore):
         self.url = url
         self.engine = engine
         self._checked_schema = False
+        self._has_legacy_keys: bool | None = None  # see `_rows_by_key`
 
     # -- backend hooks ---------------------------------------------------------
+    @property
+    def write_engine(self) -> Engine:
+        """The engine appends and migrations run on (the SQLite backend keeps a
+        separate one for them)."""
+        return self.engine
+
     def _write_connection(self) -> Connection:
         """A connection whose next transaction is an appender's."""
-        return self.engine.connect()
+        return self.write_engine.connect()
 
     @abstractmethod
     def _take_append_lock(self, conn: Connection) -> None:
@@ -211,25 +263,29 @@ class SqlEventStore(EventStore):
         events_in: Sequence[AnyEvent | Mapping[str, Any]],
         expected_versions: Mapping[str, int] | None = None,
     ) -> AppendResult:
-        # Validation and serialisation happen before the write lock is taken,
-        # so concurrent appenders hold it only for numbering, hashing and I/O.
-        prepared = [_prepare(ev) for ev in self._validate(events_in)]
-        if not prepared:
-            return AppendResult([], [])
-        self._check_schema()
-        with self._translated(), self._write_connection() as conn, conn.begin():
-            self._take_append_lock(conn)
-            return self._append_locked(conn, prepared, expected_versions or {})
+        with cyclic_gc_paused():
+            # Validation and serialisation happen before the write lock is taken,
+            # so concurrent appenders hold it only for numbering, hashing and I/O.
+            prepared = [_prepare(ev) for ev in self._validate(events_in)]
+            if not prepared:
+                return AppendResult([], [])
+            self._check_schema()
+            with self._translated(), self._write_connection() as conn, conn.begin():
+                self._take_append_lock(conn)
+                return self._append_locked(conn, prepared, expected_versions or {})
 
     @staticmethod
     def _validate(events_in: Sequence[AnyEvent | Mapping[str, Any]]) -> list[AnyEvent]:
+        # The compiled validator itself: `TypeAdapter.validate_python` is a
+        # Python wrapper that only forwards its default arguments.
+        validate = EVENT_ADAPTER.validator.validate_python
         validated: list[AnyEvent] = []
         for index, item in enumerate(events_in):
             if isinstance(item, BaseModel):  # already validated
                 validated.append(item)
                 continue
             try:
-                validated.append(EVENT_ADAPTER.validate_python(item))
+                validated.append(validate(item))
             except ValidationError as exc:
                 raise InvalidEventError(
                     format_validation_error(exc, f"event {index + 1} of the batch")
@@ -242,7 +298,12 @@ class SqlEventStore(EventStore):
         prepared: list[dict[str, Any]],
         expected_versions: Mapping[str, int],
     ) -> AppendResult:
-        stored = self._rows_by_key(conn, [row["idempotency_key"] for row in prepared])
+        # Events stored before (records) or earlier in this batch (their rows).
+        stored: dict[str, RecordedEvent | dict[str, Any]] = dict(
+            self._rows_by_key(
+                conn, [row["idempotency_key"] for row in prepared], [row["id"] for row in prepared]
+            )
+        )
         fresh = [row for row in prepared if row["idempotency_key"] not in stored]
         head = conn.execute(
             select(events.c.seq, events.c.hash, events.c.recorded_at)
@@ -272,7 +333,6 @@ class SqlEventStore(EventStore):
         self._check_targets(conn, [row["target"] for row in fresh if row["target"]])
 
         rows: list[dict[str, Any]] = []
-        ids = iter(_new_ids(len(fresh)))
         for row in prepared:
             key = row["idempotency_key"]
             if key in stored:
@@ -282,27 +342,58 @@ class SqlEventStore(EventStore):
             versions[row["subject"]] = version
             row.update(
                 seq=seq,
-                id=next(ids),
                 stream_version=version,
                 recorded_at=recorded_at_text,
                 recorded_at_text=recorded_at_text,
             )
             prev_hash = row["hash"] = chain_hash(prev_hash, row)
             rows.append(row)
-            stored[key] = _record_from_row(row, now)
+            stored[key] = row
         if rows:
             self._insert(conn, rows)
-        written = {id(row) for row in rows}
-        return AppendResult(
-            [stored[row["idempotency_key"]] for row in prepared],
-            [id(row) in written for row in prepared],
-        )
+        in_order = [stored[row["idempotency_key"]] for row in prepared]
 
-    def _rows_by_key(self, conn: Connection, keys: Sequence[str]) -> dict[str, RecordedEvent]:
+        def records() -> list[RecordedEvent]:
+            return [
+                item if isinstance(item, RecordedEvent) else _record_from_row(item, now)
+                for item in in_order
+            ]
+
+        written = [item is row for item, row in zip(in_order, prepared, strict=True)]
+        return AppendResult(records, written)
+
+    def _rows_by_key(
+        self, conn: Connection, keys: Sequence[str], ids: Sequence[str] | None = None
+    ) -> dict[str, RecordedEvent]:
+        """Stored events by idempotency key.  `ids` are the keys' derived ids
+        (`event_id_for_key`), when the caller has them already."""
         if not keys:
             return {}
-        query = select(events).where(self._one_of(events.c.idempotency_key, keys))
-        return {row.idempotency_key: _record_from_db(row) for row in conn.execute(query)}
+        if ids is None:
+            ids = [event_id_for_key(key) for key in keys]
+        # Through the unique index on id, which the key determines; events
+        # stored before migration 0002 have random ids, listed by key in
+        # legacy_event_keys (empty in a log begun after it).
+        query = select(events).where(self._one_of(events.c.id, ids))
+        if self._has_legacy_keys is None:
+            # Only migration 0002 writes that table, and the schema is at head
+            # by now (checked before any read or append), so once is enough.
+            found = conn.execute(select(legacy_event_keys.c.event_id).limit(1)).first()
+            self._has_legacy_keys = found is not None
+        if self._has_legacy_keys:
+            legacy = (
+                select(events)
+                .join(legacy_event_keys, legacy_event_keys.c.event_id == events.c.id)
+                .where(self._one_of(legacy_event_keys.c.idempotency_key, keys))
+            )
+            query = union_all(query, legacy)  # type: ignore[assignment]
+        wanted = set(keys)
+        return {
+            row.idempotency_key: _record_from_db(row)
+            for row in conn.execute(query).all()
+            # The stored key is compared too: an id is only a hash of it.
+            if row.idempotency_key in wanted
+        }
 
     def _stream_versions(self, conn: Connection, subjects: Sequence[str]) -> dict[str, int]:
         if not subjects:
@@ -312,7 +403,9 @@ class SqlEventStore(EventStore):
             .where(self._one_of(events.c.subject, subjects))
             .group_by(events.c.subject)
         )
-        return {subject: int(v) for subject, v in conn.execute(query)}
+        # `.all()` fetches in one driver call; iterating the result fetched row by
+        # row, a visible share of an append with a thousand subjects a batch.
+        return {subject: int(v) for subject, v in conn.execute(query).all()}
 
     def _check_targets(self, conn: Connection, targets: list[str]) -> None:
         """Corrections and retractions must name an event that exists."""
@@ -458,6 +551,7 @@ def _record_from_db(row: Sequence[Any]) -> RecordedEvent:
 def _prepare(ev: AnyEvent) -> dict[str, Any]:
     """The row of an event, but for what only the locked append can know."""
     body = serialise(ev)
+    key = ev.idempotency_key or content_key(ev, body)
     if ev.kind == "event.corrected":
         schema_version = SCHEMA_VERSION[ev.payload.corrected.kind]
     else:
@@ -469,9 +563,10 @@ def _prepare(ev: AnyEvent) -> dict[str, Any]:
         "effective": str(ev.effective),
         # Rows reach the driver as text: dates and the transaction time in ISO
         # form, which both SQLite's text columns and PostgreSQL's typed ones take.
-        "effective_start": ev.effective.start.isoformat(),
-        "effective_end": ev.effective.end.isoformat(),
-        "idempotency_key": ev.idempotency_key or content_key(ev, body),
+        "effective_start": ev.effective.start_iso,
+        "effective_end": ev.effective.end_iso,
+        "idempotency_key": key,
+        "id": event_id_for_key(key),
         "schema_version": schema_version,
         "payload": body.payload,
         "sources": body.sources,
@@ -479,18 +574,3 @@ def _prepare(ev: AnyEvent) -> dict[str, Any]:
         # Not a column: the event a correction or retraction names.
         "target": ev.payload.target if ev.kind in META_KINDS else None,  # type: ignore[union-attr]
     }
-
-
-_UUID_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
-
-
-def _new_ids(count: int) -> list[str]:
-    """Random (version 4) UUIDs in their usual text form, from one read of the
-    OS entropy source: `uuid.uuid4()` reads it once per id and builds an
-    object per id, both of which show in batch appends."""
-    h = os.urandom(16 * count).hex()
-    return [
-        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
-        f"{_UUID_VARIANT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
-        for i in range(0, 32 * count, 32)
-    ]

@@ -2,8 +2,8 @@
 
 These tables hold mutable working state; only `events` is append-only.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-26
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from timeline.store.schema import UTCDateTime
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
