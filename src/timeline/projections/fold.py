@@ -272,7 +272,7 @@ def render(
     for section in definition.sections:
         answer[section] = sorted(
             (_public(item) for item in state[section].values()),
-            key=lambda item: (str(item.get("effective", "")), item["key"]),
+            key=_by_date_and_key,
         )
     for aggregate in definition.aggregates:
         answer[aggregate.name] = _aggregate(aggregate, state)
@@ -285,9 +285,15 @@ def render(
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:
-    public = {"subject": item["subject"], "title": item.get("title", item["key"])}
-    public |= {k: v for k, v in item.items() if k not in public}
-    return public
+    # In place: every state handed to `render` was decoded or folded for this
+    # answer alone, and a copy of each item cost a tenth of a query.
+    if "title" not in item:
+        item["title"] = item["key"]
+    return item
+
+
+def _by_date_and_key(item: dict[str, Any]) -> tuple[str, str]:
+    return (str(item.get("effective", "")), item["key"])
 
 
 def _aggregate(aggregate: Aggregate, state: State) -> Any:

@@ -126,6 +126,10 @@ class SqliteEventStore(SqlEventStore):
         driver = conn.connection.dbapi_connection
         assert driver is not None
         driver.execute(f"PRAGMA synchronous = {'NORMAL' if relaxed else 'FULL'}")
+        # A rebuild touches every page of the read models: with the appender's
+        # 256 MiB cache it would keep them all in the process.  SQLite's default
+        # 2 MiB while it works, the appender's cache again after.
+        driver.execute("PRAGMA cache_size = -2000" if relaxed else f"PRAGMA {WRITER_PRAGMAS[1]}")
 
     def _take_named_lock(self, conn: Connection, name: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds SQLite's one write lock."""
