@@ -22,7 +22,8 @@ and 0.2% retractions of earlier events:
   the read model is current, then reads a snapshot and folds the rest), after
   one untimed pass over other pairs to warm caches; p50, p90, p99, max.
 * peak memory: the rebuild and the queries run in a fresh subprocess per
-  backend, which reports its peak RSS (ru_maxrss) and its RSS before starting.
+  backend, which reports its peak RSS (VmHWM: ru_maxrss would include the
+  parent's peak, which Linux carries across exec) and its RSS before starting.
 
 Results: a table on stdout and bench/results/projections-<timestamp>.json.
 Only 127.0.0.1 is contacted; the PostgreSQL database `timeline_bench_proj` is
@@ -81,6 +82,12 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a
+    # child would report the parent's peak (the bare fold holds ~800 MB there).
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
