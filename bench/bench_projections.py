@@ -351,6 +351,7 @@ def main() -> None:
     shutil.copy(REPO / "projections" / "governance.toml", projections)
     results: dict[str, Any] = {
         "events": args.events,
+        "events_per_subject": args.events_per_subject,
         "started": dt.datetime.now(dt.UTC).isoformat(),
     }
     sqlite_path = workdir / "bench.db"
