@@ -19,7 +19,9 @@ from typing import Any
 
 from timeline.feeds.extract import ItemExtraction, extract_source, link_duplicates
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / ".." / "shared" / "corpus" / "feeds"
+# The development set as copied into the repository; --corpus for another
+# (e.g. ../shared/corpus/feeds, or a held-out set).
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "feeds" / "corpus"
 
 
 @dataclass

@@ -17,7 +17,9 @@ from timeline.cli import app
 from timeline.feeds import extract_fetch
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus" / "feeds"
+# A copy of ../shared/corpus/feeds (the labelled development set), kept in the
+# repository so that the tests run wherever the clone is.
+CORPUS = REPO / "tests" / "feeds" / "corpus"
 FEEDS = sorted(p for p in CORPUS.iterdir() if p.suffix in {".xml", ".atom", ".rdf"})
 KINDS_OR_NONE = {
     None, "instrument.proposed", "instrument.adopted", "instrument.in_force",
