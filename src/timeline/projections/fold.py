@@ -64,9 +64,6 @@ class FactVersion:
     def uncertain_on(self, day: dt.date) -> bool:
         return self.start <= day < self.end
 
-    def visible_at(self, known_at: dt.datetime) -> bool:
-        return self.tx_from <= known_at and (self.tx_to is None or self.tx_to > known_at)
-
 
 def empty_state(definition: ProjectionDefinition) -> State:
     return {section: {} for section in definition.sections}

@@ -696,8 +696,8 @@ def _build_snapshots(conn: Connection, definition: ProjectionDefinition, jurisdi
         )
         written += 1
 
-    loads = json.loads
-    for end, tx_from, tx_to, kind, subject, effective, codes, payload, cites in scan:
+    for row in scan:
+        end, tx_from, tx_to = row[0], row[1], row[2]
         if (
             day is not None
             and end != day
@@ -714,30 +714,12 @@ def _build_snapshots(conn: Connection, definition: ProjectionDefinition, jurisdi
         if tx_to is not None:
             knowledge = max(knowledge, tx_to)
             continue
-        apply_fact(
-            definition,
-            state,
-            jurisdiction,
-            kind,
-            subject,
-            effective,
-            codes.split(),
-            loads(payload),
-            cites.split(),
-        )
+        _apply_row(definition, state, jurisdiction, row)
         folded += 1
         since_snapshot += 1
     if rows:
         conn.execute(insert(projection_snapshots), rows)
     return written
-
-
-def facts_by_jurisdiction(versions: Sequence[FactVersion]) -> dict[str, list[FactVersion]]:
-    grouped: dict[str, list[FactVersion]] = defaultdict(list)
-    for version in versions:
-        for jurisdiction in version.jurisdictions:
-            grouped[jurisdiction].append(version)
-    return grouped
 
 
 def _fact_scan(
@@ -797,19 +779,26 @@ def _fold_rows(
     jurisdiction: str,
     rows: Iterator[tuple[Any, ...]],
 ) -> None:
-    loads = json.loads
-    for _end, _tx_from, _tx_to, kind, subject, effective, codes, payload, cites in rows:
-        apply_fact(
-            definition,
-            state,
-            jurisdiction,
-            kind,
-            subject,
-            effective,
-            codes.split(),
-            loads(payload),
-            cites.split(),
-        )
+    for row in rows:
+        _apply_row(definition, state, jurisdiction, row)
+
+
+def _apply_row(
+    definition: ProjectionDefinition, state: State, jurisdiction: str, row: tuple[Any, ...]
+) -> None:
+    """Fold one `_fact_scan` row."""
+    _end, _tx_from, _tx_to, kind, subject, effective, codes, payload, cites = row
+    apply_fact(
+        definition,
+        state,
+        jurisdiction,
+        kind,
+        subject,
+        effective,
+        codes.split(),
+        json.loads(payload),
+        cites.split(),
+    )
 
 
 # Snapshots are marshal, deflated.  marshal writes a state 7x faster than
