@@ -224,9 +224,7 @@ class Timeline:
     @cached_property
     def projections(self) -> ProjectionRunner:
         """The runner over every definition in the projections folder."""
-        if not isinstance(self.store, SqlEventStore):
-            raise TimelineError("projections need a SQL event store")
-        return ProjectionRunner(self.store, load_definitions(self.projections_path))
+        return ProjectionRunner(self.sql_store, load_definitions(self.projections_path))
 
     def catch_up(self, progress: Progress | None = None) -> CatchUpReport:
         """Bring every projection's read model up to the end of the log."""
@@ -277,6 +275,7 @@ class Timeline:
             raise TimelineError("compare needs at least two different jurisdictions")
         runner = self._fresh()
         name = projection or self.default_projection
+        known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
         states = {code: runner.state(name, code, as_of, known_at) for code in codes}
         first = next(iter(states.values()))
         return {
@@ -302,6 +301,7 @@ class Timeline:
         code = validate_code(jurisdiction)
         runner = self._fresh()
         name = projection or self.default_projection
+        known_at = known_at or dt.datetime.now(dt.UTC)  # both days as known at one T
         before = runner.state(name, code, date_from, known_at)
         after = runner.state(name, code, date_to, known_at)
         return {

@@ -312,3 +312,10 @@ def test_the_daemon_job_catches_projections_up(timeline: Timeline) -> None:
     job.run()
     report = timeline.catch_up()
     assert report.applied == 0  # the job already applied the new event
+
+
+def test_an_empty_log_answers_with_empty_states(timeline: Timeline) -> None:
+    result = timeline.compare(["JP", "EU"], D("2026-01-01"))
+    assert result["differences"] == []
+    assert result["states"]["JP"]["instruments"] == []
+    assert timeline.diff("JP", D("2025-01-01"), D("2026-01-01"))["changes"] == []

@@ -315,11 +315,12 @@ class ProjectionRunner:
         if known_at.tzinfo is None:
             raise KnownAtError("known_at needs a timezone (e.g. 2026-01-31T12:00:00Z)")
         first = self.first_recorded_at()
-        if first is None or known_at < first:
-            when = format_utc(first) if first else "never (the log is empty)"
+        # An empty log answers every question with an empty state; a log that
+        # began after T could only answer with one that pretends to know.
+        if first is not None and known_at < first:
             raise KnownAtError(
                 f"known-at {format_utc(known_at)} is before the first event was recorded "
-                f"({when}): nothing was known then"
+                f"({format_utc(first)}): nothing was known then"
             )
         return known_at
 
