@@ -115,7 +115,6 @@ class ProjectionRunner:
     ) -> None:
         self.store = store
         self.definitions = dict(definitions)
-        self.read_only = getattr(store, "read_only", False)
 
     def definition(self, name: str) -> ProjectionDefinition:
         try:
