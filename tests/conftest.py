@@ -8,6 +8,7 @@ TIMELINE_REQUIRE_POSTGRES=1 (set by .ci/run), where they fail instead.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,27 @@ def _require_postgres() -> None:
         if os.environ.get("TIMELINE_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason + " (TIMELINE_REQUIRE_POSTGRES=1)")
         pytest.skip(reason)
+
+
+def _require_browser() -> str:
+    """Debian's Chromium, for tests that render or drive a real page.
+
+    Skips with the reason where it is missing, unless TIMELINE_REQUIRE_BROWSER=1
+    (set by .ci/run, which installs it), where it fails instead.
+    """
+    path = os.environ.get("TIMELINE_TEST_CHROMIUM") or shutil.which("chromium")
+    if path:
+        return path
+    reason = "Debian's chromium is not installed (apt-get install chromium chromium-driver)"
+    if os.environ.get("TIMELINE_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " (TIMELINE_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of a headless-capable Chromium binary."""
+    return _require_browser()
 
 
 @pytest.fixture
