@@ -329,7 +329,7 @@ class ProjectionRunner:
             .order_by(fv.jurisdiction)
         )
         with self.store.read_connection() as conn:
-            return dict(conn.execute(query).tuples().all())
+            return dict(conn.execute(query).all())
 
     def valid_time_range(self) -> tuple[dt.date, dt.date] | None:
         """The first day a fact's interval starts and the last day one ends, as known now."""
