@@ -18,15 +18,15 @@ from timeline.web import create_app
 AI_ACT = "jp/ai-promotion-act"
 
 
-def ok(client: TestClient, url: str, **params: Any) -> Any:
+def ok(client: TestClient, url: str, /, **params: Any) -> Any:
     response = client.get(url, params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def error(client: TestClient, url: str, status: int, **params: Any) -> str:
+def error(client: TestClient, url: str, expected: int, /, **params: Any) -> str:
     response = client.get(url, params=params)
-    assert response.status_code == status, response.text
+    assert response.status_code == expected, response.text
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert list(body) == ["error"]
