@@ -34,14 +34,15 @@ def serve(
     port = settings.web.port if port is None else port
     if not 1 <= port <= 65535:
         raise ConfigError(f"--port must be between 1 and 65535, not {port}")
+    listener = _listen(host, port)  # first: a taken port fails before any other work
     service = WebService(settings)
-    service.start()  # a missing or unreachable database stops us here, in one line
     try:
-        listener = _listen(host, port)
+        service.start()  # a missing or unreachable database stops us here, in one line
         typer.echo(f"serving http://{_url_host(host)}:{port}/ (Ctrl-C to stop)", err=True)
         _run(create_app(service), listener)
     finally:
         service.stop()
+        listener.close()
 
 
 def _listen(host: str, port: int) -> socket.socket:
