@@ -100,6 +100,7 @@
       if (mine === generation) statesBox.removeAttribute("aria-busy");
     }
     chart.show(selected(), knownAt.value, parseDay(asOf.value));
+    watchStatus(false);
   }
 
   function syncSlider() {
@@ -425,7 +426,8 @@
 
   // -- keeping up with the log ---------------------------------------------------------
   let lastStatus = null;
-  async function watchStatus() {
+  // `follow`: when the read models have moved on, show what they say now.
+  async function watchStatus(follow = true) {
     try {
       const status = await getJSON("/api/status");
       const text = `log at #${status.head}; ` + (status.behind
@@ -434,7 +436,7 @@
       freshness.textContent = text;
       freshness.dataset.behind = String(status.behind);
       const mark = JSON.stringify(status.projections);
-      if (lastStatus !== null && mark !== lastStatus) {
+      if (follow && lastStatus !== null && mark !== lastStatus) {
         chart.key = null; // the read models moved on: draw and show what they say now
         refresh();
       }
@@ -444,8 +446,8 @@
     }
   }
   setInterval(watchStatus, 10000);
-  watchStatus();
 
   syncSlider();
   chart.show(selected(), knownAt.value, parseDay(asOf.value));
+  watchStatus(false);
 })();
