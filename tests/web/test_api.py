@@ -89,12 +89,14 @@ def test_compare_marks_what_differs(client: TestClient) -> None:
     assert "max_penalty" in result["differences"]
     assert "instruments" in result["differences"]
     assert "memberships" not in result["differences"]  # both in the AI Safety Institutes network
-    assert result["states"]["EU"]["max_penalty"]["value"]["turnover_pct"] == "7"  # decimals as text, as stored
+    eu_penalty = result["states"]["EU"]["max_penalty"]["value"]
+    assert eu_penalty["turnover_pct"] == "7"  # decimals as text, as stored
     assert result["known_at"] == "2030-01-01T23:59:59.999999Z"
 
 
 def test_diff_cites_the_events(client: TestClient) -> None:
-    result = ok(client, "/api/diff", jurisdiction="JP", **{"from": "2025-08-31", "to": "2025-09-01"})
+    days = {"from": "2025-08-31", "to": "2025-09-01"}
+    result = ok(client, "/api/diff", jurisdiction="JP", **days)
     assert (result["from"], result["to"]) == ("2025-08-31", "2025-09-01")
     change = next(c for c in result["changes"] if c.get("subject") == AI_ACT)
     assert change["section"] == "instruments"

@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from tests.projections.conftest import open_timeline
 from tests.web.conftest import web_settings
 from tests.web.test_serve_cli import free_port
+from timeline.store import RecordedEvent
 from timeline.web import create_app
 
 pytestmark = pytest.mark.slow
@@ -47,7 +48,8 @@ def server(curated_url: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while not running.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn stopped"
+        assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     yield base
     running.should_exit = True
@@ -113,8 +115,22 @@ def test_the_page_follows_the_log(
     page.locator('input[name="j"][value="JP"]').check()
     page.locator('input[name="j"][value="EU"]').check()
     page.wait_for_selector('#states-table th[data-jurisdiction="EU"]')
+    date_field_moves_the_state(page)
+    page.wait_for_selector(f'#chart .fact[data-subject="{AI_ACT}"]')
+    page.screenshot(path=str(shots / f"web-{backend}-jp-eu-2025-09-01.png"), full_page=True)
+    slider_moves_the_state(page)
+    act = known_at_shows_the_state_before_a_correction(page, server, curated_url)
+    page.screenshot(path=str(shots / f"web-{backend}-known-at.png"), full_page=True)
+    page.click("#known-now")
+    page.wait_for_function("!document.querySelector('.as-known strong')")  # known now again
+    wait_for_table(page, "2025-09-01")
+    assert act_in_jp_column(page) is None
+    chart_zooms_and_shows_sources(page, act)
+    page.screenshot(path=str(shots / f"web-{backend}-sources.png"), full_page=True)
 
-    # The date field: not in force on 2025-08-31, in force from 2025-09-01.
+
+def date_field_moves_the_state(page: Page) -> None:
+    """Not in force on 2025-08-31, in force from 2025-09-01."""
     page.fill("#as-of", "2025-08-31")
     wait_for_table(page, "2025-08-31")
     assert act_in_jp_column(page) is None
@@ -123,10 +139,10 @@ def test_the_page_follows_the_log(
     assert act_in_jp_column(page) == "in_force"
     expect(page.locator(f'li.item[data-subject="{AI_ACT}"] .status')).to_have_text("in force")
     expect(page.locator('tr[data-row="max_penalty"]')).to_have_class("differs")
-    page.wait_for_selector(f'#chart .fact[data-subject="{AI_ACT}"]')
-    page.screenshot(path=str(shots / f"web-{backend}-jp-eu-2025-09-01.png"), full_page=True)
 
-    # The slider along the log moves the date field and the state with it.
+
+def slider_moves_the_state(page: Page) -> None:
+    """The slider along the log moves the date field and the state with it."""
     page.fill("#day-slider", str((dt.date(2025, 8, 31) - FIRST_DAY).days))
     wait_for_table(page, "2025-08-31")
     expect(page.locator("#as-of")).to_have_value("2025-08-31")
@@ -136,8 +152,12 @@ def test_the_page_follows_the_log(
     expect(page.locator("#as-of")).to_have_value("2025-09-01")
     assert act_in_jp_column(page) == "in_force"
 
-    # A correction recorded now moves the act's date; "known at" before it
-    # shows what the log said then.
+
+def known_at_shows_the_state_before_a_correction(
+    page: Page, server: str, curated_url: str
+) -> RecordedEvent:
+    """A correction recorded now moves the act a month later; "known at" a moment
+    before it shows what the log said then.  Returns the corrected event."""
     writer = open_timeline(curated_url)
     imported = max(event.recorded_at for event in writer.log())
     before_correction = imported.replace(microsecond=0) + dt.timedelta(seconds=1)
@@ -152,7 +172,7 @@ def test_the_page_follows_the_log(
         time.sleep(0.1)
     page.click("#show")
     page.wait_for_function(
-        f"!document.querySelector('td[data-jurisdiction=\"JP\"] li[data-subject=\"{AI_ACT}\"]')"
+        f'!document.querySelector(\'td[data-jurisdiction="JP"] li[data-subject="{AI_ACT}"]\')'
     )
     wait_for_table(page, "2025-09-01")
     assert act_in_jp_column(page) is None
@@ -162,19 +182,19 @@ def test_the_page_follows_the_log(
     wait_for_table(page, "2025-09-01", known_at=known)
     assert act_in_jp_column(page) == "in_force"
     expect(page.locator(".as-known")).to_contain_text(f"As the log knew it at {known}")
-    page.screenshot(path=str(shots / f"web-{backend}-known-at.png"), full_page=True)
-    page.click("#known-now")
-    page.wait_for_selector('#states-table:not([data-known-at^="' + known + '"])')
-    wait_for_table(page, "2025-09-01")
-    assert act_in_jp_column(page) is None
+    return act
 
-    # The chart: the corrected fact now sits in October; clicking it shows its sources.
+
+def chart_zooms_and_shows_sources(page: Page, act: RecordedEvent) -> None:
+    """The corrected fact sits in October now; zoom moves it; a click (or Enter on
+    a focused fact) shows its sources."""
     fact = page.locator(f'#chart .fact[data-subject="{AI_ACT}"]').first
     expect(fact).to_have_attribute("data-effective", "2025-10-01")
     before_zoom = fact.bounding_box()
     page.click('[data-zoom="in"]')
     after_zoom = page.locator(f'#chart .fact[data-subject="{AI_ACT}"]').first.bounding_box()
-    assert before_zoom is not None and after_zoom is not None
+    assert before_zoom is not None
+    assert after_zoom is not None
     assert after_zoom["x"] != before_zoom["x"]  # the axis is stretched around the date
     box = page.locator("#chart").bounding_box()
     assert box is not None
@@ -191,9 +211,7 @@ def test_the_page_follows_the_log(
         expect(shown).to_contain_text(source["publisher"])
         # These two were printed or cited without a link: plain text, no anchor.
         expect(shown.locator("a")).to_have_count(1 if source.get("url") else 0)
-    page.screenshot(path=str(shots / f"web-{backend}-sources.png"), full_page=True)
 
-    # Keyboard: a fact can be reached and opened without a mouse.
     eu_fact = page.locator('#chart .fact[data-subject="eu/ai-act"]').first
     eu_fact.focus()
     page.keyboard.press("Enter")

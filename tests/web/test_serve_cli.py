@@ -124,7 +124,9 @@ def test_bad_port_is_one_line(config: Path) -> None:
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     config = write_config(tmp_path, "postgresql+psycopg://nobody@127.0.0.1:1/none")
     message = one_line_error(config, "--port", str(free_port()))
-    assert message.startswith("Error: cannot reach database postgresql+psycopg://nobody@127.0.0.1:1")
+    assert message.startswith(
+        "Error: cannot reach database postgresql+psycopg://nobody@127.0.0.1:1"
+    )
     missing = write_config(tmp_path, f"sqlite:///{tmp_path / 'missing.db'}")
     assert one_line_error(missing, "--port", str(free_port())) == (
         f"Error: database {tmp_path / 'missing.db'} does not exist; run `timeline init`"
