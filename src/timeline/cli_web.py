@@ -49,10 +49,13 @@ def _listen(host: str, port: int) -> socket.socket:
     """The listening socket, opened here so that a taken port or a bad address is a
     one-line error rather than uvicorn's log and exit."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        listener = socket.socket(family, socket.SOCK_STREAM)
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        # With the protocol said (IPPROTO_TCP, not 0), asyncio turns Nagle's
+        # algorithm off on each connection; without it a kept-alive connection
+        # waited 40 ms on every response (headers and body are two writes).
+        listener = socket.socket(family, kind, proto)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
+        listener.bind(address)
         listener.listen(128)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
