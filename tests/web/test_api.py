@@ -205,28 +205,18 @@ def test_days_at_the_ends_of_the_calendar_are_answers_not_crashes(client: TestCl
 def test_the_server_cannot_write(client: TestClient) -> None:
     reader = client.app.state.service.timeline  # type: ignore[attr-defined]
     with pytest.raises(StoreError):
-        reader.append(
-            [
-                {
-                    "kind": "body.established",
-                    "subject": "jp/new-body",
-                    "jurisdictions": ["JP"],
-                    "effective": "2026-01-01",
-                    "payload": {"name": "New body"},
-                    "sources": [{"publisher": "Test", "title": "Test"}],
-                }
-            ]
-        )
+        reader.append([new_body("new-body")])
     assert ok(client, "/api/status")["head"] == 27
 
 
-def _new_body(name: str) -> dict[str, Any]:
+def new_body(slug: str, name: str | None = None, effective: str = "2026-01-01") -> dict[str, Any]:
+    """A body established in Japan, as an event to append."""
     return {
         "kind": "body.established",
-        "subject": f"jp/{name}",
+        "subject": f"jp/{slug}",
         "jurisdictions": ["JP"],
-        "effective": "2026-01-01",
-        "payload": {"name": name.replace("-", " ").title()},
+        "effective": effective,
+        "payload": {"name": name or slug.replace("-", " ").title()},
         "sources": [{"publisher": "Test", "title": "A test source"}],
     }
 
@@ -238,7 +228,7 @@ def _bodies(client: TestClient) -> set[str]:
 
 def test_appends_while_serving_are_caught_up(client: TestClient, curated_url: str) -> None:
     writer = open_timeline(curated_url)
-    writer.append([_new_body("late-body")])
+    writer.append([new_body("late-body")])
     writer.close()
     deadline = time.monotonic() + 10
     while "jp/late-body" not in _bodies(client):
@@ -258,7 +248,7 @@ def test_without_catch_up_the_lag_is_reported(curated_url: str) -> None:
         assert status["behind"] == 27
         writer = open_timeline(curated_url)
         writer.catch_up()
-        writer.append([_new_body("unseen-body")])
+        writer.append([new_body("unseen-body")])
         time.sleep(0.3)
         assert "jp/unseen-body" not in _bodies(client)
         assert ok(client, "/api/status")["behind"] == 1

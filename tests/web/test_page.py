@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.projections.conftest import open_timeline
 from tests.web.conftest import web_settings
+from tests.web.test_api import new_body
 from timeline.web import create_app
 
 
@@ -65,18 +66,8 @@ def test_everything_is_served_from_the_package(client: TestClient) -> None:
 
 def test_text_from_the_log_is_escaped(curated_url: str) -> None:
     writer = open_timeline(curated_url)
-    writer.append(
-        [
-            {
-                "kind": "body.established",
-                "subject": "jp/escape-test",
-                "jurisdictions": ["JP"],
-                "effective": "2025-01-01",
-                "payload": {"name": '<script>alert("x")</script> & <b>co</b>'},
-                "sources": [{"publisher": "Test", "title": "A test source"}],
-            }
-        ]
-    )
+    name = '<script>alert("x")</script> & <b>co</b>'
+    writer.append([new_body("escape-test", name, effective="2025-01-01")])
     writer.close()
     with TestClient(create_app(web_settings(curated_url))) as client:
         html = client.get("/", params={"j": "JP", "as_of": "2025-09-01"}).text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -89,6 +90,22 @@ CandidateRef = Annotated[
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class View:
+    """The day, the moment and the projection a state is asked for, parsed."""
+
+    as_of: dt.date
+    known_at: dt.datetime | None
+    projection: str | None
+
+
+def _view(as_of: AsOf = None, known_at: KnownAt = None, projection: Projection = None) -> View:
+    return View(params.day(as_of, "as_of"), params.moment(known_at, "known_at"), projection)
+
+
+ViewQuery = Annotated[View, Depends(_view)]
+
+
 @router.get("/status", response_model=StatusOut, summary="The log's head and the read models")
 def status(service: Service) -> dict[str, Any]:
     """How far each projection's read model is behind the log, how often this server
@@ -149,21 +166,10 @@ def event(service: Service, ref: EventRef) -> dict[str, Any]:
 
 
 @router.get("/state", response_model=StateOut, summary="A jurisdiction's state on a day")
-def state(
-    service: Service,
-    jurisdiction: Code,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    projection: Projection = None,
-) -> dict[str, Any]:
+def state(service: Service, jurisdiction: Code, view: ViewQuery) -> dict[str, Any]:
     """As `timeline state --format json`: every section of the projection, its
     aggregates, and the facts still uncertain on that day."""
-    return service.timeline.state(
-        jurisdiction,
-        params.day(as_of, "as_of"),
-        params.moment(known_at, "known_at"),
-        projection,
-    )
+    return service.timeline.state(jurisdiction, view.as_of, view.known_at, view.projection)
 
 
 @router.get("/compare", response_model=CompareOut, summary="States side by side")
@@ -172,18 +178,11 @@ def compare(
     jurisdiction: Annotated[
         list[str], Query(min_length=2, max_length=12, description="Two or more codes, repeated.")
     ],
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    projection: Projection = None,
+    view: ViewQuery,
 ) -> dict[str, Any]:
     """Several jurisdictions on one day, all as known at one moment; `differences`
     names the sections and aggregates that differ."""
-    return service.timeline.compare(
-        jurisdiction,
-        params.day(as_of, "as_of"),
-        params.moment(known_at, "known_at"),
-        projection,
-    )
+    return service.timeline.compare(jurisdiction, view.as_of, view.known_at, view.projection)
 
 
 @router.get("/diff", response_model=DiffOut, summary="What changed between two days")

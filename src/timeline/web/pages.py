@@ -10,11 +10,12 @@ timeline chart is drawn by the script from /api/history.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -114,52 +115,52 @@ def comparison(
     }
 
 
-def _states_context(
-    service: WebService, codes: list[str], as_of: str | None, known_at: str | None
-) -> tuple[dict[str, Any], int]:
-    if not codes:
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the page's form asks for, as typed (the page shows it back)."""
+
+    codes: list[str]
+    as_of: str
+    known_at: str
+
+
+def _selection(
+    codes: Codes = [],  # noqa: B006 - FastAPI copies defaults per request
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> Selection:
+    return Selection(codes, as_of or dt.datetime.now(dt.UTC).date().isoformat(), known_at or "")
+
+
+Selected = Annotated[Selection, Depends(_selection)]
+
+
+def _states_context(service: WebService, chosen: Selection) -> tuple[dict[str, Any], int]:
+    if not chosen.codes:
         return {"table": None, "error": None}, 200
     try:
-        return {"table": comparison(service, codes, as_of, known_at), "error": None}, 200
+        table = comparison(service, chosen.codes, chosen.as_of, chosen.known_at or None)
     except TimelineError as exc:
         return {"table": None, "error": str(exc)}, 422
+    return {"table": table, "error": None}, 200
 
 
 @router.get("/", response_class=HTMLResponse)
-def page(
-    request: Request,
-    service: Service,
-    codes: Codes = [],  # noqa: B006 - FastAPI copies defaults per request
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-) -> HTMLResponse:
+def page(request: Request, service: Service, chosen: Selected) -> HTMLResponse:
     """The whole page; its form is a plain GET of the same URL, so it works unscripted."""
-    coverage = service.coverage()
-    as_of = as_of or dt.datetime.now(dt.UTC).date().isoformat()
-    context, status = _states_context(service, codes, as_of, known_at)
-    return templates.TemplateResponse(
-        request,
-        "page.html",
-        context
-        | {
-            "coverage": coverage,
-            "selected": codes,
-            "as_of": as_of,
-            "known_at": known_at or "",
-            "status": service.status(),
-        },
-        status_code=status,
-    )
+    context, status = _states_context(service, chosen)
+    context |= {
+        "coverage": service.coverage(),
+        "selected": chosen.codes,
+        "as_of": chosen.as_of,
+        "known_at": chosen.known_at,
+        "status": service.status(),
+    }
+    return templates.TemplateResponse(request, "page.html", context, status_code=status)
 
 
 @router.get("/fragments/states", response_class=HTMLResponse)
-def states_fragment(
-    request: Request,
-    service: Service,
-    codes: Codes = [],  # noqa: B006 - FastAPI copies defaults per request
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-) -> HTMLResponse:
+def states_fragment(request: Request, service: Service, chosen: Selected) -> HTMLResponse:
     """The side-by-side states alone, for the page's script to swap in."""
-    context, status = _states_context(service, codes, as_of, known_at)
+    context, status = _states_context(service, chosen)
     return templates.TemplateResponse(request, "_states.html", context, status_code=status)

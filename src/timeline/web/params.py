@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from timeline.errors import InvalidDateError
-from timeline.model.dates import PartialDate
+from timeline.model.dates import PartialDate, parse_moment
 
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -32,22 +32,7 @@ def day(value: str | None, name: str) -> dt.date:
 
 def moment(value: str | None, name: str) -> dt.datetime | None:
     """An ISO date-time (UTC unless it says otherwise), or a date: the end of that day."""
-    if value is None or value == "":
-        return None
-    try:
-        found = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidDateError(
-            f"{name}: expected an ISO date or date-time, got {value!r}"
-        ) from None
-    if found.tzinfo is None:
-        found = found.replace(tzinfo=dt.UTC)
-    if _DAY.match(value):  # a bare date means "known by the end of that day"
-        found = found.replace(hour=23, minute=59, second=59, microsecond=999_999)
-    try:
-        return found.astimezone(dt.UTC)
-    except OverflowError:
-        raise InvalidDateError(f"{name}: {value!r} is outside the calendar in UTC") from None
+    return parse_moment(value, name) if value else None
 
 
 def partial_bound(value: str | None, name: str, *, end: bool) -> dt.date | None:
