@@ -110,7 +110,9 @@ def one_line_error(config: Path, *args: str, env: dict[str, str] | None = None) 
     return lines[0]
 
 
-def test_bad_port_is_one_line(config: Path) -> None:
+def test_bad_port_is_one_line(tmp_path: Path) -> None:
+    # The port is checked and bound before the database is opened.
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'never-opened.db'}")
     assert one_line_error(config, "--port", "70000") == (
         "Error: --port must be between 1 and 65535, not 70000"
     )

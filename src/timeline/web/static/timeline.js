@@ -274,7 +274,7 @@
           const label = monthly
             ? (date.getUTCMonth() === 0 ? String(date.getUTCFullYear()) : date.toLocaleString("en", { month: "short", timeZone: "UTC" }))
             : String(date.getUTCFullYear());
-          axis.append(svg("text", { x: tx + 3, y: top - 12 }, label));
+          if (tx < width - right - 24) axis.append(svg("text", { x: tx + 3, y: top - 12 }, label));
         }
         tick = monthly
           ? Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + everyMonths, 1)
