@@ -24,7 +24,7 @@ from timeline.feeds.health import FeedHealth, all_health
 from timeline.importer import ImportReport, current_fact, fact_dict, import_path
 from timeline.jobs import PeriodicJob
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
-from timeline.model.jurisdictions import validate_code
+from timeline.model.jurisdictions import registry, validate_code
 from timeline.projections.definition import load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
@@ -196,12 +196,16 @@ class Timeline:
         effective_to: dt.date | None = None,
         known_at: dt.datetime | None = None,
         limit: int | None = None,
+        after_seq: int = 0,
     ) -> Iterator[RecordedEvent]:
-        """Stream events in log order, filtered; validates the filters first."""
+        """Stream events in log order, filtered; validates the filters first.
+
+        `after_seq` starts after that position: a cursor for reading page by page."""
         for kind in kinds or ():
             if kind not in KINDS:
                 raise InvalidEventError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
         flt = EventFilter(
+            after_seq=after_seq,
             subject=subject,
             kinds=frozenset(kinds) if kinds else None,
             jurisdiction=validate_code(jurisdiction) if jurisdiction else None,
@@ -325,10 +329,36 @@ class Timeline:
         if days < 1:
             raise TimelineError(f"--days must be at least 1, not {days}")
         code = validate_code(jurisdiction) if jurisdiction else None
-        facts = self._fresh().facts(
-            code, start_after=as_of, start_until=as_of + dt.timedelta(days=days)
-        )
+        # Clamped at the last representable day: year 9999 is a question, not an overflow.
+        until = dt.date.max if days > (dt.date.max - as_of).days else as_of + dt.timedelta(days)
+        facts = self._fresh().facts(code, start_after=as_of, start_until=until)
         return [_fact_entry(f) for f in facts]
+
+    def projection_status(self) -> dict[str, Any]:
+        """How far each projection's read model is behind the log (never catches up).
+
+        `{"head": N, "projections": {name: position}}`; a position of -1 means
+        not built yet for the definition as it now reads."""
+        head, positions = self.projections.positions()
+        return {"head": head, "projections": positions}
+
+    def jurisdictions(self) -> list[dict[str, Any]]:
+        """The jurisdictions the log has facts about, with their names and fact counts."""
+        known = registry().by_code
+        return [
+            {
+                "code": code,
+                "name": known[code].name if code in known else code,
+                "category": known[code].category if code in known else "unknown",
+                "facts": count,
+            }
+            for code, count in self._fresh().fact_counts().items()
+        ]
+
+    def valid_time_range(self) -> tuple[dt.date, dt.date] | None:
+        """The first day any fact's interval starts and the last day one ends (None: no
+        facts)."""
+        return self._fresh().valid_time_range()
 
     # -- feeds -------------------------------------------------------------------
     @property

@@ -23,12 +23,12 @@ from rich.table import Table
 
 from timeline.app import Timeline
 from timeline.documents import parse_documents, read_documents
-from timeline.errors import ChainBrokenError, ConfigError, InvalidDateError, TimelineError
+from timeline.errors import ChainBrokenError, ConfigError, TimelineError
 from timeline.feeds.candidates import Candidate
 from timeline.feeds.config import add_feed, remove_feed
 from timeline.feeds.health import FeedHealth
 from timeline.logging import configure_logging
-from timeline.model.dates import PartialDate
+from timeline.model.dates import PartialDate, parse_moment
 from timeline.settings import FeedSettings, Settings, config_file, load_settings
 from timeline.store import RecordedEvent
 
@@ -157,19 +157,7 @@ def _date_option(value: str | None, *, end: bool) -> dt.date | None:
 
 
 def _moment(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidDateError(
-            f"--known-at: expected an ISO date or date-time, got {value!r}"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    if len(value) == 10:  # a bare date means "known by the end of that day"
-        moment += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-    return moment
+    return None if value is None else parse_moment(value, "--known-at")
 
 
 @command("log")
@@ -724,8 +712,9 @@ def extract(
     Console(width=200 if piped else None).print(table)
 
 
-# The projection views live in their own module, which registers them here.
-from timeline import cli_projections  # noqa: E402, F401
+# The projection views and `timeline serve` live in their own modules, which register
+# their commands here.
+from timeline import cli_projections, cli_web  # noqa: E402, F401
 
 
 def main() -> None:

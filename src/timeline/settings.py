@@ -112,6 +112,19 @@ class DaemonSettings(BaseModel):
     """Feeds polled at the same time."""
 
 
+class WebSettings(BaseModel):
+    """`timeline serve`: the analysts' web view and read-only HTTP API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    """Address to listen on; the loopback default keeps the view on this machine."""
+    port: int = Field(default=8080, ge=1, le=65535)
+    catch_up_seconds: float = Field(default=5.0, ge=0)
+    """How often the server brings the read models up to the end of the log; 0: never
+    (it then writes nothing at all, and answers lag until something else catches up)."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TIMELINE_", env_nested_delimiter="__", extra="forbid"
@@ -123,6 +136,7 @@ class Settings(BaseSettings):
 
     polling: PollingSettings = PollingSettings()
     daemon: DaemonSettings = DaemonSettings()
+    web: WebSettings = WebSettings()
     feeds: list[FeedSettings] = []
 
     @field_validator("feeds")

@@ -156,3 +156,26 @@ def parse_text(text: str) -> PartialDate:
     """`PartialDate.parse` for text, cached: dates repeat across events and
     instances are immutable, so validating and reading the log share them."""
     return PartialDate.parse(text)
+
+
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def parse_moment(value: str, name: str) -> dt.datetime:
+    """A transaction time as people write it, in UTC: an ISO date-time (UTC unless it
+    has an offset), or a date meaning the end of that day.  `name` says which
+    option or parameter it was, in the error."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidDateError(
+            f"{name}: expected an ISO date or date-time, got {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if _ISO_DAY.match(value):  # a bare date means "known by the end of that day"
+        moment = moment.replace(hour=23, minute=59, second=59, microsecond=999_999)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC
+        raise InvalidDateError(f"{name}: {value!r} is outside the calendar in UTC") from None

@@ -303,6 +303,46 @@ class ProjectionRunner:
                 found.append(_version_from_row(row))
         return found
 
+    def positions(self) -> tuple[int, dict[str, int]]:
+        """The log's head, and the last position each projection's read model reflects
+        (`NOT_BUILT` until it is built for the definition as it now reads)."""
+        with self.store.read_connection() as conn:
+            head = conn.scalar(select(func.coalesce(func.max(events.c.seq), 0))) or 0
+            checkpoints = _checkpoints(conn)
+        index = checkpoints.get(FACT_INDEX)
+        indexed = index[1] if index is not None and index[0] == FACT_INDEX_FORMAT else NOT_BUILT
+        positions = {}
+        for definition in self.definitions.values():
+            tag, position = checkpoints.get(definition.name, ("", NOT_BUILT))
+            positions[definition.name] = (
+                min(position, indexed) if tag == snapshot_tag(definition) else NOT_BUILT
+            )
+        return head, positions
+
+    def fact_counts(self) -> dict[str, int]:
+        """How many facts the log now holds about each jurisdiction (retracted ones left out)."""
+        fv = fact_versions.c
+        query = (
+            select(fv.jurisdiction, func.count(fv.fact_seq.distinct()))
+            .where(fv.tx_to.is_(None))
+            .group_by(fv.jurisdiction)
+            .order_by(fv.jurisdiction)
+        )
+        with self.store.read_connection() as conn:
+            return dict(conn.execute(query).all())
+
+    def valid_time_range(self) -> tuple[dt.date, dt.date] | None:
+        """The first day a fact's interval starts and the last day one ends, as known now."""
+        fv = fact_versions.c
+        query = select(func.min(fv.effective_start), func.max(fv.effective_end)).where(
+            fv.tx_to.is_(None)
+        )
+        with self.store.read_connection() as conn:
+            first, last = conn.execute(query).one()
+        if first is None or last is None:
+            return None
+        return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+
     def first_recorded_at(self) -> dt.datetime | None:
         with self.store.read_connection() as conn:
             return conn.scalar(select(events.c.recorded_at).order_by(events.c.seq).limit(1))
@@ -588,7 +628,8 @@ def _uncertain(
         (
             jurisdiction,
             text,
-            (day + LONGEST_INTERVAL).isoformat(),
+            # Clamped: a day in year 9999 is a question, not an overflow.
+            (min(day, dt.date.max - LONGEST_INTERVAL) + LONGEST_INTERVAL).isoformat(),
             text,
             *kinds,
             known_text,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 import threading
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -68,6 +69,8 @@ from timeline.store.base import (
     event_id_for_key,
 )
 from timeline.store.schema import events, format_utc, legacy_event_keys
+
+_POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
 
 
 class _CyclicGcPause:
@@ -452,8 +455,11 @@ class SqlEventStore(EventStore):
 
     def get(self, ref: str | int) -> RecordedEvent:
         self._check_schema()
-        if isinstance(ref, int) or ref.isdigit():
-            condition = events.c.seq == int(ref)
+        position = ref if isinstance(ref, int) else int(ref) if _POSITION.match(ref) else None
+        if position is not None:
+            if not 0 < position < 2**63:  # beyond the column's type: surely not stored
+                raise EventNotFoundError(f"no event {str(ref)!r} in the log")
+            condition = events.c.seq == position
         else:
             condition = events.c.id == ref
         with self._translated(), self.engine.connect() as conn:

@@ -1,0 +1,279 @@
+"""The read-only HTTP API: JSON under /api, one `Timeline` call per route.
+
+Routes are plain `def`s: uvicorn runs them in its thread pool, where the
+blocking database calls belong (see `service` for why sharing the reader is
+safe).  Errors are raised as `TimelineError`s and turned into JSON by the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from timeline.app import FeedStatus
+from timeline.errors import InvalidDateError
+from timeline.web import params
+from timeline.web.models import (
+    CandidateOut,
+    CompareOut,
+    DiffOut,
+    ErrorOut,
+    EventOut,
+    EventPage,
+    FactOut,
+    FeedOut,
+    JurisdictionOut,
+    StateOut,
+    StatusOut,
+)
+from timeline.web.service import WebService
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such event, candidate, projection or page."},
+    422: {"model": ErrorOut, "description": "A parameter is invalid; the message says which."},
+    503: {"model": ErrorOut, "description": "The database cannot be reached."},
+}
+
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
+
+
+def _service(request: Request) -> WebService:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+Service = Annotated[WebService, Depends(_service)]
+Code = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=40,
+        description="ISO 3166-1/3166-2 code or a group (JP, EU, US-CA, G7...).",
+    ),
+]
+OptionalCode = Annotated[
+    str | None,
+    Query(max_length=40, description="ISO 3166-1/3166-2 code or a group; all when absent."),
+]
+AsOf = Annotated[
+    str | None,
+    Query(max_length=40, description="The day, YYYY-MM-DD or 'today' (the default, UTC)."),
+]
+KnownAt = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="As the log knew it then: ISO date-time (UTC unless it has an offset), "
+        "or a date (the end of that day); default now.",
+    ),
+]
+Projection = Annotated[
+    str | None,
+    Query(max_length=100, description="A projection of projections/; default from config."),
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many.")]
+# Positions and ids only: anything else cannot name an event, and must not
+# reach the database (a 30-digit position overflows its integer type).
+EventRef = Annotated[
+    str,
+    Path(
+        pattern=r"^([0-9]{1,18}|[0-9a-fA-F-]{36})$",
+        description="An event id, or its position in the log.",
+    ),
+]
+CandidateRef = Annotated[
+    str,
+    Path(pattern=r"^[0-9a-fA-F-]{4,36}$", description="A candidate id or unique id prefix."),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """The day, the moment and the projection a state is asked for, parsed."""
+
+    as_of: dt.date
+    known_at: dt.datetime | None
+    projection: str | None
+
+
+def _view(as_of: AsOf = None, known_at: KnownAt = None, projection: Projection = None) -> View:
+    return View(params.day(as_of, "as_of"), params.moment(known_at, "known_at"), projection)
+
+
+ViewQuery = Annotated[View, Depends(_view)]
+
+
+@router.get("/status", response_model=StatusOut, summary="The log's head and the read models")
+def status(service: Service) -> dict[str, Any]:
+    """How far each projection's read model is behind the log, how often this server
+    catches up, and the range of days the log's facts cover."""
+    return service.status()
+
+
+@router.get(
+    "/jurisdictions",
+    response_model=list[JurisdictionOut],
+    summary="Jurisdictions the log has facts about",
+)
+def jurisdictions(service: Service) -> list[dict[str, Any]]:
+    return service.coverage().jurisdictions
+
+
+@router.get("/events", response_model=EventPage, summary="Events in log order, page by page")
+def events(
+    service: Service,
+    jurisdiction: OptionalCode = None,
+    kind: Annotated[list[str] | None, Query(description="Repeatable: any of these kinds.")] = None,
+    subject: Annotated[
+        str | None, Query(max_length=200, pattern=r"^[a-z0-9][a-z0-9._/-]*$")
+    ] = None,
+    from_: Annotated[
+        str | None,
+        Query(alias="from", max_length=10, description="Effective on or after: YYYY[-MM[-DD]]."),
+    ] = None,
+    to: Annotated[
+        str | None, Query(max_length=10, description="Effective on or before: YYYY[-MM[-DD]].")
+    ] = None,
+    known_at: KnownAt = None,
+    after: Annotated[
+        int, Query(ge=0, le=2**62, description="Start after this position (the cursor).")
+    ] = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """The same filters as `timeline log`; `next_after` is the cursor of the next page."""
+    found = service.timeline.log(
+        jurisdiction=jurisdiction,
+        kinds=kind,
+        subject=subject,
+        effective_from=params.partial_bound(from_, "from", end=False),
+        effective_to=params.partial_bound(to, "to", end=True),
+        known_at=params.moment(known_at, "known_at"),
+        limit=limit + 1,  # one more than asked: whether there is a next page
+        after_seq=after,
+    )
+    page = [event.as_dict() for event in itertools.islice(found, limit + 1)]
+    more = len(page) > limit
+    page = page[:limit]
+    return {"events": page, "next_after": page[-1]["seq"] if more else None}
+
+
+@router.get("/events/{ref}", response_model=EventOut, summary="One event, in full")
+def event(service: Service, ref: EventRef) -> dict[str, Any]:
+    return service.timeline.show(ref).as_dict()
+
+
+@router.get("/state", response_model=StateOut, summary="A jurisdiction's state on a day")
+def state(service: Service, jurisdiction: Code, view: ViewQuery) -> dict[str, Any]:
+    """As `timeline state --format json`: every section of the projection, its
+    aggregates, and the facts still uncertain on that day."""
+    return service.timeline.state(jurisdiction, view.as_of, view.known_at, view.projection)
+
+
+@router.get("/compare", response_model=CompareOut, summary="States side by side")
+def compare(
+    service: Service,
+    jurisdiction: Annotated[
+        list[str], Query(min_length=2, max_length=12, description="Two or more codes, repeated.")
+    ],
+    view: ViewQuery,
+) -> dict[str, Any]:
+    """Several jurisdictions on one day, all as known at one moment; `differences`
+    names the sections and aggregates that differ."""
+    return service.timeline.compare(jurisdiction, view.as_of, view.known_at, view.projection)
+
+
+@router.get("/diff", response_model=DiffOut, summary="What changed between two days")
+def diff(
+    service: Service,
+    jurisdiction: Code,
+    from_: Annotated[str, Query(alias="from", max_length=40, description="The earlier day.")],
+    to: Annotated[str, Query(max_length=40, description="The later day, or 'today'.")],
+    known_at: KnownAt = None,
+    projection: Projection = None,
+) -> dict[str, Any]:
+    start, end = params.day(from_, "from"), params.day(to, "to")
+    if end < start:
+        raise InvalidDateError(f"to {end} is before from {start}")
+    return service.timeline.diff(
+        jurisdiction, start, end, params.moment(known_at, "known_at"), projection
+    )
+
+
+@router.get("/history", response_model=list[FactOut], summary="The dated timeline")
+def history(
+    service: Service, jurisdiction: OptionalCode = None, known_at: KnownAt = None
+) -> list[dict[str, Any]]:
+    """Every fact (all kinds) in valid-time order, as known at a moment."""
+    return service.timeline.history(jurisdiction, params.moment(known_at, "known_at"))
+
+
+@router.get("/upcoming", response_model=list[FactOut], summary="What takes effect soon")
+def upcoming(
+    service: Service,
+    jurisdiction: OptionalCode = None,
+    as_of: AsOf = None,
+    days: Annotated[int, Query(ge=1, le=36_600, description="How far ahead.")] = 30,
+) -> list[dict[str, Any]]:
+    """Facts whose interval starts after `as_of` and within `days` of it."""
+    return service.timeline.upcoming(jurisdiction, params.day(as_of, "as_of"), days)
+
+
+@router.get("/candidates", response_model=list[CandidateOut], summary="Candidate events")
+def candidates(
+    service: Service,
+    status: Annotated[
+        list[str] | None,
+        Query(description="pending (default), accepted, rejected, duplicate, ignored."),
+    ] = None,
+    all_: Annotated[bool, Query(alias="all", description="Every status.")] = False,
+    feed: Annotated[str | None, Query(max_length=100, pattern=r"^[a-z0-9._-]+$")] = None,
+    limit: Limit = 100,
+) -> list[dict[str, Any]]:
+    """Read-only: found in feeds, oldest first; review them with `timeline candidates`."""
+    found = service.timeline.candidates(
+        statuses=None if all_ else (status or ["pending"]), feed=feed, limit=limit
+    )
+    return [candidate.as_dict() for candidate in found]
+
+
+@router.get("/candidates/{ref}", response_model=CandidateOut, summary="One candidate")
+def candidate(service: Service, ref: CandidateRef) -> dict[str, Any]:
+    return service.timeline.candidate(ref).as_dict()
+
+
+@router.get("/feeds", response_model=list[FeedOut], summary="Feed health")
+def feeds(service: Service) -> list[dict[str, Any]]:
+    """Each configured feed's health, then feeds with health rows but no config."""
+    return [_feed(status) for status in service.timeline.feed_status()]
+
+
+def _feed(status: FeedStatus) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "feed": status.name,
+        "configured": status.config is not None,
+        "enabled": bool(status.config and status.config.enabled),
+        "url": status.config.url if status.config else None,
+        "state": "never polled",
+    }
+    health = status.health
+    if health is None:
+        return row
+    return row | {
+        "url": health.url,
+        "state": "healthy" if health.healthy else ("failing" if health.last_error else "unknown"),
+        "last_status": health.last_status,
+        "consecutive_failures": health.consecutive_failures,
+        "last_attempt_at": _iso(health.last_attempt_at),
+        "last_success_at": _iso(health.last_success_at),
+        "next_due_at": _iso(health.next_due_at),
+        "last_error": health.last_error,
+        "bozo_warning": health.bozo_warning,
+        "items_last_poll": health.items_last_poll,
+    }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None

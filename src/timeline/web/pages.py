@@ -1,0 +1,166 @@
+"""The analysts' page: server-rendered HTML (Jinja2, autoescaped), light JavaScript.
+
+The side-by-side states are rendered here, by one template, both into the
+whole page and as a fragment the page's script fetches when a control moves;
+so the page works as a plain form without JavaScript, and there is one
+renderer of a state, not one in Python and another in the script.  The
+timeline chart is drawn by the script from /api/history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from timeline.errors import TimelineError
+from timeline.web import params
+from timeline.web.api import AsOf, KnownAt, Service
+from timeline.web.service import WebService
+
+router = APIRouter(include_in_schema=False)
+
+_environment = jinja2.Environment(
+    loader=jinja2.PackageLoader("timeline.web", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_environment)
+Codes = Annotated[list[str], Query(alias="j", max_length=12)]
+MAX_JURISDICTIONS = 12
+
+
+def _text(value: Any) -> str:
+    return value.replace("_", " ") if isinstance(value, str) else str(value)
+
+
+def _amount(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)):,f}"
+    except InvalidOperation:
+        return str(value)
+
+
+def penalty_text(value: Any) -> str:
+    """A penalty as a person reads it: `EUR 35,000,000 or 7% of turnover`."""
+    if not isinstance(value, dict):
+        return _text(value)
+    parts = []
+    if value.get("amount") is not None:
+        parts.append(f"{value.get('currency', '')} {_amount(value['amount'])}".strip())
+    if value.get("turnover_pct") is not None:
+        parts.append(f"{value['turnover_pct']}% of turnover")
+    return " or ".join(parts) or "-"
+
+
+_environment.filters["words"] = _text
+_environment.filters["penalty"] = penalty_text
+
+
+def comparison(
+    service: WebService, codes: list[str], as_of: str | None, known_at: str | None
+) -> dict[str, Any]:
+    """What the states template shows: one column per jurisdiction, one row per
+    aggregate and section of the default projection, the differing rows marked."""
+    timeline = service.timeline
+    day = params.day(as_of, "date")
+    moment = params.moment(known_at, "known at")
+    if len(codes) > MAX_JURISDICTIONS:
+        raise TimelineError(f"pick at most {MAX_JURISDICTIONS} jurisdictions")
+    if len(codes) == 1:
+        single = timeline.state(codes[0], day, moment)
+        result = {
+            "projection": single["projection"],
+            "as_of": single["as_of"],
+            "known_at": single["known_at"],
+            "jurisdictions": [single["jurisdiction"]],
+            "states": {single["jurisdiction"]: single},
+            "differences": [],
+        }
+    else:
+        result = timeline.compare(codes, day, moment)
+    definition = timeline.projections.definition(result["projection"])
+    states = [result["states"][code] for code in result["jurisdictions"]]
+    differing = set(result["differences"])
+    rows = [
+        {
+            "name": aggregate.name,
+            "aggregate": True,
+            "differs": aggregate.name in differing,
+            "cells": [state[aggregate.name] for state in states],
+        }
+        for aggregate in definition.aggregates
+    ] + [
+        {
+            "name": section,
+            "aggregate": False,
+            "differs": section in differing,
+            "cells": [state[section] for state in states],
+        }
+        for section in definition.sections
+    ]
+    return {
+        "result": result,
+        "rows": rows,
+        "uncertain": [state["uncertain"] for state in states],
+        "known_now": moment is None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the page's form asks for, as typed (the page shows it back)."""
+
+    codes: list[str]
+    as_of: str
+    known_at: str
+
+
+def _selection(
+    codes: Codes = [],  # noqa: B006 - FastAPI copies defaults per request
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> Selection:
+    return Selection(codes, as_of or dt.datetime.now(dt.UTC).date().isoformat(), known_at or "")
+
+
+Selected = Annotated[Selection, Depends(_selection)]
+
+
+def _states_context(service: WebService, chosen: Selection) -> tuple[dict[str, Any], int]:
+    if not chosen.codes:
+        return {"table": None, "error": None}, 200
+    try:
+        table = comparison(service, chosen.codes, chosen.as_of, chosen.known_at or None)
+    except TimelineError as exc:
+        return {"table": None, "error": str(exc)}, 422
+    return {"table": table, "error": None}, 200
+
+
+@router.get("/", response_class=HTMLResponse)
+def page(request: Request, service: Service, chosen: Selected) -> HTMLResponse:
+    """The whole page; its form is a plain GET of the same URL, so it works unscripted."""
+    context, status = _states_context(service, chosen)
+    context |= {
+        "coverage": service.coverage(),
+        "selected": chosen.codes,
+        "as_of": chosen.as_of,
+        "known_at": chosen.known_at,
+        "status": service.status(),
+    }
+    return templates.TemplateResponse(request, "page.html", context, status_code=status)
+
+
+@router.get("/fragments/states", response_class=HTMLResponse)
+def states_fragment(request: Request, service: Service, chosen: Selected) -> HTMLResponse:
+    """The side-by-side states alone, for the page's script to swap in."""
+    context, status = _states_context(service, chosen)
+    return templates.TemplateResponse(request, "_states.html", context, status_code=status)
