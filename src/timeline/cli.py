@@ -724,8 +724,8 @@ def extract(
     Console(width=200 if piped else None).print(table)
 
 
-# The projection views live in their own module, which registers them here.
-from timeline import cli_projections  # noqa: E402, F401
+# The projection views and the digest live in their own modules, which register them here.
+from timeline import cli_digest, cli_projections  # noqa: E402, F401
 
 
 def main() -> None:
