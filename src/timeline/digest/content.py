@@ -452,8 +452,8 @@ def _event_line(fact: _Fact, zone: ZoneInfo, week_known_at: dt.datetime) -> Even
 
 def _since(what: str, meta: RecordedEvent, zone: ZoneInfo, week_known_at: dt.datetime) -> str:
     when = _local_day(meta.recorded_at, zone).isoformat()
-    later = " since" if meta.recorded_at > week_known_at else ""
-    return f"{what}{later} on {when}"
+    later = ", after the week" if meta.recorded_at > week_known_at else ""
+    return f"{what} on {when}{later}"
 
 
 def _fact_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
