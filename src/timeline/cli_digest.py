@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from timeline.cli import _open, command
-from timeline.digest.deliver import DigestRun
+from timeline.digest.deliver import DigestRun, check_addresses
 from timeline.digest.render import CHART_FILE, RenderedDigest, preview_message
 from timeline.errors import DigestSendError, TimelineError
 
@@ -50,6 +50,7 @@ def digest(
         raise TimelineError(
             "--as-known-now is for --preview: a sent digest is as known at the end of its week"
         )
+    check_addresses(to or ())
     with _open(ctx) as tl:
         if preview is not None:
             _digest, rendered = tl.digest(week, list_name=list_name, as_known_now=as_known_now)

@@ -125,3 +125,7 @@ class UnknownDigestListError(TimelineError):
 class DigestSendError(TimelineError):
     """Some digests could not be delivered now; they are recorded in the ledger and the
     daemon retries them.  The message says how many and the first server reply."""
+
+
+class InvalidAddressError(TimelineError):
+    """An email address given on the command line that is not one (`--to`)."""

@@ -139,6 +139,10 @@ def test_send_sends_once_and_says_so(cli: Cli, smtp: SmtpServer) -> None:
             "Error: --as-known-now is for --preview: "
             "a sent digest is as known at the end of its week",
         ),
+        (
+            ["--week", WEEK, "--send", "--to", "a@x.example\r\nBcc: all@x.example"],
+            "Error: --to: 'a@x.example\\r\\nBcc: all@x.example' is not an email address",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_sends_nothing(

@@ -9,6 +9,7 @@ feed health (working state, not bitemporal) also read as they did then.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -27,7 +28,8 @@ from timeline.digest.render import (
 )
 from timeline.digest.send import DeliveryFailure, SmtpSender
 from timeline.digest.week import IsoWeek
-from timeline.settings import DigestListSettings
+from timeline.errors import InvalidAddressError
+from timeline.settings import EMAIL_ADDRESS_PATTERN, DigestListSettings
 
 if TYPE_CHECKING:
     from timeline.app import Timeline
@@ -56,6 +58,13 @@ class DigestRun:
     @property
     def failures(self) -> list[DeliveryOutcome]:
         return [d for d in self.deliveries if d.outcome in ("failed", "refused")]
+
+
+def check_addresses(addresses: Sequence[str]) -> None:
+    """Refuse anything but a plain address, before it reaches a header or the ledger."""
+    for address in addresses:
+        if not re.match(EMAIL_ADDRESS_PATTERN, address):
+            raise InvalidAddressError(f"--to: {address!r} is not an email address")
 
 
 def retry_delay(attempts: int, backoff: int, ceiling: int) -> dt.timedelta:
@@ -111,6 +120,7 @@ class Digests:
 
         `explicit` (a person ran `--send`): failed and refused deliveries are
         tried again at once.  The daemon passes False and respects the backoff."""
+        check_addresses(to or ())
         runs = []
         with SmtpSender(self.settings.smtp) as smtp:
             for spec in specs:
