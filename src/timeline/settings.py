@@ -119,6 +119,12 @@ class DaemonSettings(BaseModel):
     """Feeds polled at the same time."""
 
 
+def _refuse_repeated(names: list[str], problem: str) -> None:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{problem}: {', '.join(repeated)}")
+
+
 DIGEST_LIST_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 EMAIL_ADDRESS_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$"
 
@@ -216,10 +222,7 @@ class DigestSettings(BaseModel):
     @field_validator("lists")
     @classmethod
     def _unique_lists(cls, lists: list[DigestListSettings]) -> list[DigestListSettings]:
-        names = [item.name for item in lists]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"digest list name(s) used twice: {', '.join(repeated)}")
+        _refuse_repeated([item.name for item in lists], "digest list name(s) used twice")
         return lists
 
     def digest_list(self, name: str) -> DigestListSettings:
@@ -279,10 +282,7 @@ class Settings(BaseSettings):
     @field_validator("feeds")
     @classmethod
     def _unique_names(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
-        names = [f.name for f in feeds]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"feed name(s) listed twice: {', '.join(repeated)}")
+        _refuse_repeated([f.name for f in feeds], "feed name(s) listed twice")
         return feeds
 
     def feed(self, name: str) -> FeedSettings:

@@ -7,10 +7,13 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 
+import pytest
+
 from tests.digest.conftest import WEEK, Clock, at, record_week
 from tests.digest.smtp import SmtpServer
 from timeline.app import Timeline
 from timeline.digest.render import message_id
+from timeline.errors import ConfigError
 
 MakeTimeline = Callable[..., tuple[Timeline, Clock]]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -251,3 +254,36 @@ def test_the_weekly_job_sends_the_last_complete_week_and_a_missed_one_is_caught_
     assert [r.rcpt_tos for r in smtp.handler.received] == [[A], [B]]
     _job(late, "digest.retry")()
     assert len(smtp.handler.received) == 2
+
+
+# The test server takes a login without TLS: it listens on 127.0.0.1 only.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_login_uses_the_password_from_the_environment_only(
+    make_timeline: MakeTimeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SmtpServer(login=("digest", "s3cret")) as server:
+        tl, clock = make_timeline(lists=_list(A))
+        tl.settings = tl.settings.model_copy(
+            update={
+                "smtp": tl.settings.smtp.model_copy(update={"port": server.port, "user": "digest"})
+            }
+        )
+        record_week(tl, clock)
+        clock.now = at(22, 9)
+        monkeypatch.delenv("TIMELINE_SMTP_PASSWORD", raising=False)
+        with pytest.raises(
+            ConfigError, match=r"smtp.user is set but TIMELINE_SMTP_PASSWORD is not"
+        ):
+            tl.send_digests(WEEK)
+
+        monkeypatch.setenv("TIMELINE_SMTP_PASSWORD", "wrong")
+        [run] = tl.send_digests(WEEK)
+        assert [(d.outcome, d.detail[:17]) for d in run.deliveries] == [
+            ("failed", "server said: 535 ")  # a refused login is retried, not given up
+        ]
+        assert server.handler.received == []
+
+        monkeypatch.setenv("TIMELINE_SMTP_PASSWORD", "s3cret")
+        [run] = tl.send_digests(WEEK)
+        assert [d.outcome for d in run.deliveries] == ["sent"]
+        assert [r.rcpt_tos for r in server.handler.received] == [[A]]
