@@ -40,9 +40,16 @@ def test_every_setting_is_documented_and_in_config_toml() -> None:
                 assert f"`{section}.{key}`" in README, f"README does not document {section}.{key}"
                 assert f"# {key} = " in config_text, f"config.toml's example lacks {section}.{key}"
             continue
-        for key in annotation.model_fields:  # type: ignore[union-attr]
+        for key, inner in annotation.model_fields.items():  # type: ignore[union-attr]
             assert f"`{section}.{key}`" in README, f"README does not document {section}.{key}"
             assert key in config[section], f"config.toml lacks {section}.{key}"
+            if typing.get_origin(inner.annotation) is list:
+                # A list of tables inside a section ([[digest.lists]]): config.toml has one.
+                (item,) = typing.get_args(inner.annotation)
+                for sub in getattr(item, "model_fields", {}):
+                    name = f"{section}.{key}.{sub}"
+                    assert f"`{name}`" in README, f"README does not document {name}"
+                    assert sub in config[section][key][0], f"config.toml lacks {name}"
 
 
 def test_ci_runs_the_readme_commands() -> None:

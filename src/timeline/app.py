@@ -35,6 +35,10 @@ from timeline.store.base import VerifyReport
 from timeline.store.sql import SqlEventStore
 
 if TYPE_CHECKING:
+    from timeline.digest.content import Digest
+    from timeline.digest.deliver import DigestRun, Digests
+    from timeline.digest.ledger import Delivery
+    from timeline.digest.render import RenderedDigest
     from timeline.feeds.poll import Poller, PollOutcome
 
 log = structlog.get_logger("timeline")
@@ -324,14 +328,21 @@ class Timeline:
         code = validate_code(jurisdiction) if jurisdiction else None
         return [_fact_entry(f) for f in self._fresh().facts(code, known_at)]
 
-    def upcoming(self, jurisdiction: str | None, as_of: dt.date, days: int) -> list[dict[str, Any]]:
-        """What takes effect after `as_of` and within `days` days of it."""
+    def upcoming(
+        self,
+        jurisdiction: str | None,
+        as_of: dt.date,
+        days: int,
+        known_at: dt.datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """What takes effect after `as_of` and within `days` days of it, as known at
+        `known_at` (default: now)."""
         if days < 1:
             raise TimelineError(f"--days must be at least 1, not {days}")
         code = validate_code(jurisdiction) if jurisdiction else None
         # Clamped at the last representable day: year 9999 is a question, not an overflow.
         until = dt.date.max if days > (dt.date.max - as_of).days else as_of + dt.timedelta(days)
-        facts = self._fresh().facts(code, start_after=as_of, start_until=until)
+        facts = self._fresh().facts(code, known_at, start_after=as_of, start_until=until)
         return [_fact_entry(f) for f in facts]
 
     def projection_status(self) -> dict[str, Any]:
@@ -399,14 +410,66 @@ class Timeline:
         Projections catch up on their own, so that state queries (and the
         digest) find the read models current instead of paying for it."""
         every = self.settings.projections.catch_up_seconds
+        digest = self.settings.digest
         return [
             PeriodicJob(
                 "projections.catch_up",
                 self.catch_up,
                 every_seconds=every,
                 jitter_seconds=every / 10,
-            )
+            ),
+            PeriodicJob(
+                "digest.weekly",
+                self.digests.weekly,
+                cron=digest.schedule,
+                timezone=digest.timezone,
+            ),
+            PeriodicJob(
+                "digest.retry",
+                self.digests.retry,
+                every_seconds=digest.retry_seconds,
+                jitter_seconds=digest.retry_seconds / 10,
+            ),
         ]
+
+    # -- the weekly digest -----------------------------------------------------------
+    @cached_property
+    def digests(self) -> Digests:
+        """Rendering and the delivery ledger; time comes from the store's clock."""
+        from timeline.digest.deliver import Digests
+
+        return Digests(self)
+
+    def digest(
+        self,
+        week: str | None = None,
+        *,
+        list_name: str | None = None,
+        as_known_now: bool = False,
+    ) -> tuple[Digest, RenderedDigest]:
+        """The digest of `week` (`2026-W25`; default: the last complete week) for one
+        list (default: the first), as known at the week's end or, `as_known_now`, now."""
+        iso_week = self.digests.week(week)
+        spec = self.digests.lists(list_name)[0] if list_name or self.settings.digest.lists else None
+        if spec is None:
+            raise TimelineError("no digest list configured ([[digest.lists]] in config.toml)")
+        return self.digests.render(iso_week, spec, as_known_now=as_known_now)
+
+    def send_digests(
+        self,
+        week: str | None = None,
+        *,
+        list_name: str | None = None,
+        to: Sequence[str] | None = None,
+    ) -> list[DigestRun]:
+        """Send `week`'s digest of each list (or `list_name`) to its recipients (or `to`)
+        through SMTP, each recipient exactly once per week and list (the ledger)."""
+        iso_week = self.digests.week(week)
+        return self.digests.send(iso_week, self.digests.lists(list_name), to=to)
+
+    def digest_deliveries(self, week: str | None = None) -> list[Delivery]:
+        """The ledger's rows: who got which week's digest, or why not yet."""
+        return self.digests.ledger.deliveries(week)
 
     # -- candidates ----------------------------------------------------------------
     def candidates(

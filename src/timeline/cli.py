@@ -712,9 +712,9 @@ def extract(
     Console(width=200 if piped else None).print(table)
 
 
-# The projection views and `timeline serve` live in their own modules, which register
-# their commands here.
-from timeline import cli_projections, cli_web  # noqa: E402, F401
+# The projection views, `timeline serve` and the digest live in their own modules,
+# which register their commands here.
+from timeline import cli_digest, cli_projections, cli_web  # noqa: E402, F401
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from timeline.errors import ConfigError, TimelineError
@@ -103,13 +105,16 @@ class Daemon:
                 next_run_time=now,  # poll at once; the health row says if it is due
             )
         for job in self.jobs:
-            scheduler.add_job(
-                self._run_job,
-                IntervalTrigger(seconds=job.every_seconds, jitter=job.jitter_seconds or None),
-                args=[job],
-                id=f"job:{job.name}",
-            )
+            scheduler.add_job(self._run_job, job_trigger(job), args=[job], id=f"job:{job.name}")
         scheduler.start()
+        for job in self.jobs:
+            scheduled = scheduler.get_job(f"job:{job.name}")
+            next_run = scheduled.next_run_time if scheduled else None
+            log.info(
+                "daemon.job_scheduled",
+                job=job.name,
+                next_run=next_run.astimezone(dt.UTC).isoformat() if next_run else None,
+            )
         log.info(
             "daemon.active",
             holder=self.lease.holder,
@@ -146,3 +151,14 @@ class Daemon:
             job.run()
         except Exception:  # as for polls: log it, keep the schedule
             log.exception("job.crashed", job=job.name)
+
+
+def job_trigger(job: PeriodicJob) -> BaseTrigger:
+    """The APScheduler trigger of a job: its cron times in its time zone, or its interval."""
+    if job.cron is not None:
+        try:
+            return CronTrigger.from_crontab(job.cron, timezone=job.timezone)
+        except ValueError as exc:
+            raise ConfigError(f"job {job.name}: cron {job.cron!r}: {exc}") from None
+    assert job.every_seconds is not None  # PeriodicJob holds one of the two
+    return IntervalTrigger(seconds=job.every_seconds, jitter=job.jitter_seconds or None)

@@ -111,3 +111,21 @@ class CandidateNotFoundError(TimelineError):
 class CandidateStateError(TimelineError):
     """The candidate's status forbids the action: editing an accepted one, accepting a
     rejected one, and so on."""
+
+
+class InvalidWeekError(TimelineError):
+    """An ISO week that is malformed (`2026-W25` is the form), does not exist, or is not
+    over yet in the digest's time zone."""
+
+
+class UnknownDigestListError(TimelineError):
+    """A recipient list name that `[[digest.lists]]` in config.toml does not define."""
+
+
+class DigestSendError(TimelineError):
+    """Some digests could not be delivered now; they are recorded in the ledger and the
+    daemon retries them.  The message says how many and the first server reply."""
+
+
+class InvalidAddressError(TimelineError):
+    """An email address given on the command line that is not one (`--to`)."""

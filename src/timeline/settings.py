@@ -10,7 +10,14 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,7 +27,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from timeline.errors import ConfigError, UnknownFeedError
+from timeline.errors import ConfigError, UnknownDigestListError, UnknownFeedError
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -125,6 +132,141 @@ class WebSettings(BaseModel):
     (it then writes nothing at all, and answers lag until something else catches up)."""
 
 
+def _refuse_repeated(names: list[str], problem: str) -> None:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{problem}: {', '.join(repeated)}")
+
+
+DIGEST_LIST_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+EMAIL_ADDRESS_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$"
+
+
+class DigestListSettings(BaseModel):
+    """One recipient list of the weekly digest: a `[[digest.lists]]` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=DIGEST_LIST_NAME_PATTERN)
+    """Short stable name (lower-case, digits, . _ -): `--list NAME` and the ledger's key."""
+    recipients: list[str] = []
+    """Addresses that get this list's digest (`--to` replaces them for one run)."""
+    subject_prefix: str = "[timeline]"
+    jurisdictions: list[str] = []
+    """Only events concerning one of these codes; empty: every jurisdiction."""
+    kinds: list[str] = []
+    """Only events of these kinds; empty: every kind."""
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, recipients: list[str]) -> list[str]:
+        import re
+
+        for address in recipients:
+            if not re.match(EMAIL_ADDRESS_PATTERN, address):
+                raise ValueError(f"{address!r} is not an email address")
+        return recipients
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _known_jurisdictions(cls, codes: list[str]) -> list[str]:
+        from timeline.model.jurisdictions import validate_code
+
+        return [validate_code(code) for code in codes]
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        from timeline.model.events import KINDS
+
+        for kind in kinds:
+            if kind not in KINDS:
+                raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        return kinds
+
+
+class DigestSettings(BaseModel):
+    """The weekly digest: what goes in, when the daemon sends it, how it retries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "Europe/Brussels"
+    """IANA zone in which weeks start (Monday 00:00) and the schedule is read."""
+    schedule: str = "0 8 * * mon"
+    """Cron expression (minute hour day month day-of-week) of the daemon's weekly send."""
+    upcoming_days: int = Field(default=30, ge=1)
+    silent_feed_days: int = Field(default=7, ge=1)
+    """A feed with no successful poll for longer than this is listed as silent."""
+    skip_empty_weeks: bool = False
+    retry_seconds: float = Field(default=300.0, gt=0)
+    """How often the daemon looks for failed deliveries that are due again."""
+    retry_backoff: int = Field(default=300, ge=1)
+    """Seconds before the first retry of a failed delivery; doubled after each failure."""
+    retry_ceiling: int = Field(default=21_600, ge=1)
+    """Longest wait between retries: a failed delivery is retried at least this often."""
+    sending_timeout: int = Field(default=900, ge=1)
+    """A delivery claimed this long ago without an outcome (its sender died) is retried."""
+    lists: list[DigestListSettings] = [DigestListSettings(name="weekly")]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r} (an IANA name like Europe/Brussels)"
+            ) from None
+        return name
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, expression: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(expression)
+        except ValueError as exc:
+            raise ValueError(f"cron expression {expression!r}: {exc}") from None
+        return expression
+
+    @field_validator("lists")
+    @classmethod
+    def _unique_lists(cls, lists: list[DigestListSettings]) -> list[DigestListSettings]:
+        _refuse_repeated([item.name for item in lists], "digest list name(s) used twice")
+        return lists
+
+    def digest_list(self, name: str) -> DigestListSettings:
+        """The list called `name`; `UnknownDigestListError` naming the known ones otherwise."""
+        for item in self.lists:
+            if item.name == name:
+                return item
+        known = ", ".join(item.name for item in self.lists) or "none configured"
+        raise UnknownDigestListError(
+            f"no digest list named {name!r} in the config (known: {known})"
+        )
+
+
+class SmtpSettings(BaseModel):
+    """The mail server digests are sent through; the password only from
+    TIMELINE_SMTP_PASSWORD."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """starttls: upgrade a plain connection (port 587); tls: TLS from the start (465)."""
+    user: str = ""
+    """Login name; empty: no login."""
+    sender: str = Field(default="timeline@localhost", pattern=EMAIL_ADDRESS_PATTERN)
+    """The From address."""
+    timeout: float = Field(default=30.0, gt=0)
+    """Seconds for connecting and for each reply of the server."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TIMELINE_", env_nested_delimiter="__", extra="forbid"
@@ -138,14 +280,23 @@ class Settings(BaseSettings):
     daemon: DaemonSettings = DaemonSettings()
     web: WebSettings = WebSettings()
     feeds: list[FeedSettings] = []
+    digest: DigestSettings = DigestSettings()
+    smtp: SmtpSettings = SmtpSettings()
+
+    @model_validator(mode="after")
+    def _sending_outlasts_smtp(self) -> Settings:
+        # A sender still talking to a slow server must not look dead to another one.
+        if self.digest.sending_timeout < 4 * self.smtp.timeout:
+            raise ValueError(
+                f"digest.sending_timeout ({self.digest.sending_timeout}) must be at least "
+                f"4 x smtp.timeout ({self.smtp.timeout:g})"
+            )
+        return self
 
     @field_validator("feeds")
     @classmethod
     def _unique_names(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
-        names = [f.name for f in feeds]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"feed name(s) listed twice: {', '.join(repeated)}")
+        _refuse_repeated([f.name for f in feeds], "feed name(s) listed twice")
         return feeds
 
     def feed(self, name: str) -> FeedSettings:

@@ -229,3 +229,44 @@ daemon_lease = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+
+# -- the weekly digest's ledger: mutable working state beside the log ------------
+
+digest_issues = Table(
+    "digest_issues",
+    metadata,
+    # One rendered digest per ISO week ("2026-W25") and recipient list, kept as
+    # first rendered: every delivery and retry sends these very bytes.
+    Column("week", String(8), nullable=False),
+    Column("list", String(100), nullable=False),
+    Column("known_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("subject", Text, nullable=False),
+    # True: the week was empty and digest.skip_empty_weeks held, so nothing is sent.
+    Column("skipped", Boolean, nullable=False),
+    Column("message", LargeBinary, nullable=False),  # MIME bytes, without To and Message-ID
+    PrimaryKeyConstraint("week", "list", name="pk_digest_issues"),
+)
+
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column("week", String(8), nullable=False),
+    Column("list", String(100), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    # pending, sending (claimed by one sender), sent, failed (retried at
+    # next_attempt_at) or refused (a permanent 5xx; only an explicit --send retries)
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("claimed_at", UTCDateTime, nullable=True),
+    Column("message_id", String(400), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("known_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Exactly one row per digest and recipient, whatever runs concurrently.
+    PrimaryKeyConstraint("week", "list", "recipient", name="pk_digest_deliveries"),
+    Index("ix_digest_deliveries_status", "status", "next_attempt_at"),
+)

@@ -25,7 +25,7 @@ import gc
 import re
 import threading
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from importlib import resources
@@ -126,6 +126,9 @@ class SqlEventStore(EventStore):
         self.engine = engine
         self._checked_schema = False
         self._has_legacy_keys: bool | None = None  # see `_rows_by_key`
+        # Where transaction times come from.  Only tests replace it, to record
+        # events "last week"; callers still never choose an event's recorded_at.
+        self.clock: Callable[[], dt.datetime] = _utc_now
 
     # -- backend hooks ---------------------------------------------------------
     @property
@@ -317,7 +320,7 @@ class SqlEventStore(EventStore):
         # Transaction time: one instant for the whole batch, never earlier than
         # the head's, so recorded_at never runs backwards along the log even if
         # the clock does.
-        now = dt.datetime.now(dt.UTC)
+        now = self.clock()
         if head is not None and head.recorded_at > now:
             now = head.recorded_at
         recorded_at_text = format_utc(now)
@@ -511,6 +514,10 @@ class SqlEventStore(EventStore):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _record_from_row(row: Mapping[str, Any], recorded_at: dt.datetime) -> RecordedEvent:
