@@ -265,6 +265,8 @@ class SmtpSettings(BaseModel):
     """The From address."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds for connecting and for each reply of the server."""
+    ca_file: str = ""
+    """PEM file of CA certificates trusted besides the system's (a private mail server's CA)."""
 
 
 class Settings(BaseSettings):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email import policy
@@ -75,10 +76,21 @@ class Collector:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None, login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        login: tuple[str, str] | None = None,
+        *,
+        starttls: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """`starttls`: offer STARTTLS and refuse mail until it is used;
+        `implicit_tls`: speak TLS from the first byte."""
         self.port = port or free_port()
         self.handler = Collector()
         self.login = login
+        self.starttls = starttls
+        self.implicit_tls = implicit_tls
         self.controller: Controller | None = None
 
     def _authenticate(
@@ -95,6 +107,10 @@ class SmtpServer:
                 "auth_require_tls": False,
                 "auth_required": True,
             }
+        if self.starttls is not None:
+            auth |= {"tls_context": self.starttls, "require_starttls": True}
+        if self.implicit_tls is not None:
+            auth |= {"ssl_context": self.implicit_tls}
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
         return self

@@ -4,10 +4,14 @@ arrives, exactly once per recipient, failures recorded and retried with backoff.
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+import trustme
 
 from tests.digest.conftest import WEEK, Clock, at, record_week
 from tests.digest.smtp import SmtpServer
@@ -287,3 +291,83 @@ def test_the_login_uses_the_password_from_the_environment_only(
         [run] = tl.send_digests(WEEK)
         assert [d.outcome for d in run.deliveries] == ["sent"]
         assert [r.rcpt_tos for r in server.handler.received] == [[A]]
+
+
+# -- TLS: a real handshake with a certificate signed by a test CA -----------------
+
+
+@pytest.fixture(scope="module")
+def test_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def _server_context(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+def _with_smtp(tl: Timeline, **changes: Any) -> None:
+    """As if the config were edited and the command run again."""
+    tl.settings = tl.settings.model_copy(
+        update={"smtp": tl.settings.smtp.model_copy(update=changes)}
+    )
+    tl.__dict__.pop("digests", None)  # a Timeline's digests read the settings once
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_is_used_and_the_certificate_checked(
+    make_timeline: MakeTimeline, test_ca: trustme.CA, tmp_path: Path, security: str
+) -> None:
+    server_tls = _server_context(test_ca)
+    mode = {"starttls": server_tls} if security == "starttls" else {"implicit_tls": server_tls}
+    with SmtpServer(**mode) as server:
+        tl, clock = make_timeline(lists=_list(A))
+        record_week(tl, clock)
+        clock.now = at(22, 9)
+
+        # Our CA is not in the system store: the handshake fails, nothing is sent,
+        # and the delivery stays due for a retry.
+        _with_smtp(tl, port=server.port, security=security)
+        [run] = tl.send_digests(WEEK)
+        [delivery] = run.deliveries
+        assert delivery.outcome == "failed"
+        assert "CERTIFICATE_VERIFY_FAILED" in delivery.detail
+        assert server.handler.received == []
+
+        ca_file = tmp_path / "ca.pem"
+        test_ca.cert_pem.write_to_path(str(ca_file))
+        _with_smtp(tl, ca_file=str(ca_file))
+        [run] = tl.send_digests(WEEK)
+        assert [d.outcome for d in run.deliveries] == ["sent"]
+        [received] = server.handler.received
+        assert received.rcpt_tos == [A]
+        assert received.message["Subject"]
+
+
+def test_a_plain_connection_to_a_server_requiring_starttls_is_refused(
+    make_timeline: MakeTimeline, test_ca: trustme.CA
+) -> None:
+    with SmtpServer(starttls=_server_context(test_ca)) as server:
+        tl, clock = make_timeline(lists=_list(A))
+        record_week(tl, clock)
+        clock.now = at(22, 9)
+        _with_smtp(tl, port=server.port, security="none")
+        [run] = tl.send_digests(WEEK)
+        [delivery] = run.deliveries
+        assert delivery.outcome != "sent"
+        assert "530" in delivery.detail
+        assert server.handler.received == []
+
+
+def test_an_unreadable_ca_file_stops_the_run_before_anything_is_claimed(
+    make_timeline: MakeTimeline, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    tl, clock = make_timeline(lists=_list(A))
+    record_week(tl, clock)
+    clock.now = at(22, 9)
+    _with_smtp(tl, ca_file=str(tmp_path / "missing.pem"))
+    with pytest.raises(ConfigError, match=r"smtp.ca_file '.*missing.pem': No such file"):
+        tl.send_digests(WEEK)
+    assert tl.digest_deliveries() == []
+    assert smtp.handler.received == []

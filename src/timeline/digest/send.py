@@ -3,8 +3,9 @@ refused recipient never holds up the others.
 
 Security follows `smtp.security`: `starttls` upgrades a plain connection before
 anything else is said, `tls` speaks TLS from the start, `none` is for a relay
-on the same host or network.  Certificates are checked against the system's CA
-store.  The password comes only from TIMELINE_SMTP_PASSWORD.
+on the same host or network.  Certificates are always checked (host name
+included), against the system's CA store plus `smtp.ca_file` when set.  The
+password comes only from TIMELINE_SMTP_PASSWORD.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ class SmtpSender:
         self.password = os.environ.get(PASSWORD_VARIABLE, "")
         if settings.user and not self.password:
             raise ConfigError(f"smtp.user is set but {PASSWORD_VARIABLE} is not")
+        # Built before anything is claimed, so a bad CA file stops the run up front.
+        self.context = ssl.create_default_context()
+        if settings.ca_file:
+            try:
+                self.context.load_verify_locations(cafile=settings.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                reason = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+                raise ConfigError(f"smtp.ca_file {settings.ca_file!r}: {reason}") from None
         self._smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpSender:
@@ -58,7 +67,7 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
+        context = self.context
         smtp: smtplib.SMTP
         if s.security == "tls":
             smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
