@@ -418,3 +418,22 @@ def test_sqlite_appender_connection_checkpoints_less_often_than_readers(
         "synchronous": 2,
     }
     store.close()
+
+
+def test_a_read_connection_sees_one_snapshot_while_others_commit(
+    store: EventStore, database_url: str
+) -> None:
+    # Projections read a snapshot row and then the facts after it on one read
+    # connection; a commit in between must not show up in the second read.
+    store.append([office(1)])
+    other = open_store(database_url)
+    try:
+        with store.read_connection() as conn:  # type: ignore[attr-defined]
+            first = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+            other.append([office(2)])
+            again = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+        assert (first, again) == (1, 1)
+        with store.read_connection() as conn:  # type: ignore[attr-defined]
+            assert conn.execute(text("SELECT count(*) FROM events")).scalar_one() == 2
+    finally:
+        other.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from operator import itemgetter
 from typing import Any
@@ -31,6 +31,9 @@ class PostgresEventStore(SqlEventStore):
             connect_args["options"] = "-c default_transaction_read_only=on"  # type: ignore[assignment]
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
         super().__init__(url, engine)
+
+    # READ COMMITTED, the default, takes a new snapshot per statement.
+    _snapshot_read_options: Mapping[str, Any] = {"isolation_level": "REPEATABLE READ"}
 
     def _one_of(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
         # One array parameter: an IN list of a thousand bound values cost

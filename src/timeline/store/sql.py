@@ -258,10 +258,17 @@ class SqlEventStore(EventStore):
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
-        """A connection for reading the mutable tables, in one transaction."""
+        """A connection for reading the mutable tables, in one transaction that sees
+        one snapshot of the database, whatever commits meanwhile: a state query reads
+        a snapshot row, then the facts after it, and must not mix two catch-ups."""
         self._check_schema()
-        with self._translated(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        with self._translated(), self.engine.connect() as connection:
+            conn = connection.execution_options(**self._snapshot_read_options)
+            with conn.begin():
+                yield conn
+
+    # SQLite: a read transaction in WAL mode already reads one snapshot.
+    _snapshot_read_options: Mapping[str, Any] = {}
 
     # -- append ----------------------------------------------------------------
     def append(
