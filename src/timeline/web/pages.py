@@ -124,7 +124,7 @@ class Selection:
     known_at: str
 
 
-def _selection(
+async def _selection(  # async: no thread-pool hop for parsing (see api._service)
     codes: Codes = [],  # noqa: B006 - FastAPI copies defaults per request
     as_of: AsOf = None,
     known_at: KnownAt = None,
