@@ -296,3 +296,27 @@ def test_openapi_document_describes_every_route(client: TestClient) -> None:
     } == paths
     state = document["paths"]["/api/state"]["get"]["responses"]
     assert state["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+
+
+def test_projection_answers_match_their_response_models(client: TestClient) -> None:
+    # These routes send the runner's JSON as it is, without FastAPI re-validating it
+    # (see api._answer), so the document's promise is checked here, on real answers.
+    from pydantic import TypeAdapter
+
+    from timeline.web.models import CompareOut, DiffOut, FactOut, StateOut
+
+    answers: list[tuple[Any, Any]] = [
+        (StateOut, ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-01")),
+        (StateOut, ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-15")),  # uncertain
+        (CompareOut, ok(client, "/api/compare", jurisdiction=["JP", "EU"], as_of="2026-06-30")),
+        (
+            DiffOut,
+            ok(client, "/api/diff", jurisdiction="JP", **{"from": "2025-01-01"}, to="2026-01-01"),
+        ),
+        (list[FactOut], ok(client, "/api/history", jurisdiction="EU")),
+        (list[FactOut], ok(client, "/api/upcoming", as_of="2024-01-01", days=3650)),
+    ]
+    for model, body in answers:
+        assert body, model
+        TypeAdapter(model).validate_python(body, strict=False)
+    assert ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-15")["uncertain"]
