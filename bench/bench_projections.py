@@ -298,20 +298,20 @@ def _ranges(tl: Any) -> tuple[list[str], dt.date, dt.date]:
 # -- orchestration -------------------------------------------------------------------------
 
 
-def pg_urls(admin: str) -> tuple[str, str]:
+def pg_urls(admin: str, database: str = PG_DATABASE) -> tuple[str, str]:
     from sqlalchemy.engine import make_url
 
-    return admin, make_url(admin).set(database=PG_DATABASE).render_as_string(hide_password=False)
+    return admin, make_url(admin).set(database=database).render_as_string(hide_password=False)
 
 
-def pg_recreate(admin: str, drop_only: bool = False) -> None:
+def pg_recreate(admin: str, drop_only: bool = False, database: str = PG_DATABASE) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         if not drop_only:
-            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
     engine.dispose()
 
 

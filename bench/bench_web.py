@@ -47,7 +47,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from bench_projections import fill, quiet, say  # noqa: E402
+from bench_projections import fill, pg_recreate, pg_urls, quiet, say  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "timeline_bench_web"
@@ -185,19 +185,6 @@ def measure(url: str, requests: int, seed: int) -> dict[str, Any]:
     return results
 
 
-def pg_recreate(admin: str, drop_only: bool = False) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        if not drop_only:
-            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    engine.dispose()
-    return make_url(admin).set(database=PG_DATABASE).render_as_string(hide_password=False)
-
-
 def report(results: dict[str, Any], events: int, requests: int) -> None:
     print(f"\n{events:,} events, {requests} sequential keep-alive requests per endpoint\n")
     print(
@@ -233,13 +220,14 @@ def main() -> None:
         if backend == "sqlite":
             url = f"sqlite:///{workdir / 'web.db'}"
         else:
-            url = pg_recreate(args.postgres_url)
+            pg_recreate(args.postgres_url, database=PG_DATABASE)
+            url = pg_urls(args.postgres_url, PG_DATABASE)[1]
         say(f"{backend}: filling {args.events:,} events")
         filled = fill(url, args.events, args.seed, args.events_per_subject)
         say(f"{backend}: measuring")
         results[backend] = measure(url, args.requests, args.seed) | {"fill": filled}
         if backend == "postgresql" and not args.keep:
-            pg_recreate(args.postgres_url, drop_only=True)
+            pg_recreate(args.postgres_url, drop_only=True, database=PG_DATABASE)
     report(results, args.events, args.requests)
     out = BENCH_DIR / "results" / f"web-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(exist_ok=True)
