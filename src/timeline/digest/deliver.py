@@ -29,7 +29,7 @@ from timeline.digest.render import (
 from timeline.digest.send import DeliveryFailure, SmtpSender
 from timeline.digest.week import IsoWeek
 from timeline.errors import InvalidAddressError
-from timeline.settings import EMAIL_ADDRESS_PATTERN, DigestListSettings
+from timeline.settings import EMAIL_ADDRESS_PATTERN, DigestListSettings, Settings
 
 if TYPE_CHECKING:
     from timeline.app import Timeline
@@ -77,11 +77,15 @@ class Digests:
 
     def __init__(self, tl: Timeline) -> None:
         self.tl = tl
-        self.settings = tl.settings
         self.zone = ZoneInfo(tl.settings.digest.timezone)
         self.ledger = Ledger(
             tl.sql_store, sending_timeout=tl.settings.digest.sending_timeout, clock=self.clock
         )
+
+    @property
+    def settings(self) -> Settings:
+        # Read through, not copied: the SMTP settings are read at each send.
+        return self.tl.settings
 
     def clock(self) -> dt.datetime:
         """The store's clock, so that a test moving it moves the digest's "now" too."""

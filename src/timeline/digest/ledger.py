@@ -17,7 +17,7 @@ PostgreSQL advisory lock or SQLite's write lock, the same on both backends.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -155,15 +155,10 @@ class Ledger:
         recorded, no other sender takes it (until the sending timeout passes)."""
         now = self.clock()
         d = digest_deliveries.c
-        retryable = ["pending", "failed", "refused"] if explicit else ["pending", "failed"]
-        due: ColumnElement[bool] = d.status.in_(retryable)
-        if not explicit:
-            due = and_(due, or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
-        stale = and_(d.status == "sending", d.claimed_at < now - self.sending_timeout)
         with self.store.write_transaction(_LOCK) as conn:
             claimed = conn.execute(
                 digest_deliveries.update()
-                .where(_is(key), or_(due, stale))
+                .where(_is(key), self._ready(now, explicit=explicit))
                 .values(status="sending", claimed_at=now, attempts=d.attempts + 1)
             ).rowcount
             if claimed != 1:
@@ -195,20 +190,27 @@ class Ledger:
 
     def due(self) -> list[tuple[str, str, str]]:
         """Deliveries the daemon should try now: failed and due, or abandoned while sending."""
-        now = self.clock()
         d = digest_deliveries.c
         with self.store.read_connection() as conn:
             rows = conn.execute(
                 select(d.week, d.list, d.recipient)
-                .where(
-                    or_(
-                        and_(d.status.in_(["pending", "failed"]), d.next_attempt_at <= now),
-                        and_(d.status == "sending", d.claimed_at < now - self.sending_timeout),
-                    )
-                )
+                .where(self._ready(self.clock(), explicit=False))
                 .order_by(d.week, d.list, d.recipient)
             ).all()
         return [(r.week, r.list, r.recipient) for r in rows]
+
+    def _ready(self, now: dt.datetime, *, explicit: bool) -> ColumnElement[bool]:
+        """Rows a sender may take now: `claim` and `due` ask the same question.
+
+        Pending or failed and due (`explicit`: refused too, and due or not), or
+        claimed by a sender that never reported back within the sending timeout."""
+        d = digest_deliveries.c
+        retryable = ["pending", "failed", "refused"] if explicit else ["pending", "failed"]
+        waiting: ColumnElement[bool] = d.status.in_(retryable)
+        if not explicit:
+            waiting = and_(waiting, or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
+        abandoned = and_(d.status == "sending", d.claimed_at < now - self.sending_timeout)
+        return or_(waiting, abandoned)
 
     def deliveries(self, week: str | None = None) -> list[Delivery]:
         d = digest_deliveries.c
@@ -217,17 +219,6 @@ class Ledger:
             query = query.where(d.week == week)
         with self.store.read_connection() as conn:
             return [_from_row(row) for row in conn.execute(query)]
-
-    def recipients(self, week: str, list_name: str) -> Sequence[str]:
-        d = digest_deliveries.c
-        with self.store.read_connection() as conn:
-            return list(
-                conn.scalars(
-                    select(d.recipient)
-                    .where(d.week == week, d.list == list_name)
-                    .order_by(d.recipient)
-                )
-            )
 
 
 def _is(key: tuple[str, str, str]) -> ColumnElement[bool]:

@@ -118,10 +118,11 @@ class WebService:
                 self.last_catch_up_error = str(exc).splitlines()[0] if str(exc) else repr(exc)
                 log.exception("web.catch_up_failed", error=self.last_catch_up_error)
 
-    def coverage(self) -> Coverage:
+    def coverage(self, status: dict[str, Any] | None = None) -> Coverage:
         """The jurisdictions with facts and the valid-time range, computed once per
-        state of the read models (a scan of the fact index on a large log)."""
-        status = self.timeline.projection_status()
+        state of the read models (a scan of the fact index on a large log).
+        `status`: `projection_status()` when the caller has just read it."""
+        status = status or self.timeline.projection_status()
         key = (status["head"], *status["projections"].values())
         with self._lock:
             if self._coverage is not None and self._coverage[0] == key:
@@ -134,7 +135,7 @@ class WebService:
 
     def status(self) -> dict[str, Any]:
         status = self.timeline.projection_status()
-        coverage = self.coverage()
+        coverage = self.coverage(status)
         positions: dict[str, int] = status["projections"]
         slowest = min(positions.values(), default=status["head"])
         return {
