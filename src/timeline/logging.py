@@ -10,6 +10,21 @@ import structlog
 from timeline.settings import LoggingSettings
 
 
+class _StderrLogger:
+    """Writes each line to the `sys.stderr` of that moment, not the one seen when
+    logging was configured: whoever swapped it in (a test runner capturing a
+    command's output, say) may have closed it since."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = error = critical = exception = msg
+
+
+def _stderr_logger(*_args: object) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure_logging(settings: LoggingSettings) -> None:
     """Readable lines on a terminal, JSON lines elsewhere; always to stderr."""
     as_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
@@ -26,6 +41,6 @@ def configure_logging(settings: LoggingSettings) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[settings.level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
