@@ -19,6 +19,7 @@ from rich.text import Text
 
 from timeline.cli import Format, _moment, _open, command
 from timeline.errors import InvalidDateError
+from timeline.projections.fold import penalty_text
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
 KnownAt = Annotated[
@@ -124,12 +125,7 @@ def _value_text(value: Any) -> str:
 def _penalty_text(value: Any) -> str:
     if not isinstance(value, dict):
         return str(value)
-    parts = []
-    if value.get("amount") is not None:
-        parts.append(f"{value.get('currency', '')} {_amount(value['amount'])}".strip())
-    if value.get("turnover_pct") is not None:
-        parts.append(f"{value['turnover_pct']}% of turnover")
-    return " or ".join(parts) or "?"
+    return penalty_text(value, _amount) or "?"
 
 
 def _amount(amount: Any) -> str:

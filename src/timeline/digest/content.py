@@ -24,6 +24,7 @@ from timeline.errors import KnownAtError
 from timeline.importer import fact_dict
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, parse_event
+from timeline.projections.fold import penalty_text
 from timeline.projections.queries import diff_states
 from timeline.settings import DigestListSettings
 from timeline.store.base import EventFilter, RecordedEvent
@@ -579,9 +580,7 @@ def _change_text(change: Mapping[str, Any], after: Mapping[str, Any]) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, Mapping):
         if "amount" in value or "turnover_pct" in value:
-            money = " ".join(str(value[k]) for k in ("currency", "amount") if value.get(k))
-            pct = f"{value['turnover_pct']}% of turnover" if value.get("turnover_pct") else ""
-            return one_line(" or ".join(p for p in (money, pct) if p))
+            return one_line(penalty_text(value))
         return one_line(", ".join(f"{k} {v}" for k, v in value.items()))
     return "none" if value is None else one_line(value)
 

@@ -19,7 +19,7 @@ the incremental answer equals the full fold by construction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -223,6 +223,17 @@ def magnitude(value: Any) -> tuple[int, Any, Any]:
     if number is not None and not isinstance(value, bool):
         return (1, number, 0)
     return (0, str(value), 0)
+
+
+def penalty_text(penalty: Mapping[str, Any], amount: Callable[[Any], str] = str) -> str:
+    """A penalty as a person reads it, `EUR 35000000 or 7% of turnover` (empty when it
+    has neither part); `amount` formats the figure (each view has its own style)."""
+    parts = []
+    if penalty.get("amount") is not None:
+        parts.append(f"{penalty.get('currency', '')} {amount(penalty['amount'])}".strip())
+    if penalty.get("turnover_pct") is not None:
+        parts.append(f"{penalty['turnover_pct']}% of turnover")
+    return " or ".join(parts)
 
 
 def _number(value: Any) -> Decimal:

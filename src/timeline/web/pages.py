@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from timeline.errors import TimelineError
+from timeline.projections.fold import penalty_text as penalty_parts
 from timeline.web import params
 from timeline.web.api import AsOf, KnownAt, Service
 from timeline.web.service import WebService
@@ -53,12 +54,7 @@ def penalty_text(value: Any) -> str:
     """A penalty as a person reads it: `EUR 35,000,000 or 7% of turnover`."""
     if not isinstance(value, dict):
         return _text(value)
-    parts = []
-    if value.get("amount") is not None:
-        parts.append(f"{value.get('currency', '')} {_amount(value['amount'])}".strip())
-    if value.get("turnover_pct") is not None:
-        parts.append(f"{value['turnover_pct']}% of turnover")
-    return " or ".join(parts) or "-"
+    return penalty_parts(value, _amount) or "-"
 
 
 _environment.filters["words"] = _text
