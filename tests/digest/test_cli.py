@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.cli.test_cli import Cli
+from tests.daemon_process import Daemon
 from tests.digest.conftest import WEEK, Clock, at, record_week
 from tests.digest.smtp import SmtpServer
 from tests.projections.conftest import PROJECTIONS
@@ -286,29 +287,17 @@ def test_the_daemon_schedules_the_weekly_digest_at_the_configured_time(
     config = write_config(tmp_path / "daemon.toml", recorded, smtp.port, [A])
     config.write_text(config.read_text() + "\n[daemon]\nlease_seconds = 2.0\nrenew_seconds = 0.5\n")
     started = dt.datetime.now(dt.UTC)
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "timeline", "--config", str(config), "daemon"],
-        cwd=REPO_ROOT,
-        env=dict(os.environ) | {"TIMELINE_LOGGING__FORMAT": "json"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    scheduled: dict[str, str | None] = {}
+    daemon = Daemon(config, "digest")
     try:
-        assert daemon.stderr is not None
-        deadline = time.monotonic() + 60
-        while len(scheduled) < 2 and time.monotonic() < deadline:
-            line = daemon.stderr.readline()
-            if not line:
-                break
-            entry = json.loads(line)
-            if entry.get("event") == "daemon.job_scheduled" and entry["job"].startswith("digest."):
-                scheduled[entry["job"]] = entry["next_run"]
+        daemon.wait_for("daemon.active")
+        scheduled = {
+            line["job"]: line["next_run"]
+            for line in daemon.events("daemon.job_scheduled")
+            if line["job"].startswith("digest.")
+        }
+        assert daemon.terminate() == 0
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(30)
+        daemon.stop()
     assert dt.datetime.fromisoformat(scheduled["digest.weekly"] or "") == _next_monday_8(started)
     retry_at = dt.datetime.fromisoformat(scheduled["digest.retry"] or "")
     assert started < retry_at <= started + dt.timedelta(seconds=330 + 5)

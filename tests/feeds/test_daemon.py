@@ -3,21 +3,17 @@ a clean stop on SIGTERM, and `kill -9` in the middle of a poll."""
 
 from __future__ import annotations
 
-import json
-import os
-import queue
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.daemon_process import TIMEOUT_S, Daemon
 from tests.feeds.server import DATA, FeedServer, Reply
 from timeline.feeds.health import FeedHealth, save_health
 from timeline.store import open_store
@@ -27,76 +23,8 @@ from timeline.store.sql import SqlEventStore
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT_S = 30.0
 US_WIRE = (DATA / "us-policy-wire.xml").read_bytes()
 FR_VEILLE = (DATA / "veille-numerique-fr.xml").read_bytes()
-
-
-class Daemon:
-    """One `timeline daemon` process; its JSON log lines are collected as they come."""
-
-    def __init__(self, config: Path, name: str) -> None:
-        self.name = name
-        self.lines: list[dict[str, Any]] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        env = dict(os.environ) | {"TIMELINE_LOGGING__FORMAT": "json"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "timeline", "--config", str(config), "daemon"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stderr is not None
-        threading.Thread(target=self._pump, args=(self.proc.stderr,), daemon=True).start()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            self._queue.put(line)
-        self._queue.put(None)
-
-    def _drain(self, timeout: float) -> bool:
-        try:
-            line = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return True
-        if line is None:
-            return False
-        try:
-            self.lines.append(json.loads(line))
-        except json.JSONDecodeError:
-            self.lines.append({"event": "non-json", "text": line})
-        return True
-
-    def wait_for(
-        self, event: str, where: Callable[[dict[str, Any]], bool] = lambda _l: True
-    ) -> dict[str, Any]:
-        deadline = time.monotonic() + TIMEOUT_S
-        while True:
-            for line in self.lines:
-                if line.get("event") == event and where(line):
-                    return line
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._drain(min(remaining, 0.2)):
-                if not self._queue.empty():
-                    continue
-                for line in self.lines:
-                    if line.get("event") == event and where(line):
-                        return line
-                pytest.fail(f"daemon {self.name} never logged {event}: {self.lines[-20:]}")
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        while not self._queue.empty():
-            self._drain(0)
-        return [line for line in self.lines if line.get("event") == name]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(TIMEOUT_S)
 
 
 @pytest.fixture
@@ -191,8 +119,7 @@ def test_a_stop_signal_stops_the_daemon_cleanly_and_releases_the_lease(
     polled = daemon.wait_for("feed.polled")
     assert set(polled) >= {"feed", "status", "items", "new_candidates", "duration_ms"}
     assert (polled["feed"], polled["status"], polled["items"]) == ("us", "ok", 11)
-    daemon.proc.send_signal(stop_signal)
-    assert daemon.proc.wait(TIMEOUT_S) == 0
+    assert daemon.terminate(stop_signal) == 0
     daemon.wait_for("daemon.stopped")
     assert Lease(store, seconds=1).current_holder() is None  # released, not left to lapse
     store.close()
@@ -235,7 +162,7 @@ def test_sigterm_lets_an_in_flight_poll_finish(
     time.sleep(0.5)
     assert daemon.proc.poll() is None  # waiting for the poll, not abandoning it
     release.set()
-    assert daemon.proc.wait(TIMEOUT_S) == 0
+    assert daemon.wait_stopped() == 0
     polled = daemon.wait_for("feed.polled")
     assert (polled["feed"], polled["status"], polled["new_candidates"]) == ("fr", "ok", 6)
     assert len(candidate_rows(store)) == 6
