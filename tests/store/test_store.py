@@ -22,6 +22,7 @@ from timeline.model.events import parse_event
 from timeline.store import EventFilter, EventStore, open_store
 from timeline.store.base import GENESIS_HASH, chain_hash
 from timeline.store.schema import events, format_utc, metadata
+from timeline.store.sql import SqlEventStore
 
 
 def count(store: EventStore) -> int:
@@ -75,6 +76,32 @@ def test_positions_are_contiguous_across_batches(store: EventStore) -> None:
     assert [e.seq for e in events] == list(range(1, 11))
     times = [e.recorded_at for e in events]
     assert times == sorted(times)
+
+
+def test_every_read_path_gives_each_batch_its_own_transaction_time(store: EventStore) -> None:
+    """Reads convert recorded_at once per run of equal values: a batch's time must
+    not leak into the next batch's events, whichever way they are read."""
+    assert isinstance(store, SqlEventStore)
+    moments = [dt.datetime(2026, 3, d, 9, 30, 15, 123456, tzinfo=dt.UTC) for d in (1, 2, 3)]
+    appended = []
+    real_clock = store.clock
+    try:
+        for n, moment in enumerate(moments):
+            store.clock = lambda moment=moment: moment  # type: ignore[misc]
+            appended += store.append([office(3 * n + k) for k in range(3)]).events
+    finally:
+        store.clock = real_clock
+    expected = [moments[n // 3] for n in range(9)]
+    read = list(store.read())
+    assert [e.recorded_at for e in read] == expected
+    assert all(e.recorded_at.utcoffset() == dt.timedelta(0) for e in read)
+    assert [e.recorded_at for e in appended] == expected
+    assert [store.get(e.id).recorded_at for e in read] == expected
+    assert [store.get(e.seq).recorded_at for e in read] == expected
+    by_key = store.find_by_keys(e.idempotency_key for e in read)
+    assert [by_key[e.idempotency_key].recorded_at for e in read] == expected
+    assert read == appended
+    assert [e.seq for e in store.read(EventFilter(known_at=moments[1]))] == list(range(1, 7))
 
 
 def test_same_idempotency_key_returns_stored_event_and_writes_nothing(store: EventStore) -> None:

@@ -36,8 +36,9 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine, func, select, union_all
+from sqlalchemy import Connection, Engine, String, func, select, type_coerce, union_all
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.errors import (
@@ -68,7 +69,7 @@ from timeline.store.base import (
     chain_hash,
     event_id_for_key,
 )
-from timeline.store.schema import events, format_utc, legacy_event_keys
+from timeline.store.schema import UTCDateTime, events, format_utc, legacy_event_keys
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
 
@@ -387,7 +388,7 @@ class SqlEventStore(EventStore):
         # Through the unique index on id, which the key determines; events
         # stored before migration 0002 have random ids, listed by key in
         # legacy_event_keys (empty in a log begun after it).
-        query = select(events).where(self._one_of(events.c.id, ids))
+        query = select(*_RECORD_COLUMNS).where(self._one_of(events.c.id, ids))
         if self._has_legacy_keys is None:
             # Only migration 0002 writes that table, and the schema is at head
             # by now (checked before any read or append), so once is enough.
@@ -395,17 +396,17 @@ class SqlEventStore(EventStore):
             self._has_legacy_keys = found is not None
         if self._has_legacy_keys:
             legacy = (
-                select(events)
+                select(*_RECORD_COLUMNS)
                 .join(legacy_event_keys, legacy_event_keys.c.event_id == events.c.id)
                 .where(self._one_of(legacy_event_keys.c.idempotency_key, keys))
             )
             query = union_all(query, legacy)  # type: ignore[assignment]
         wanted = set(keys)
         return {
-            row.idempotency_key: _record_from_db(row)
-            for row in conn.execute(query).all()
+            record.idempotency_key: record
+            for record in _records(conn.execute(query).all(), conn.dialect)
             # The stored key is compared too: an id is only a hash of it.
-            if row.idempotency_key in wanted
+            if record.idempotency_key in wanted
         }
 
     def _stream_versions(self, conn: Connection, subjects: Sequence[str]) -> dict[str, int]:
@@ -435,13 +436,12 @@ class SqlEventStore(EventStore):
     def read(self, flt: EventFilter | None = None) -> Iterator[RecordedEvent]:
         flt = flt or EventFilter()
         self._check_schema()
-        query = select(events).where(*self._conditions(flt)).order_by(events.c.seq)
+        query = select(*_RECORD_COLUMNS).where(*self._conditions(flt)).order_by(events.c.seq)
         if flt.limit is not None:
             query = query.limit(flt.limit)
         with self._translated(), self.engine.connect() as conn:
             result = conn.execution_options(yield_per=self.read_batch).execute(query)
-            for row in result:
-                yield _record_from_db(row)
+            yield from _records(result, conn.dialect)
 
     @staticmethod
     def _conditions(flt: EventFilter) -> list[ColumnElement[bool]]:
@@ -473,10 +473,10 @@ class SqlEventStore(EventStore):
         else:
             condition = events.c.id == ref
         with self._translated(), self.engine.connect() as conn:
-            row = conn.execute(select(events).where(condition)).first()
-        if row is None:
-            raise EventNotFoundError(f"no event {str(ref)!r} in the log")
-        return _record_from_db(row)
+            rows = conn.execute(select(*_RECORD_COLUMNS).where(condition)).all()
+            if not rows:
+                raise EventNotFoundError(f"no event {str(ref)!r} in the log")
+            return next(_records(rows, conn.dialect))
 
     def find_by_keys(self, keys: Iterable[str]) -> dict[str, RecordedEvent]:
         self._check_schema()
@@ -546,26 +546,59 @@ def _record_from_row(row: Mapping[str, Any], recorded_at: dt.datetime) -> Record
     )
 
 
-def _record_from_db(row: Sequence[Any]) -> RecordedEvent:
-    # Positional unpacking: the read hot path, several times faster than by name.
-    (seq, id_, kind, subject, version, codes, effective, _start, _end, recorded_at, key,
-     schema_version, payload, sources, provenance, hash_) = row  # fmt: skip
-    return RecordedEvent(
-        seq,
-        id_,
-        kind,
-        subject,
-        version,
-        tuple(codes.split()),
-        parse_text(effective),
-        recorded_at,
-        key,
-        schema_version,
-        payload,
-        sources,
-        provenance,
-        hash_,
-    )
+# The columns a RecordedEvent is built from, in its fields' order.  The
+# interval's bounds are left out (`effective` holds them), and recorded_at is
+# fetched as the driver gives it (`type_coerce`: no per-row type processing),
+# to be converted once per distinct value in `_records`: a batch shares one.
+_RECORD_COLUMNS = (
+    events.c.seq,
+    events.c.id,
+    events.c.kind,
+    events.c.subject,
+    events.c.stream_version,
+    events.c.jurisdictions,
+    events.c.effective,
+    type_coerce(events.c.recorded_at, String).label("recorded_at"),
+    events.c.idempotency_key,
+    events.c.schema_version,
+    events.c.payload,
+    events.c.sources,
+    events.c.provenance,
+    events.c.hash,
+)
+
+
+def _records(rows: Iterable[Sequence[Any]], dialect: Dialect) -> Iterator[RecordedEvent]:
+    """RecordedEvents of rows of `_RECORD_COLUMNS`: the read hot path.  Building a
+    record and converting its columns cost more than the driver's fetch of the
+    row, so this unpacks by position and converts recorded_at (stored text on
+    SQLite, a zoned datetime from PostgreSQL) only when it differs from the
+    previous row's."""
+    to_utc = UTCDateTime().process_result_value
+    last_raw: Any = None
+    recorded_at: dt.datetime | None = None
+    for row in rows:
+        (seq, id_, kind, subject, version, codes, effective, raw_recorded_at, key,
+         schema_version, payload, sources, provenance, hash_) = row  # fmt: skip
+        if raw_recorded_at != last_raw or recorded_at is None:
+            last_raw, recorded_at = raw_recorded_at, to_utc(raw_recorded_at, dialect)
+            assert recorded_at is not None  # the column is NOT NULL
+        yield RecordedEvent(
+            seq,
+            id_,
+            kind,
+            subject,
+            version,
+            tuple(codes.split()),
+            parse_text(effective),
+            recorded_at,
+            key,
+            schema_version,
+            payload,
+            sources,
+            provenance,
+            hash_,
+        )
 
 
 def _prepare(ev: AnyEvent) -> dict[str, Any]:
