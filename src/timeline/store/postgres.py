@@ -9,7 +9,7 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg.errors
-from sqlalchemy import Connection, String, any_, bindparam, create_engine, text
+from sqlalchemy import Connection, String, any_, bindparam, create_engine, func, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,6 +39,11 @@ class PostgresEventStore(SqlEventStore):
         # One array parameter: an IN list of a thousand bound values cost
         # PostgreSQL about twice the time of `= ANY(array)`.
         return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+
+    def _each(self, values: Sequence[str]) -> ColumnElement[str]:
+        return func.unnest(bindparam(None, list(values), type_=ARRAY(String))).column_valued(
+            "value"
+        )
 
     def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         # COPY ... FROM STDIN instead of executemany: one statement streaming

@@ -167,7 +167,11 @@ class SqlEventStore(EventStore):
 
     def _one_of(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
         """`column IN values` for a batch's worth of values (a thousand or more)."""
-        return column.in_(list(values))
+        return column.in_(select(self._each(values)))
+
+    @abstractmethod
+    def _each(self, values: Sequence[str]) -> ColumnElement[str]:
+        """A column of `values`, one row each, sent as one parameter, to select from."""
 
     def _driver_row(self, row: dict[str, Any], columns: Sequence[str]) -> Any:
         """`row` as the driver takes it for the compiled INSERT (named parameters)."""
@@ -412,14 +416,22 @@ class SqlEventStore(EventStore):
     def _stream_versions(self, conn: Connection, subjects: Sequence[str]) -> dict[str, int]:
         if not subjects:
             return {}
-        query = (
-            select(events.c.subject, func.max(events.c.stream_version))
-            .where(self._one_of(events.c.subject, subjects))
-            .group_by(events.c.subject)
+        # One probe per subject for its newest version (max() on the unique
+        # (subject, stream_version) index becomes a backward index scan that
+        # stops at the first entry), not every version of every subject
+        # grouped: on PostgreSQL each version read is a heap visit (index-only
+        # scans need a vacuumed visibility map, which freshly appended pages
+        # never have), so the grouped form cost three times as much at a
+        # million events.
+        subject = self._each(subjects)
+        latest = (
+            select(func.max(events.c.stream_version))
+            .where(events.c.subject == subject)
+            .scalar_subquery()
         )
         # `.all()` fetches in one driver call; iterating the result fetched row by
         # row, a visible share of an append with a thousand subjects a batch.
-        return {subject: int(v) for subject, v in conn.execute(query).all()}
+        return {s: int(v) for s, v in conn.execute(select(subject, latest)).all() if v is not None}
 
     def _check_targets(self, conn: Connection, targets: list[str]) -> None:
         """Corrections and retractions must name an event that exists."""

@@ -17,7 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, literal, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, literal
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.sql.elements import ColumnElement
@@ -99,12 +99,11 @@ class SqliteEventStore(SqlEventStore):
             self.engine if in_memory else _engine(parsed, read_only=read_only, writer=True)
         )
 
-    def _one_of(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+    def _each(self, values: Sequence[str]) -> ColumnElement[str]:
         # One JSON parameter instead of one bound parameter per value: a plain
         # IN list of a thousand keys cost twice as much (and SQLite caps the
         # number of parameters).
-        each = func.json_each(literal(json.dumps(list(values)))).table_valued("value")
-        return column.in_(select(each.c.value))
+        return func.json_each(literal(json.dumps(list(values)))).table_valued("value").c.value
 
     def _driver_row(self, row: dict[str, Any], columns: Sequence[str]) -> Any:
         # sqlite3 takes positional values, in the compiled statement's order.
