@@ -45,11 +45,12 @@ What is measured (every figure is events, or rows, per second of wall time):
   (which always decodes the whole JSON state) and the same fields touched.
 
 PostgreSQL servers running with autovacuum off (as the local one here) never
-gather statistics on their own; --pg-autoanalyze runs `ANALYZE` (untimed,
-on both tables) whenever autovacuum's default rule would, to see the figures a
-default server gives.  To pin the timeline version under test while the store
-is being changed, run against a copy: `PYTHONPATH=/tmp/copy/src ...`; the
-report names the package path and git commit used.
+gather statistics or set the visibility map on their own; --pg-autoanalyze
+runs `ANALYZE` and `VACUUM` (untimed, on both tables) whenever autovacuum's
+default rules would, to see the figures a default server gives.  To pin
+the timeline version under test while the store is being changed, run
+against a copy: `PYTHONPATH=/tmp/copy/src ...`; the report names the package
+path and git commit used.
 
 Results: a table on stdout and bench/results/log-<timestamp>.json.
 Only 127.0.0.1 is ever connected to; the PostgreSQL database `timeline_bench`
@@ -626,37 +627,58 @@ def pg_settings(admin_url: str) -> dict[str, str]:
 
 
 class AutoAnalyze:
-    """Untimed `ANALYZE table` whenever autovacuum's default rule would fire.
+    """Untimed `ANALYZE` and `VACUUM` of each table whenever autovacuum's default
+    rules would run them.
 
-    (Default rule: more than 50 + 10% of the rows changed since the last
-    analyze.)  Used with --pg-autoanalyze on servers running with autovacuum
-    off, so that the planner has the statistics a default server would have.
+    Default rules (PostgreSQL 13 and later): analyze once more than 50 + 10% of
+    the rows changed since the last analyze; vacuum once more than 1000 + 20% of
+    the rows were inserted since the last vacuum (which sets the visibility map
+    that index-only scans need).  Used with --pg-autoanalyze on servers running
+    with autovacuum off, so that the planner and the executor see the statistics
+    and visibility map a default server would have.
     """
 
     def __init__(self, url: str, *tables: str) -> None:
         self.url, self.tables = url, tables
         self.analysed_at = 0
+        self.vacuumed_at = 0
         self.runs = 0
+        self.vacuums = 0
         self.seconds = 0.0
 
     def due(self, done: int) -> bool:
         return done - self.analysed_at > 50 + 0.1 * self.analysed_at
 
+    def vacuum_due(self, done: int) -> bool:
+        return done - self.vacuumed_at > 1000 + 0.2 * self.vacuumed_at
+
     def __call__(self, done: int) -> None:
-        if not self.due(done):
+        analyse, vacuum = self.due(done), self.vacuum_due(done)
+        if not (analyse or vacuum):
             return
         import psycopg
 
         t0 = time.perf_counter()
         with psycopg.connect(libpq_url(self.url), autocommit=True) as conn:
             for table in self.tables:
-                conn.execute(f"ANALYZE {table}")
+                if vacuum:
+                    conn.execute(f"VACUUM {table}")
+                if analyse:
+                    conn.execute(f"ANALYZE {table}")
         self.seconds += time.perf_counter() - t0
-        self.runs += 1
-        self.analysed_at = done
+        if analyse:
+            self.runs += 1
+            self.analysed_at = done
+        if vacuum:
+            self.vacuums += 1
+            self.vacuumed_at = done
 
     def summary(self) -> dict[str, Any]:
-        return {"analyze_runs": self.runs, "analyze_seconds_untimed": self.seconds}
+        return {
+            "analyze_runs": self.runs,
+            "vacuum_runs": self.vacuums,
+            "analyze_seconds_untimed": self.seconds,
+        }
 
 
 class PgCeiling:
@@ -1119,7 +1141,8 @@ def report(results: dict[str, Any], measures: dict[str, dict[str, Measure]]) -> 
             first, last = (measure.extra.get(k) for k in ("first_tenth_rate", "last_tenth_rate"))
             if first and last:
                 analysed = measure.extra.get("analyze_runs")
-                note = f" (ANALYZE x{analysed} untimed)" if analysed else ""
+                vacuumed = measure.extra.get("vacuum_runs")
+                note = f" (ANALYZE x{analysed}, VACUUM x{vacuumed}, untimed)" if analysed else ""
                 out.append(
                     f"  {group} {name}: {fmt_rate(first)} -> {fmt_rate(last)} "
                     f"({last / first:.0%}){note}"
@@ -1225,7 +1248,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--pg-autoanalyze",
         action="store_true",
-        help="ANALYZE (untimed) as autovacuum's default rule would, for servers without it",
+        help="ANALYZE and VACUUM (untimed) as autovacuum's defaults would, for servers without it",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -92,7 +92,7 @@ def profile_append(
 ) -> tuple[Profiler, float]:
     """One profiler session around a loop that does nothing but append.
 
-    With `analyze`, the profiler is paused around the (untimed) ANALYZEs.
+    With `analyze`, the profiler is paused around the (untimed) ANALYZEs and VACUUMs.
     """
     profiler = Profiler(interval=0.0005)
     elapsed, done = 0.0, 0
@@ -101,7 +101,7 @@ def profile_append(
     for batch in batches:
         store.append(batch)
         done += len(batch)
-        if analyze is not None and analyze.due(done):
+        if analyze is not None and (analyze.due(done) or analyze.vacuum_due(done)):
             elapsed += time.perf_counter() - t0
             profiler.stop()
             analyze(done)
