@@ -102,8 +102,9 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(TIMEOUT_S)
-        while self._drain(TIMEOUT_S) and self.proc.stderr and not self.proc.stderr.closed:
-            pass  # to the end of its output
+        deadline = time.monotonic() + TIMEOUT_S
+        while time.monotonic() < deadline and self._drain(0.2):
+            pass  # to the end of its output (the pump's None), or the deadline
         tail = [line.get("text") or json.dumps(line) + "\n" for line in self.lines[-80:]]
         pytest.fail(
             f"daemon {self.name} still running {timeout:g} s after it was asked to stop;"
