@@ -284,7 +284,7 @@ def measure(url: str, projections: Path, queries: int, seed: int) -> dict[str, A
 def _ranges(tl: Any) -> tuple[list[str], dt.date, dt.date]:
     from sqlalchemy import func, select
 
-    from timeline.store.schema import fact_versions
+    from timeline.store.sql.schema import fact_versions
 
     fv = fact_versions.c
     with tl.store.read_connection() as conn:

@@ -32,7 +32,7 @@ from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunne
 from timeline.settings import FeedSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
 from timeline.store.base import VerifyReport
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 if TYPE_CHECKING:
     from timeline.digest.content import Digest

@@ -2,7 +2,7 @@
 
 APScheduler 3 keeps its jobs in memory here (one scheduler per process;
 several schedulers cannot share a job store in the 3.x line).  Which process
-schedules is decided by a lease row in the database (`timeline.store.lease`):
+schedules is decided by a lease row in the database (`timeline.store.sql.lease`):
 the holder renews it every `daemon.renew_seconds`; a second daemon started on
 the same database waits as a standby and takes over once the lease lapses.
 
@@ -28,8 +28,8 @@ from timeline.errors import ConfigError, TimelineError
 from timeline.feeds.poll import Poller
 from timeline.jobs import PeriodicJob
 from timeline.settings import FeedSettings, Settings
-from timeline.store.lease import Lease
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.lease import Lease
 
 log = structlog.get_logger("timeline.daemon")
 

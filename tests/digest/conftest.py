@@ -21,7 +21,7 @@ from tests.projections.conftest import PROJECTIONS
 from timeline.app import Timeline
 from timeline.settings import Settings
 from timeline.store import open_store
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 WEEK = "2026-W25"
 UTC = dt.UTC

@@ -26,7 +26,7 @@ from tests.projections.conftest import PROJECTIONS
 from timeline.app import Timeline
 from timeline.settings import Settings
 from timeline.store import open_store
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 A, B, C = "ana@x.example", "ben@x.example", "cleo@x.example"

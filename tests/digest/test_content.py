@@ -20,7 +20,7 @@ from tests.digest.conftest import (
 from timeline.app import Timeline
 from timeline.errors import InvalidWeekError, UnknownDigestListError
 from timeline.feeds.health import FeedHealth, save_health
-from timeline.store.schema import candidates
+from timeline.store.sql.schema import candidates
 
 MakeTimeline = Callable[..., tuple[Timeline, Clock]]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -9,7 +9,7 @@ from tests.feeds.fakes import extract_titles, same_title
 from timeline.feeds.poll import Clock, Poller, utc_now
 from timeline.settings import Settings
 from timeline.store import EventStore
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 
 def settings_for(url: str, feeds: list[dict[str, Any]], **polling: Any) -> Settings:

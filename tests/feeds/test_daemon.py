@@ -17,9 +17,9 @@ from tests.daemon_process import TIMEOUT_S, Daemon
 from tests.feeds.server import DATA, FeedServer, Reply
 from timeline.feeds.health import FeedHealth, save_health
 from timeline.store import open_store
-from timeline.store.lease import Lease
-from timeline.store.schema import candidates
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.lease import Lease
+from timeline.store.sql.schema import candidates
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from timeline.daemon import Daemon
 from timeline.errors import ConfigError
 from timeline.jobs import PeriodicJob
 from timeline.store import EventStore
-from timeline.store.lease import Lease
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.lease import Lease
 
 
 def sql(store: EventStore) -> SqlEventStore:

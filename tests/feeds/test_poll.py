@@ -14,8 +14,8 @@ from tests.feeds.server import DATA, FeedServer, Reply, conditional, rss
 from timeline.feeds.candidates import list_candidates
 from timeline.feeds.health import load_health
 from timeline.store import EventStore
-from timeline.store.schema import candidates
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.schema import candidates
 
 ETAG = '"rev-1"'
 MODIFIED = "Mon, 01 Sep 2025 09:00:00 GMT"

@@ -16,7 +16,7 @@ from tests.feeds.server import DATA, FeedServer, Reply
 from timeline.app import Timeline
 from timeline.feeds.poll import Poller
 from timeline.store import EventStore
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 FEEDS = {
     "us": "us-policy-wire.xml",

@@ -20,7 +20,7 @@ from timeline.projections import runner as runner_module
 from timeline.projections.definition import load_definitions
 from timeline.projections.fold import reference_state
 from timeline.store import open_store
-from timeline.store.schema import fact_versions, projection_snapshots
+from timeline.store.sql.schema import fact_versions, projection_snapshots
 
 D = dt.date.fromisoformat
 

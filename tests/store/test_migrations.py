@@ -18,8 +18,8 @@ from timeline.errors import StoreError
 from timeline.model.events import parse_event
 from timeline.store import EventStore, open_store
 from timeline.store.base import GENESIS_HASH, chain_hash, event_id_for_key
-from timeline.store.schema import events, format_utc, legacy_event_keys, metadata
-from timeline.store.sql import SqlEventStore, _prepare
+from timeline.store.sql.events import SqlEventStore, _prepare
+from timeline.store.sql.schema import events, format_utc, legacy_event_keys, metadata
 
 
 def test_event_id_is_a_version_8_uuid_of_the_keys_sha256() -> None:

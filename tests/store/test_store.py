@@ -21,8 +21,8 @@ from timeline.errors import (
 from timeline.model.events import parse_event
 from timeline.store import EventFilter, EventStore, open_store
 from timeline.store.base import GENESIS_HASH, chain_hash
-from timeline.store.schema import events, format_utc, metadata
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.schema import events, format_utc, metadata
 
 
 def count(store: EventStore) -> int:
@@ -386,7 +386,7 @@ def test_gc_pause_counts_nested_and_concurrent_users() -> None:
     import gc
     import threading
 
-    from timeline.store.sql import cyclic_gc_paused
+    from timeline.store.sql.events import cyclic_gc_paused
 
     inside, release = threading.Event(), threading.Event()
 

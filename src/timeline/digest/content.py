@@ -28,8 +28,8 @@ from timeline.projections.fold import penalty_text
 from timeline.projections.queries import diff_states
 from timeline.settings import DigestListSettings
 from timeline.store.base import EventFilter, RecordedEvent
-from timeline.store.schema import candidates
-from timeline.store.schema import events as events_table
+from timeline.store.sql.schema import candidates
+from timeline.store.sql.schema import events as events_table
 
 if TYPE_CHECKING:
     from timeline.app import Timeline

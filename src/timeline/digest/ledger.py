@@ -24,8 +24,8 @@ from typing import Any, Literal
 from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from timeline.store.schema import digest_deliveries, digest_issues
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.schema import digest_deliveries, digest_issues
 
 Status = Literal["pending", "sending", "sent", "failed", "refused"]
 _LOCK = "digest-ledger"

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, and_, select
 
 from timeline.errors import CandidateNotFoundError
 from timeline.feeds.extract import ItemExtraction
-from timeline.store.schema import candidates
+from timeline.store.sql.schema import candidates
 
 Status = Literal["pending", "accepted", "rejected", "duplicate", "ignored"]
 STATUSES: tuple[Status, ...] = ("pending", "accepted", "rejected", "duplicate", "ignored")

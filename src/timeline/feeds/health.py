@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import Connection, select
 
-from timeline.store.schema import feed_health
+from timeline.store.sql.schema import feed_health
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from timeline.feeds.health import (
 )
 from timeline.feeds.parse import parse_feed
 from timeline.settings import FeedSettings, Settings
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 log = structlog.get_logger("timeline.feeds")
 

@@ -26,7 +26,7 @@ from timeline.model.dates import PartialDate
 from timeline.model.events import KINDS, META_KINDS, Subject, parse_event
 from timeline.model.jurisdictions import validate_code
 from timeline.store.base import RecordedEvent
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 _SUBJECT: TypeAdapter[str] = TypeAdapter(Subject)
 _HTTP_PREFIXES = ("http://", "https://")

@@ -50,14 +50,14 @@ from timeline.model.events import META_KINDS, SCHEMA_VERSION
 from timeline.model.upcasting import upcast
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import FactVersion, State, apply_fact, empty_state, render
-from timeline.store.schema import (
+from timeline.store.sql.events import SqlEventStore, cyclic_gc_paused
+from timeline.store.sql.schema import (
     events,
     fact_versions,
     format_utc,
     projection_checkpoints,
     projection_snapshots,
 )
-from timeline.store.sql import SqlEventStore, cyclic_gc_paused
 
 FACT_INDEX = "facts"
 # Bump when the meaning of fact_versions rows changes: the index is rebuilt.

@@ -15,11 +15,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.errors import AppendOnlyViolationError, StoreError, TimelineError
-from timeline.store.schema import events
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.schema import events
 
 # Key of the transaction-scoped advisory lock that serialises appenders
-# (see the module docstring of timeline.store.sql).  Any constant works as long
+# (see the module docstring of timeline.store.sql.events).  Any constant works as long
 # as nothing else in the database uses it; this one spells "timeline".
 APPEND_LOCK_KEY = 0x74696D656C696E65
 

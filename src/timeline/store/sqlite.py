@@ -28,7 +28,7 @@ from timeline.errors import (
     StoreError,
     TimelineError,
 )
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
 
 _WRITE = "timeline_append"
 BUSY_TIMEOUT_MS = 30_000

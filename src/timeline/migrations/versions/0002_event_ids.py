@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from timeline.store.schema import UTCDateTime
+from timeline.store.sql.schema import UTCDateTime
 
 revision = "0002_event_ids"
 down_revision = "0001"

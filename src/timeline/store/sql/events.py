@@ -69,7 +69,7 @@ from timeline.store.base import (
     chain_hash,
     event_id_for_key,
 )
-from timeline.store.schema import UTCDateTime, events, format_utc, legacy_event_keys
+from timeline.store.sql.schema import UTCDateTime, events, format_utc, legacy_event_keys
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from timeline.store.schema import daemon_lease
-from timeline.store.sql import SqlEventStore
+from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.schema import daemon_lease
 
 
 def new_holder_id() -> str:
