@@ -21,9 +21,10 @@ from timeline.errors import InvalidDateError, InvalidEventError, StoreError, Tim
 from timeline.feeds import review
 from timeline.feeds.candidates import STATUSES, Candidate, get_candidate, list_candidates
 from timeline.feeds.health import FeedHealth, all_health
-from timeline.importer import ImportReport, current_fact, fact_dict, import_path
+from timeline.importer import ImportReport, current_fact, import_path
 from timeline.jobs import PeriodicJob
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
+from timeline.model.facts import fact_dict, fact_title
 from timeline.model.jurisdictions import registry, validate_code
 from timeline.projections.definition import load_definitions
 from timeline.projections.fold import FactVersion
@@ -126,8 +127,9 @@ class Timeline:
         sources and payload (whose keys replace the payload's keys).
         """
         original = self._fact_event(ref)
-        fact, retracted = current_fact(self.store, original)
-        if retracted:
+        standing = current_fact(self.store, original)
+        fact = standing.fact
+        if standing.retracted:
             raise TimelineError(f"event {original.id} was retracted; it cannot be corrected")
         unknown = set(changes) - {
             "kind",
@@ -164,8 +166,7 @@ class Timeline:
     def retract(self, ref: str, reason: str) -> RecordedEvent:
         """Record that event `ref` should not have been recorded; it stays in the log."""
         original = self._fact_event(ref)
-        _, retracted = current_fact(self.store, original)
-        if retracted:
+        if current_fact(self.store, original).retracted:
             raise TimelineError(f"event {original.id} is already retracted")
         return self._append_one(
             {
@@ -508,19 +509,6 @@ class Timeline:
     def reject_candidate(self, ref: str, reason: str) -> Candidate:
         """Mark the candidate rejected with `reason`; it is never proposed again."""
         return review.reject(self.sql_store, ref, reason)
-
-
-def fact_title(kind: str, payload: Mapping[str, Any]) -> str:
-    """A one-line name for a fact, whatever its kind."""
-    for field in ("title", "name", "organisation", "investor"):
-        if payload.get(field):
-            text = str(payload[field])
-            if kind == "office.opened":
-                return f"{text} office in {payload.get('city', '?')}"
-            if kind == "investment.announced":
-                return f"{text}: {payload.get('currency', '')} {payload.get('amount', '')}".strip()
-            return text
-    return kind
 
 
 def _fact_entry(fact: FactVersion) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from timeline.feeds.config import add_feed, remove_feed
 from timeline.feeds.health import FeedHealth
 from timeline.logging import configure_logging
 from timeline.model.dates import PartialDate, parse_moment
+from timeline.model.facts import describe
 from timeline.settings import FeedSettings, Settings, config_file, load_settings
 from timeline.store import RecordedEvent
 
@@ -219,7 +220,7 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
                     " ".join(ev.jurisdictions),
                     ev.effective,
                     ev.as_dict()["recorded_at"],
-                    describe(ev),
+                    describe(ev.kind, ev.payload),
                     json.dumps(ev.payload, ensure_ascii=False),
                     json.dumps(ev.sources, ensure_ascii=False),
                 ]
@@ -241,7 +242,7 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
                 ev.kind,
                 ev.subject,
                 " ".join(ev.jurisdictions),
-                describe(ev),
+                describe(ev.kind, ev.payload),
             )
         Console(width=200 if piped else None).print(table)
 
@@ -255,25 +256,6 @@ def _write_json_array(items: Iterable[dict[str, Any]]) -> None:
         out.write(separator + json.dumps(item, ensure_ascii=False))
         separator = ",\n  "
     out.write("]\n" if separator == "\n  " else "\n]\n")
-
-
-def describe(ev: RecordedEvent) -> str:  # noqa: PLR0911 - one line per kind reads best
-    """A short human line for an event: its title, name or organisation."""
-    p = ev.payload
-    if ev.kind == "event.corrected":
-        return f"corrects {p['target'][:8]}: {p['reason']}"
-    if ev.kind == "event.retracted":
-        return f"retracts {p['target'][:8]}: {p['reason']}"
-    if ev.kind == "office.opened":
-        return f"{p['organisation']} opens office in {p['city']}"
-    if ev.kind == "investment.announced":
-        bound = "up to " if p.get("up_to") else ""
-        return f"{p['investor']}: {bound}{p['currency']} {p['amount']} into {p['recipient']}"
-    if ev.kind == "metric.reported":
-        return f"{p['name']}: {p['value']} {p['unit']} ({p['period']})"
-    if ev.kind == "membership.joined":
-        return f"{', '.join(p['members'])} join {p['organisation']}"
-    return str(p.get("title") or p.get("name") or "")
 
 
 @command()

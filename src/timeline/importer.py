@@ -16,7 +16,8 @@ from typing import Any
 
 from timeline.documents import read_documents
 from timeline.errors import ImportFileError
-from timeline.model.events import AnyEvent, canonical_json, parse_event
+from timeline.model.events import META_KINDS, AnyEvent, canonical_json, parse_event
+from timeline.model.facts import StandingFact, fact_dict, standing_fact
 from timeline.store import EventStore, RecordedEvent
 from timeline.store.base import EventFilter
 
@@ -44,30 +45,10 @@ class _Entry:
     event: AnyEvent
 
 
-def fact_dict(event: AnyEvent) -> dict[str, Any]:
-    """What an event says, without bookkeeping (key, provenance)."""
-    return event.model_dump(
-        mode="json", exclude_none=True, exclude={"idempotency_key", "provenance"}
-    )
-
-
-def current_fact(store: EventStore, original: RecordedEvent) -> tuple[dict[str, Any], bool]:
-    """The fact as the log says it now (latest correction applied), and whether retracted."""
-    fact = fact_dict(original.to_event())
-    retracted = False
-    for ev in store.read(
-        EventFilter(
-            subject=original.subject, kinds=frozenset({"event.corrected", "event.retracted"})
-        )
-    ):
-        payload = ev.payload
-        if payload.get("target") != original.id:
-            continue
-        if ev.kind == "event.retracted":
-            retracted = True
-        else:
-            fact = fact_dict(parse_event(payload["corrected"]))
-    return fact, retracted
+def current_fact(store: EventStore, original: RecordedEvent) -> StandingFact:
+    """The fact as the log says it now: the meta events of its subject applied."""
+    metas = store.read(EventFilter(subject=original.subject, kinds=META_KINDS))
+    return standing_fact(original, metas)
 
 
 def load_entries(path: Path) -> tuple[list[_Entry], int]:
@@ -115,11 +96,11 @@ def import_path(store: EventStore, path: Path) -> ImportReport:
             batch.append(entry.event)
             kinds_of_batch.append("new")
             continue
-        now, retracted = current_fact(store, original)
+        now = current_fact(store, original)
         wanted = fact_dict(entry.event)
-        if retracted:
+        if now.retracted:
             report.retracted.append(entry.entry_id)
-        elif now == wanted:
+        elif now.fact == wanted:
             report.unchanged += 1
         else:
             digest = hashlib.sha256(canonical_json(wanted).encode()).hexdigest()[:16]

@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 
 from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
-from timeline.importer import fact_dict
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, parse_event
+from timeline.model.facts import fact_dict
 from timeline.projections.fold import penalty_text
 from timeline.projections.queries import diff_states
 from timeline.settings import DigestListSettings
@@ -412,7 +412,7 @@ def _fact_before(tl: Timeline, target: RecordedEvent, meta: RecordedEvent) -> di
 
 
 def fact_title(fact: Mapping[str, Any]) -> str:
-    from timeline.app import fact_title as title_of
+    from timeline.model.facts import fact_title as title_of
 
     return one_line(title_of(fact["kind"], fact["payload"]))
 

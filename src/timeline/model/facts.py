@@ -1,0 +1,128 @@
+"""Facts: what an event says, which version of it stands, and how to name it.
+
+A fact is what a non-meta event says (kind, subject, jurisdictions,
+effective, sources, payload).  The log never changes it in place: an
+`event.corrected` names it and carries the whole corrected fact, an
+`event.retracted` names it and withdraws it.  This module holds the one rule
+every reader applies (the importer, `Timeline.correct`, the digest, the
+projections' fact index):
+
+- a correction replaces the whole fact with the one it carries;
+- a retraction withdraws the fact, and is final: nothing recorded after it
+  changes the fact again;
+- meta events are applied in log order.
+
+It also names facts and events for people (`fact_title`, `describe`), so the
+CLI, the page and the digest call the same fact by the same name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from timeline.model.events import AnyEvent, parse_event
+
+CORRECTED = "event.corrected"
+RETRACTED = "event.retracted"
+
+
+class LoggedEvent(Protocol):
+    """What the rule needs of a stored event (the store's `RecordedEvent` is one)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+    def to_event(self) -> AnyEvent: ...
+
+
+def fact_dict(event: AnyEvent) -> dict[str, Any]:
+    """What an event says, without bookkeeping (key, provenance)."""
+    return event.model_dump(
+        mode="json", exclude_none=True, exclude={"idempotency_key", "provenance"}
+    )
+
+
+def corrected_fact(correction_payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The fact an `event.corrected` carries, validated as an event of its kind."""
+    return fact_dict(parse_event(correction_payload["corrected"], "correction"))
+
+
+@dataclass(slots=True)
+class StandingFact:
+    """A fact as the log says it after the meta events naming it."""
+
+    original: LoggedEvent
+    fact: dict[str, Any]
+    corrected_by: list[LoggedEvent] = field(default_factory=list)
+    retracted_by: LoggedEvent | None = None
+
+    @property
+    def retracted(self) -> bool:
+        return self.retracted_by is not None
+
+    def apply(self, meta: LoggedEvent) -> bool:
+        """Apply one meta event naming this fact; False when it changes nothing
+        (the fact was retracted before it)."""
+        if self.retracted_by is not None:
+            return False
+        if meta.kind == RETRACTED:
+            self.retracted_by = meta
+        else:
+            self.fact = corrected_fact(meta.payload)
+            self.corrected_by.append(meta)
+        return True
+
+
+def standing_fact(
+    original: LoggedEvent, metas: Iterable[LoggedEvent], *, before_seq: int | None = None
+) -> StandingFact:
+    """`original` as the log says it after `metas` (in log order; those naming other
+    events are skipped), or just before position `before_seq`."""
+    standing = StandingFact(original, fact_dict(original.to_event()))
+    for meta in metas:
+        if before_seq is not None and meta.seq >= before_seq:
+            break
+        if meta.kind in (CORRECTED, RETRACTED) and meta.payload.get("target") == original.id:
+            standing.apply(meta)
+    return standing
+
+
+def fact_title(kind: str, payload: Mapping[str, Any]) -> str:
+    """The name of a fact, whatever its kind: what it is about, not every value it
+    reports (a corrected metric value keeps its title)."""
+    for name in ("title", "name", "organisation", "investor"):
+        if payload.get(name):
+            text = str(payload[name])
+            if kind == "office.opened":
+                return f"{text} office in {payload.get('city', '?')}"
+            if kind == "investment.announced":
+                amount = f"{payload.get('currency', '')} {payload.get('amount', '')}"
+                return f"{text}: {amount}".strip()
+            return text
+    return kind
+
+
+def describe(kind: str, payload: Mapping[str, Any]) -> str:
+    """A line for an event in the log: what it reports (a fact's title and values),
+    or what a meta event does."""
+    p = payload
+    if kind == CORRECTED:
+        return f"corrects {p['target'][:8]}: {p['reason']}"
+    if kind == RETRACTED:
+        return f"retracts {p['target'][:8]}: {p['reason']}"
+    if kind == "investment.announced":
+        bound = "up to " if p.get("up_to") else ""
+        return f"{p['investor']}: {bound}{p['currency']} {p['amount']} into {p['recipient']}"
+    if kind == "metric.reported":
+        return f"{p['name']}: {p['value']} {p['unit']} ({p['period']})"
+    if kind == "membership.joined":
+        return f"{', '.join(p['members'])} join {p['organisation']}"
+    return fact_title(kind, p)
