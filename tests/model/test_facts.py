@@ -31,7 +31,8 @@ def test_corrections_apply_in_log_order_and_a_retraction_is_final(store: EventSt
     metas = [e for e in store.read() if e.kind.startswith("event.")]
 
     standing = standing_fact(original, metas)
-    assert standing.retracted_by is not None and standing.retracted_by.id == withdrawn.id
+    assert standing.retracted_by is not None
+    assert standing.retracted_by.id == withdrawn.id
     assert [e.id for e in standing.corrected_by] == [first.id, second.id]
     assert standing.fact["effective"] == "2025-09-03"  # the correction after it changes nothing
     assert late.id not in [e.id for e in standing.corrected_by]
