@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from timeline import parsing
 from timeline.app import Timeline
 from timeline.documents import parse_documents, read_documents
 from timeline.errors import ChainBrokenError, ConfigError, TimelineError
@@ -28,7 +29,6 @@ from timeline.feeds.candidates import Candidate
 from timeline.feeds.config import add_feed, remove_feed
 from timeline.feeds.health import FeedHealth
 from timeline.logging import configure_logging
-from timeline.model.dates import PartialDate, parse_moment
 from timeline.model.facts import describe
 from timeline.settings import FeedSettings, Settings, config_file, load_settings
 from timeline.store import RecordedEvent
@@ -150,15 +150,8 @@ def append(
         typer.echo(f"{verb} #{event.seq} {event.id} {event.kind} {event.subject}")
 
 
-def _date_option(value: str | None, *, end: bool) -> dt.date | None:
-    if value is None:
-        return None
-    partial = PartialDate.parse(value)
-    return partial.end if end else partial.start
-
-
 def _moment(value: str | None) -> dt.datetime | None:
-    return None if value is None else parse_moment(value, "--known-at")
+    return parsing.moment(value, "--known-at")
 
 
 @command("log")
@@ -183,8 +176,8 @@ def log_(
             jurisdiction=jurisdiction,
             kinds=kind,
             subject=subject,
-            effective_from=_date_option(from_, end=False),
-            effective_to=_date_option(to, end=True),
+            effective_from=parsing.partial_bound(from_, "--from", end=False),
+            effective_to=parsing.partial_bound(to, "--to", end=True),
             known_at=_moment(known_at),
             limit=limit,
         )
@@ -427,17 +420,14 @@ def feeds_status(
 
 
 def _health_dict(health: FeedHealth) -> dict[str, Any]:
-    def iso(moment: dt.datetime | None) -> str | None:
-        return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
-
     return {
         "state": "healthy" if health.healthy else ("failing" if health.last_error else "unknown"),
         "url": health.url,
         "last_status": health.last_status,
         "consecutive_failures": health.consecutive_failures,
-        "last_attempt_at": iso(health.last_attempt_at),
-        "last_success_at": iso(health.last_success_at),
-        "next_due_at": iso(health.next_due_at),
+        "last_attempt_at": parsing.timestamp(health.last_attempt_at),
+        "last_success_at": parsing.timestamp(health.last_success_at),
+        "next_due_at": parsing.timestamp(health.next_due_at),
         "last_error": health.last_error,
         "bozo_warning": health.bozo_warning,
         "etag": health.etag,

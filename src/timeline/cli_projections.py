@@ -5,7 +5,6 @@ Registered on the `timeline` app by `timeline.cli`, which imports this module.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -17,8 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from timeline import parsing
 from timeline.cli import Format, _moment, _open, command
-from timeline.errors import InvalidDateError
 from timeline.projections.fold import penalty_text
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
@@ -31,19 +30,6 @@ ProjectionName = Annotated[
     typer.Option("--projection", "-p", help="A projection of projections/ (default: config)."),
 ]
 ViewFormat = Annotated[Format, typer.Option("--format", "-f", help="table or json.")]
-
-
-def _day(value: str, option: str) -> dt.date:
-    if value == "today":
-        return dt.datetime.now(dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_day(value, option)
-    except ValueError:
-        return _bad_day(value, option)
-
-
-def _bad_day(value: str, option: str) -> dt.date:
-    raise InvalidDateError(f"{option}: expected a day YYYY-MM-DD or 'today', got {value!r}")
 
 
 def _json_out(data: Any) -> None:
@@ -71,7 +57,9 @@ def state(
     """A jurisdiction's state on a day, as the log knew it at a time."""
     _no_csv(format_)
     with _open(ctx) as tl:
-        result = tl.state(jurisdiction, _day(as_of, "--as-of"), _moment(known_at), projection)
+        result = tl.state(
+            jurisdiction, parsing.day(as_of, "--as-of"), _moment(known_at), projection
+        )
         sections = tl.projections.definition(result["projection"])
     if format_ is Format.json:
         _json_out(result)
@@ -151,7 +139,9 @@ def compare(
     """Jurisdictions side by side on one day; rows that differ are highlighted."""
     _no_csv(format_)
     with _open(ctx) as tl:
-        result = tl.compare(jurisdictions, _day(as_of, "--as-of"), _moment(known_at), projection)
+        result = tl.compare(
+            jurisdictions, parsing.day(as_of, "--as-of"), _moment(known_at), projection
+        )
         definition = tl.projections.definition(result["projection"])
     if format_ is Format.json:
         _json_out(result)
@@ -207,7 +197,11 @@ def diff(
     _no_csv(format_)
     with _open(ctx) as tl:
         result = tl.diff(
-            jurisdiction, _day(from_, "--from"), _day(to, "--to"), _moment(known_at), projection
+            jurisdiction,
+            parsing.day(from_, "--from"),
+            parsing.day(to, "--to"),
+            _moment(known_at),
+            projection,
         )
     if format_ is Format.json:
         _json_out(result)
@@ -264,7 +258,7 @@ def upcoming(
     """What takes effect in the days after --as-of."""
     _no_csv(format_)
     with _open(ctx) as tl:
-        entries = tl.upcoming(jurisdiction, _day(as_of, "--as-of"), days)
+        entries = tl.upcoming(jurisdiction, parsing.day(as_of, "--as-of"), days)
     _entries_out(entries, format_)
 
 

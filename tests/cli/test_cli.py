@@ -184,7 +184,7 @@ def test_unknown_jurisdiction_and_bad_dates(cli: Cli) -> None:
     assert cli.error("log", "-j", "XK1").startswith("Error: unknown jurisdiction code 'XK1'")
     assert (
         cli.error("log", "--from", "2025-13")
-        == "Error: no such date '2025-13': month must be in 1..12"
+        == "Error: --from: no such date '2025-13': month must be in 1..12"
     )
     assert cli.error("log", "--known-at", "yesterday") == (
         "Error: --known-at: expected an ISO date or date-time, got 'yesterday'"

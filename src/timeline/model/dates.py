@@ -179,3 +179,9 @@ def parse_moment(value: str, name: str) -> dt.datetime:
         return moment.astimezone(dt.UTC)
     except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC
         raise InvalidDateError(f"{name}: {value!r} is outside the calendar in UTC") from None
+
+
+def utc_text(moment: dt.datetime, timespec: str = "auto") -> str:
+    """A transaction time as the CLI, the API and JSON output spell it: ISO 8601 in
+    UTC with a `Z` (`timespec` as for `datetime.isoformat`)."""
+    return moment.astimezone(dt.UTC).isoformat(timespec=timespec).replace("+00:00", "Z")

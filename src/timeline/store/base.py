@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from timeline.model.dates import PartialDate
+from timeline.model.dates import PartialDate, utc_text
 from timeline.model.events import AnyEvent, parse_event
 from timeline.model.upcasting import upcast
 
@@ -95,7 +95,7 @@ class RecordedEvent:
             "jurisdictions": list(self.jurisdictions),
             "effective": str(self.effective),
             "effective_precision": self.effective.precision.value,
-            "recorded_at": self.recorded_at.isoformat().replace("+00:00", "Z"),
+            "recorded_at": utc_text(self.recorded_at),
             "idempotency_key": self.idempotency_key,
             "schema_version": self.schema_version,
             "payload": self.payload,

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from timeline import parsing as params
 from timeline.app import FeedStatus
 from timeline.errors import InvalidDateError
-from timeline.web import params
 from timeline.web.models import (
     CandidateOut,
     CompareOut,
@@ -287,14 +287,10 @@ def _feed(status: FeedStatus) -> dict[str, Any]:
         "state": "healthy" if health.healthy else ("failing" if health.last_error else "unknown"),
         "last_status": health.last_status,
         "consecutive_failures": health.consecutive_failures,
-        "last_attempt_at": _iso(health.last_attempt_at),
-        "last_success_at": _iso(health.last_success_at),
-        "next_due_at": _iso(health.next_due_at),
+        "last_attempt_at": params.timestamp(health.last_attempt_at),
+        "last_success_at": params.timestamp(health.last_success_at),
+        "next_due_at": params.timestamp(health.next_due_at),
         "last_error": health.last_error,
         "bozo_warning": health.bozo_warning,
         "items_last_poll": health.items_last_poll,
     }
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None

@@ -19,9 +19,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from timeline import parsing as params
 from timeline.errors import TimelineError
 from timeline.projections.fold import penalty_text as penalty_parts
-from timeline.web import params
 from timeline.web.api import AsOf, KnownAt, Service
 from timeline.web.service import WebService
 

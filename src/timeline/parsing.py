@@ -1,9 +1,10 @@
-"""Query values of the HTTP API read as the CLI reads its options, with the
-parameter's name in every message.
+"""Days, moments and partial-date bounds as people type them: one parser for the
+CLI's options and the HTTP API's query values, with the option's or
+parameter's name (`name`) in every message.
 
-They are parsed here rather than typed as `date`/`datetime` for FastAPI:
-pydantic's lax mode would take `as_of=1` as 1970-01-01 and any offset a
-date-time can carry, and a day at either end of the calendar must come back
+The web parses them here rather than typing them as `date`/`datetime` for
+FastAPI: pydantic's lax mode would take `as_of=1` as 1970-01-01 and any offset
+a date-time can carry, and a day at either end of the calendar must come back
 as a 422, never as an overflow inside a query.
 """
 
@@ -13,7 +14,7 @@ import datetime as dt
 import re
 
 from timeline.errors import InvalidDateError
-from timeline.model.dates import PartialDate, parse_moment
+from timeline.model.dates import PartialDate, parse_moment, utc_text
 
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -44,3 +45,8 @@ def partial_bound(value: str | None, name: str, *, end: bool) -> dt.date | None:
     except InvalidDateError as exc:
         raise InvalidDateError(f"{name}: {exc}") from None
     return partial.end if end else partial.start
+
+
+def timestamp(moment: dt.datetime | None) -> str | None:
+    """A transaction time to the second, for tables and the API's health rows."""
+    return utc_text(moment, "seconds") if moment else None
