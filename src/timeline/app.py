@@ -13,10 +13,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import structlog
 
+from timeline.answers import (
+    Change,
+    Comparison,
+    Diff,
+    FactEntry,
+    JurisdictionEntry,
+    ProjectionStatus,
+    State,
+)
 from timeline.errors import InvalidDateError, InvalidEventError, StoreError, TimelineError
 from timeline.feeds import review
 from timeline.feeds.candidates import STATUSES, Candidate, get_candidate, list_candidates
@@ -265,11 +274,13 @@ class Timeline:
         as_of: dt.date,
         known_at: dt.datetime | None = None,
         projection: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> State:
         """`jurisdiction`'s state on `as_of`, as the log knew it at `known_at` (default: now)."""
         code = validate_code(jurisdiction)
         runner = self._fresh()
-        return runner.state(projection or self.default_projection, code, as_of, known_at)
+        return cast(
+            "State", runner.state(projection or self.default_projection, code, as_of, known_at)
+        )
 
     def compare(
         self,
@@ -277,7 +288,7 @@ class Timeline:
         as_of: dt.date,
         known_at: dt.datetime | None = None,
         projection: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Comparison:
         """Several jurisdictions' states on one date, and which parts differ."""
         codes = list(dict.fromkeys(validate_code(j) for j in jurisdictions))
         if len(codes) < 2:
@@ -285,7 +296,7 @@ class Timeline:
         runner = self._fresh()
         name = projection or self.default_projection
         known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
-        states = {code: runner.state(name, code, as_of, known_at) for code in codes}
+        states = {code: cast("State", runner.state(name, code, as_of, known_at)) for code in codes}
         first = next(iter(states.values()))
         return {
             "projection": name,
@@ -293,7 +304,7 @@ class Timeline:
             "known_at": first["known_at"],
             "jurisdictions": codes,
             "states": states,
-            "differences": compare_states(runner.definition(name), states),
+            "differences": compare_states(runner.definition(name), cast("Any", states)),
         }
 
     def diff(
@@ -303,10 +314,10 @@ class Timeline:
         date_to: dt.date,
         known_at: dt.datetime | None = None,
         projection: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Diff:
         """What changed in `jurisdiction`'s state between two dates, citing events."""
         if date_to < date_from:
-            raise InvalidDateError(f"--to {date_to} is before --from {date_from}")
+            raise InvalidDateError(f"the end day {date_to} is before the start day {date_from}")
         code = validate_code(jurisdiction)
         runner = self._fresh()
         name = projection or self.default_projection
@@ -319,12 +330,12 @@ class Timeline:
             "from": before["as_of"],
             "to": after["as_of"],
             "known_at": after["known_at"],
-            "changes": diff_states(runner.definition(name), before, after),
+            "changes": cast("list[Change]", diff_states(runner.definition(name), before, after)),
         }
 
     def history(
         self, jurisdiction: str | None = None, known_at: dt.datetime | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[FactEntry]:
         """The dated timeline of a jurisdiction (or of all): every fact in valid-time order."""
         code = validate_code(jurisdiction) if jurisdiction else None
         return [_fact_entry(f) for f in self._fresh().facts(code, known_at)]
@@ -335,18 +346,18 @@ class Timeline:
         as_of: dt.date,
         days: int,
         known_at: dt.datetime | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[FactEntry]:
         """What takes effect after `as_of` and within `days` days of it, as known at
         `known_at` (default: now)."""
         if days < 1:
-            raise TimelineError(f"--days must be at least 1, not {days}")
+            raise TimelineError(f"days must be at least 1, not {days}")
         code = validate_code(jurisdiction) if jurisdiction else None
         # Clamped at the last representable day: year 9999 is a question, not an overflow.
         until = dt.date.max if days > (dt.date.max - as_of).days else as_of + dt.timedelta(days)
         facts = self._fresh().facts(code, known_at, start_after=as_of, start_until=until)
         return [_fact_entry(f) for f in facts]
 
-    def projection_status(self) -> dict[str, Any]:
+    def projection_status(self) -> ProjectionStatus:
         """How far each projection's read model is behind the log (never catches up).
 
         `{"head": N, "projections": {name: position}}`; a position of -1 means
@@ -354,7 +365,7 @@ class Timeline:
         head, positions = self.projections.positions()
         return {"head": head, "projections": positions}
 
-    def jurisdictions(self) -> list[dict[str, Any]]:
+    def jurisdictions(self) -> list[JurisdictionEntry]:
         """The jurisdictions the log has facts about, with their names and fact counts."""
         known = registry().by_code
         return [
@@ -511,7 +522,7 @@ class Timeline:
         return review.reject(self.sql_store, ref, reason)
 
 
-def _fact_entry(fact: FactVersion) -> dict[str, Any]:
+def _fact_entry(fact: FactVersion) -> FactEntry:
     return {
         "effective": fact.effective,
         "kind": fact.kind,

@@ -17,6 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from timeline import parsing
+from timeline.answers import aggregate
+from timeline.answers import section as section_items
 from timeline.cli import Format, _moment, _open, command
 from timeline.projections.fold import penalty_text
 
@@ -69,10 +71,10 @@ def state(
         f"[bold]{result['jurisdiction']}[/] on {result['as_of']} "
         f"({result['projection']}, as known at {result['known_at']})"
     )
-    for aggregate in sections.aggregates:
-        console.print(f"{aggregate.name}: {_value_text(result[aggregate.name])}")
+    for agg in sections.aggregates:
+        console.print(f"{agg.name}: {_value_text(aggregate(result, agg.name))}")
     for section in sections.sections:
-        items = result[section]
+        items = section_items(result, section)
         if not items:
             continue
         table = Table(title=f"{section} ({len(items)})", title_justify="left", box=None)
@@ -153,15 +155,11 @@ def compare(
         table.add_column(code)
     differing = set(result["differences"])
     rows: list[tuple[str, list[str]]] = []
-    for aggregate in definition.aggregates:
-        rows.append(
-            (
-                aggregate.name,
-                [_value_text(result["states"][c][aggregate.name]) for c in codes],
-            )
-        )
+    states = result["states"]
+    for agg in definition.aggregates:
+        rows.append((agg.name, [_value_text(aggregate(states[c], agg.name)) for c in codes]))
     for section in definition.sections:
-        rows.append((section, [_section_text(result["states"][c][section]) for c in codes]))
+        rows.append((section, [_section_text(section_items(states[c], section)) for c in codes]))
     for name, cells in rows:
         style = "bold yellow" if name in differing else ""
         marker = "* " if name in differing else "  "

@@ -303,20 +303,28 @@ def test_projection_answers_match_their_response_models(client: TestClient) -> N
     # (see api._answer), so the document's promise is checked here, on real answers.
     from pydantic import TypeAdapter
 
-    from timeline.web.models import CompareOut, DiffOut, FactOut, StateOut
+    from timeline.answers import Aggregate, Comparison, Diff, FactEntry, Item, State
 
     answers: list[tuple[Any, Any]] = [
-        (StateOut, ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-01")),
-        (StateOut, ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-15")),  # uncertain
-        (CompareOut, ok(client, "/api/compare", jurisdiction=["JP", "EU"], as_of="2026-06-30")),
+        (State, ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-01")),
+        (State, ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-15")),  # uncertain
+        (Comparison, ok(client, "/api/compare", jurisdiction=["JP", "EU"], as_of="2026-06-30")),
         (
-            DiffOut,
+            Diff,
             ok(client, "/api/diff", jurisdiction="JP", **{"from": "2025-01-01"}, to="2026-01-01"),
         ),
-        (list[FactOut], ok(client, "/api/history", jurisdiction="EU")),
-        (list[FactOut], ok(client, "/api/upcoming", as_of="2024-01-01", days=3650)),
+        (list[FactEntry], ok(client, "/api/history", jurisdiction="EU")),
+        (list[FactEntry], ok(client, "/api/upcoming", as_of="2024-01-01", days=3650)),
     ]
     for model, body in answers:
         assert body, model
         TypeAdapter(model).validate_python(body, strict=False)
+    # A state's sections and aggregates are its extra keys: each a list of items, or
+    # an aggregate (an item's figure, or a count, or null).
+    extra = TypeAdapter(list[Item] | Aggregate | int | None)
+    states = [answers[0][1], answers[1][1], *answers[2][1]["states"].values()]
+    for state in states:
+        for name in state.keys() - State.__annotations__.keys():
+            extra.validate_python(state[name], strict=False)
+    assert "instruments" in states[0]
     assert ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-15")["uncertain"]

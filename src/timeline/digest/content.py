@@ -14,11 +14,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from timeline.answers import State
 from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
 from timeline.model.dates import PartialDate
@@ -536,8 +537,8 @@ def _state_change(
     return StateChange(code, tuple(lines)) if lines else None
 
 
-def _empty_state(sections: Sequence[str], aggregates: Sequence[str]) -> dict[str, Any]:
-    return {section: [] for section in sections} | dict.fromkeys(aggregates)
+def _empty_state(sections: Sequence[str], aggregates: Sequence[str]) -> State:
+    return cast("State", {section: [] for section in sections} | dict.fromkeys(aggregates))
 
 
 def _item(state: Mapping[str, Any], section: str, subject: str) -> Mapping[str, Any]:

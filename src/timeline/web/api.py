@@ -16,19 +16,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from timeline import parsing as params
+from timeline.answers import Comparison, Diff, FactEntry, JurisdictionEntry, State
 from timeline.app import FeedStatus
 from timeline.errors import InvalidDateError
 from timeline.web.models import (
     CandidateOut,
-    CompareOut,
-    DiffOut,
     ErrorOut,
     EventOut,
     EventPage,
-    FactOut,
     FeedOut,
-    JurisdictionOut,
-    StateOut,
     StatusOut,
 )
 from timeline.web.service import WebService
@@ -132,10 +128,10 @@ def status(service: Service) -> dict[str, Any]:
 
 @router.get(
     "/jurisdictions",
-    response_model=list[JurisdictionOut],
+    response_model=list[JurisdictionEntry],
     summary="Jurisdictions the log has facts about",
 )
-def jurisdictions(service: Service) -> list[dict[str, Any]]:
+def jurisdictions(service: Service) -> list[JurisdictionEntry]:
     return service.coverage().jurisdictions
 
 
@@ -182,14 +178,14 @@ def event(service: Service, ref: EventRef) -> dict[str, Any]:
     return service.timeline.show(ref).as_dict()
 
 
-@router.get("/state", response_model=StateOut, summary="A jurisdiction's state on a day")
+@router.get("/state", response_model=State, summary="A jurisdiction's state on a day")
 def state(service: Service, jurisdiction: Code, view: ViewQuery) -> Response:
     """As `timeline state --format json`: every section of the projection, its
     aggregates, and the facts still uncertain on that day."""
     return _answer(service.timeline.state(jurisdiction, view.as_of, view.known_at, view.projection))
 
 
-@router.get("/compare", response_model=CompareOut, summary="States side by side")
+@router.get("/compare", response_model=Comparison, summary="States side by side")
 def compare(
     service: Service,
     jurisdiction: Annotated[
@@ -204,7 +200,7 @@ def compare(
     )
 
 
-@router.get("/diff", response_model=DiffOut, summary="What changed between two days")
+@router.get("/diff", response_model=Diff, summary="What changed between two days")
 def diff(
     service: Service,
     jurisdiction: Code,
@@ -223,7 +219,7 @@ def diff(
     )
 
 
-@router.get("/history", response_model=list[FactOut], summary="The dated timeline")
+@router.get("/history", response_model=list[FactEntry], summary="The dated timeline")
 def history(
     service: Service, jurisdiction: OptionalCode = None, known_at: KnownAt = None
 ) -> Response:
@@ -231,7 +227,7 @@ def history(
     return _answer(service.timeline.history(jurisdiction, params.moment(known_at, "known_at")))
 
 
-@router.get("/upcoming", response_model=list[FactOut], summary="What takes effect soon")
+@router.get("/upcoming", response_model=list[FactEntry], summary="What takes effect soon")
 def upcoming(
     service: Service,
     jurisdiction: OptionalCode = None,

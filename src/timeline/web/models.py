@@ -1,10 +1,10 @@
-"""The HTTP API's response shapes, for its OpenAPI document.
+"""The HTTP API's own response shapes, for its OpenAPI document.
 
-The answers themselves come from `Timeline` as plain dicts (the same ones
-`--format json` prints); these models describe them, so that clients and the
-schemathesis fuzz pass can check every response.  A state's sections and
-aggregates depend on the projection definition, so they are typed as extra
-properties: a list of items, or an aggregate (an item's figure, or a count).
+The projection answers (state, compare, diff, history, upcoming,
+jurisdictions) are described once, in `timeline.answers`, and used here as
+they are; these models describe what only the API sends (events page by page,
+errors, status, candidates, feeds), so that clients and the schemathesis fuzz
+pass can check every response.
 """
 
 from __future__ import annotations
@@ -54,95 +54,6 @@ class EventPage(BaseModel):
     next_after: int | None = Field(
         description="Pass as `after` for the next page; null when this page is the last."
     )
-
-
-class ItemOut(_Open):
-    """An item of a state's section; the projection's rules add more fields."""
-
-    key: str
-    subject: str
-    title: str
-    effective: str | None = None
-    events: list[str]
-
-
-class AggregateOut(_Open):
-    """The item with the highest figure of a section (an aggregate with `max`)."""
-
-    value: Any
-    subject: str
-    title: str
-    events: list[str]
-
-
-class UncertainOut(BaseModel):
-    section: str
-    kind: str
-    subject: str
-    title: str
-    effective: str
-    possible_from: str
-    certain_from: str
-    events: list[str]
-
-
-class StateOut(BaseModel):
-    """One jurisdiction's state; every section of the projection is a list of items,
-    every aggregate an item's figure (or null) or a count."""
-
-    model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, list[ItemOut] | AggregateOut | int | None] = Field(init=False)
-
-    projection: str
-    jurisdiction: str
-    as_of: str
-    known_at: str
-    uncertain: list[UncertainOut]
-
-
-class CompareOut(BaseModel):
-    projection: str
-    as_of: str
-    known_at: str
-    jurisdictions: list[str]
-    states: dict[str, StateOut]
-    differences: list[str] = Field(description="Sections and aggregates that differ.")
-
-
-class ChangeOut(_Open):
-    """An item added, removed or changed (with `fields`), or an aggregate's new value."""
-
-    section: str
-    events: list[str]
-
-
-class DiffOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    projection: str
-    jurisdiction: str
-    from_: str = Field(alias="from")
-    to: str
-    known_at: str
-    changes: list[ChangeOut]
-
-
-class FactOut(BaseModel):
-    """A fact of the dated timeline (history, upcoming)."""
-
-    effective: str
-    kind: str
-    subject: str
-    title: str
-    jurisdictions: list[str]
-    events: list[str] = Field(description="The original event, then its correction if any.")
-
-
-class JurisdictionOut(BaseModel):
-    code: str
-    name: str
-    category: str
-    facts: int
 
 
 class StatusOut(BaseModel):

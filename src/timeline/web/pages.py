@@ -19,7 +19,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from timeline import answers
 from timeline import parsing as params
+from timeline.answers import Comparison
 from timeline.errors import TimelineError
 from timeline.projections.fold import penalty_text as penalty_parts
 from timeline.web.api import AsOf, KnownAt, Service
@@ -73,7 +75,7 @@ def comparison(
         raise TimelineError(f"pick at most {MAX_JURISDICTIONS} jurisdictions")
     if len(codes) == 1:
         single = timeline.state(codes[0], day, moment)
-        result = {
+        result: Comparison = {
             "projection": single["projection"],
             "as_of": single["as_of"],
             "known_at": single["known_at"],
@@ -91,7 +93,7 @@ def comparison(
             "name": aggregate.name,
             "aggregate": True,
             "differs": aggregate.name in differing,
-            "cells": [state[aggregate.name] for state in states],
+            "cells": [answers.aggregate(state, aggregate.name) for state in states],
         }
         for aggregate in definition.aggregates
     ] + [
@@ -99,7 +101,7 @@ def comparison(
             "name": section,
             "aggregate": False,
             "differs": section in differing,
-            "cells": [state[section] for state in states],
+            "cells": [answers.section(state, section) for state in states],
         }
         for section in definition.sections
     ]

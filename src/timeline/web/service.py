@@ -32,6 +32,7 @@ from typing import Any
 
 import structlog
 
+from timeline.answers import JurisdictionEntry, ProjectionStatus
 from timeline.app import Timeline
 from timeline.settings import Settings
 
@@ -42,7 +43,7 @@ log = structlog.get_logger("timeline.web")
 class Coverage:
     """What the log's facts cover: for the page's pickers and its date slider."""
 
-    jurisdictions: list[dict[str, Any]]
+    jurisdictions: list[JurisdictionEntry]
     first_day: dt.date | None
     last_day: dt.date | None
 
@@ -118,7 +119,7 @@ class WebService:
                 self.last_catch_up_error = str(exc).splitlines()[0] if str(exc) else repr(exc)
                 log.exception("web.catch_up_failed", error=self.last_catch_up_error)
 
-    def coverage(self, status: dict[str, Any] | None = None) -> Coverage:
+    def coverage(self, status: ProjectionStatus | None = None) -> Coverage:
         """The jurisdictions with facts and the valid-time range, computed once per
         state of the read models (a scan of the fact index on a large log).
         `status`: `projection_status()` when the caller has just read it."""
