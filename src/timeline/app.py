@@ -35,7 +35,7 @@ from timeline.jobs import PeriodicJob
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import fact_dict, fact_title
 from timeline.model.jurisdictions import registry, validate_code
-from timeline.projections.definition import load_definitions
+from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
@@ -243,6 +243,11 @@ class Timeline:
     def projections(self) -> ProjectionRunner:
         """The runner over every definition in the projections folder."""
         return ProjectionRunner(self.sql_store, load_definitions(self.projections_path))
+
+    def definition(self, projection: str | None = None) -> ProjectionDefinition:
+        """A projection's definition (default: the configured one): its sections and
+        aggregates, in the order answers list them."""
+        return self.projections.definition(projection or self.default_projection)
 
     def catch_up(self, progress: Progress | None = None) -> CatchUpReport:
         """Bring every projection's read model up to the end of the log."""

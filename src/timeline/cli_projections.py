@@ -62,7 +62,7 @@ def state(
         result = tl.state(
             jurisdiction, parsing.day(as_of, "--as-of"), _moment(known_at), projection
         )
-        sections = tl.projections.definition(result["projection"])
+        sections = tl.definition(result["projection"])
     if format_ is Format.json:
         _json_out(result)
         return
@@ -144,7 +144,7 @@ def compare(
         result = tl.compare(
             jurisdictions, parsing.day(as_of, "--as-of"), _moment(known_at), projection
         )
-        definition = tl.projections.definition(result["projection"])
+        definition = tl.definition(result["projection"])
     if format_ is Format.json:
         _json_out(result)
         return

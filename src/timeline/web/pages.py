@@ -85,7 +85,7 @@ def comparison(
         }
     else:
         result = timeline.compare(codes, day, moment)
-    definition = timeline.projections.definition(result["projection"])
+    definition = timeline.definition(result["projection"])
     states = [result["states"][code] for code in result["jurisdictions"]]
     differing = set(result["differences"])
     rows = [
