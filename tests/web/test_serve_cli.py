@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.projections.conftest import PROJECTIONS
-from timeline.cli_web import _listen
+from timeline.cli.serve import _listen
 
 pytestmark = pytest.mark.slow
 

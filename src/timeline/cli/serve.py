@@ -1,6 +1,6 @@
 """`timeline serve`: the web view and read-only HTTP API, under uvicorn.
 
-Registered on the `timeline` app by `timeline.cli`, which imports this module.
+Registered on the `timeline` app when `timeline.cli` imports this module.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli import _settings, command
+from timeline.cli._common import _settings, command
 from timeline.errors import ConfigError
 
 

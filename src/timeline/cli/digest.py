@@ -1,6 +1,6 @@
 """`timeline digest`: the weekly digest, previewed to files or sent; thin over the API.
 
-Registered on the `timeline` app by `timeline.cli`, which imports this module.
+Registered on the `timeline` app when `timeline.cli` imports this module.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli import _open, command
+from timeline.cli._common import _open, command
 from timeline.digest.deliver import DigestRun, check_addresses
 from timeline.digest.render import CHART_FILE, RenderedDigest, preview_message
 from timeline.errors import DigestSendError, TimelineError

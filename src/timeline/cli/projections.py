@@ -1,6 +1,6 @@
 """`timeline state|compare|diff|history|upcoming|rebuild`: thin over the projection API.
 
-Registered on the `timeline` app by `timeline.cli`, which imports this module.
+Registered on the `timeline` app when `timeline.cli` imports this module.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rich.text import Text
 from timeline import parsing
 from timeline.answers import aggregate
 from timeline.answers import section as section_items
-from timeline.cli import Format, _moment, _open, command
+from timeline.cli._common import Format, _moment, _open, command
 from timeline.projections.fold import penalty_text
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]

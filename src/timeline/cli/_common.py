@@ -1,0 +1,114 @@
+"""What every `timeline` command shares: the Typer app, opening the API, user
+errors as one line, the output formats and writers.
+
+Command modules (one per group: log, projections, feeds, candidates, digest,
+serve, daemon) import this module and register on `app`; `timeline.cli`
+imports them all.  Nothing here imports a command module.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from timeline import parsing
+from timeline.app import Timeline
+from timeline.errors import TimelineError
+from timeline.logging import configure_logging
+from timeline.settings import Settings, config_file, load_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="Event-sourced tracker of how jurisdictions govern AI.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _user_errors_as_one_line(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn a `TimelineError` into 'Error: ...' on stderr and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except TimelineError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def command(
+    name: str | None = None, group: typer.Typer | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Register a command (on `app`, or a command group) whose user errors print as one line."""
+
+    def register(fn: Callable[P, R]) -> Callable[P, R]:
+        (group or app).command(name)(_user_errors_as_one_line(fn))
+        return fn
+
+    return register
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.ensure_object(dict)["settings"]  # type: ignore[no-any-return]
+
+
+def _open(ctx: typer.Context, *, read_only: bool = False) -> Timeline:
+    return Timeline.open(_settings(ctx), read_only=read_only)
+
+
+@app.callback()
+@_user_errors_as_one_line
+def _main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Settings file (default: ./config.toml or $TIMELINE_CONFIG)."),
+    ] = None,
+) -> None:
+    settings = load_settings(config)
+    configure_logging(settings.logging)
+    ctx.ensure_object(dict)["settings"] = settings
+    ctx.ensure_object(dict)["config_path"] = config_file(config)
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    return parsing.moment(value, "--known-at")
+
+
+def _write_json_array(items: Iterable[dict[str, Any]]) -> None:
+    """Stream a JSON array item by item, so a long log never sits in memory."""
+    out = sys.stdout
+    out.write("[")
+    separator = "\n  "
+    for item in items:
+        out.write(separator + json.dumps(item, ensure_ascii=False))
+        separator = ",\n  "
+    out.write("]\n" if separator == "\n  " else "\n]\n")
+
+
+def _write_csv(rows: list[dict[str, Any]]) -> None:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    writer = csv.DictWriter(sys.stdout, columns)
+    writer.writeheader()
+    writer.writerows(rows)

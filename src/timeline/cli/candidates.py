@@ -1,0 +1,151 @@
+"""`timeline candidates list|show|accept|reject|edit`: reviewing proposed events."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from timeline.cli._common import Format, _open, _write_csv, _write_json_array, app, command
+from timeline.feeds.candidates import Candidate
+
+candidates_app = typer.Typer(
+    help="Candidate events found in feeds: review, edit, accept, reject.", no_args_is_help=True
+)
+app.add_typer(candidates_app, name="candidates")
+
+
+@command("list", candidates_app)
+def candidates_list(
+    ctx: typer.Context,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="pending (default), accepted, rejected, duplicate, ignored; repeatable."),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every status.")] = False,
+    feed: Annotated[str | None, typer.Option()] = None,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """List candidates, oldest first; by default those awaiting review."""
+    with _open(ctx, read_only=True) as tl:
+        found = tl.candidates(
+            statuses=None if all_ else (status or ["pending"]), feed=feed, limit=limit
+        )
+    if format_ is Format.json:
+        _write_json_array(c.as_dict() for c in found)
+        return
+    if format_ is Format.csv:
+        _write_csv([_candidate_row(c) for c in found])
+        return
+    piped = not sys.stdout.isatty()
+    table = Table(box=None)
+    for header in ("id", "status", "feed", "kind", "where", "effective", "conf", "title"):
+        table.add_column(header, no_wrap=piped, overflow="ellipsis")
+    for c in found:
+        row = _candidate_row(c)
+        table.add_row(
+            *(
+                str(row[k])
+                for k in (
+                    "id",
+                    "status",
+                    "feed",
+                    "kind",
+                    "jurisdictions",
+                    "effective",
+                    "confidence",
+                    "title",
+                )
+            )
+        )
+    Console(width=200 if piped else None).print(table)
+
+
+def _candidate_row(c: Candidate) -> dict[str, Any]:
+    return {
+        "id": c.id[:8],
+        "status": c.status,
+        "feed": c.feed,
+        "kind": c.proposed_kind or "",
+        "jurisdictions": " ".join(c.proposed_jurisdictions),
+        "effective": c.proposed_effective or "",
+        "confidence": f"{c.confidence:.2f}",
+        "title": c.proposed_title,
+    }
+
+
+@command("show", candidates_app)
+def candidates_show(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Candidate id or id prefix.")]
+) -> None:
+    """Show one candidate in full (evidence, edits, history), as JSON."""
+    with _open(ctx, read_only=True) as tl:
+        candidate = tl.candidate(ref)
+    typer.echo(json.dumps(candidate.as_dict(), indent=2, ensure_ascii=False))
+
+
+@command("accept", candidates_app)
+def candidates_accept(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Candidate id or id prefix.")]
+) -> None:
+    """Append the candidate's event; accepting it again appends nothing."""
+    with _open(ctx) as tl:
+        event = tl.accept_candidate(ref)
+    typer.echo(f"accepted as #{event.seq} {event.id} {event.kind} {event.subject}")
+
+
+@command("reject", candidates_app)
+def candidates_reject(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Candidate id or id prefix.")],
+    reason: Annotated[str, typer.Option(help="Why it is not an event worth recording.")],
+) -> None:
+    """Reject a candidate, keeping it with the reason so it is not proposed again."""
+    with _open(ctx) as tl:
+        candidate = tl.reject_candidate(ref, reason)
+    typer.echo(f"rejected {candidate.id}: {candidate.reason}")
+
+
+@command("edit", candidates_app)
+def candidates_edit(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Candidate id or id prefix.")],
+    kind: Annotated[str | None, typer.Option(help="Event kind, e.g. instrument.in_force.")] = None,
+    jurisdiction: Annotated[
+        list[str] | None, typer.Option("--jurisdiction", "-j", help="Repeatable; replaces all.")
+    ] = None,
+    effective: Annotated[str | None, typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    subject: Annotated[str | None, typer.Option(help="Subject slug, e.g. jp/ai-act.")] = None,
+    title: Annotated[str | None, typer.Option()] = None,
+    payload: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE payload field (VALUE read as JSON if it parses); repeatable."),
+    ] = None,
+) -> None:
+    """Fix what the extractor proposed before accepting."""
+    changes: dict[str, Any] = {
+        "kind": kind,
+        "jurisdictions": jurisdiction,
+        "effective": effective,
+        "subject": subject,
+        "title": title,
+        "payload": dict(_key_value(item) for item in payload or []),
+    }
+    with _open(ctx) as tl:
+        candidate = tl.edit_candidate(ref, changes)
+    typer.echo(json.dumps(candidate.as_dict(), indent=2, ensure_ascii=False))
+
+
+def _key_value(item: str) -> tuple[str, Any]:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise typer.BadParameter(f"--payload {item!r}: expected KEY=VALUE")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value

@@ -1,0 +1,229 @@
+"""`timeline feeds list|add|remove|status`, `poll` and `extract`: the watched feeds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from timeline import parsing
+from timeline.cli._common import (
+    Format,
+    _open,
+    _settings,
+    _write_csv,
+    _write_json_array,
+    app,
+    command,
+)
+from timeline.errors import ConfigError
+from timeline.feeds.config import add_feed, remove_feed
+from timeline.feeds.health import FeedHealth
+from timeline.settings import FeedSettings
+
+feeds_app = typer.Typer(help="The watched feeds: list, add, remove, health.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+@command("list", feeds_app)
+def feeds_list(ctx: typer.Context) -> None:
+    """List the feeds in config.toml."""
+    table = Table(box=None)
+    for header in ("name", "enabled", "interval", "jurisdiction", "language", "auto-accept", "url"):
+        table.add_column(header)
+    for feed in _settings(ctx).feeds:
+        table.add_row(
+            feed.name,
+            "yes" if feed.enabled else "no",
+            f"{feed.interval}s",
+            feed.jurisdiction or "",
+            feed.language or "",
+            "" if feed.auto_accept_threshold is None else f">= {feed.auto_accept_threshold:g}",
+            feed.url,
+        )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@command("add", feeds_app)
+def feeds_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Short stable name: lower-case, digits, . _ -")],
+    url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="Jurisdiction hint for items that name no place.")
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="Language of the items (ja, fr...).")] = None,
+    interval: Annotated[int, typer.Option(min=1, help="Seconds between polls.")] = 3600,
+    auto_accept_threshold: Annotated[
+        float | None, typer.Option(min=0, max=1, help="Accept at or above this confidence.")
+    ] = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Listed but not polled.")] = False,
+) -> None:
+    """Add a feed to config.toml (comments and layout are kept)."""
+    try:
+        feed = FeedSettings(
+            name=name,
+            url=url,
+            jurisdiction=jurisdiction,
+            language=language,
+            interval=interval,
+            enabled=not disabled,
+            auto_accept_threshold=auto_accept_threshold,
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+    path = ctx.ensure_object(dict)["config_path"]
+    add_feed(path, feed)
+    typer.echo(f"added feed {name} to {path}")
+
+
+@command("remove", feeds_app)
+def feeds_remove(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The feed's name.")]
+) -> None:
+    """Remove a feed from config.toml; its candidates and health stay in the database."""
+    path = ctx.ensure_object(dict)["config_path"]
+    remove_feed(path, name)
+    typer.echo(f"removed feed {name} from {path}")
+
+
+@command("status", feeds_app)
+def feeds_status(
+    ctx: typer.Context, format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table
+) -> None:
+    """Each feed's health: last success, last error, failures in a row, next due."""
+    with _open(ctx, read_only=True) as tl:
+        statuses = tl.feed_status()
+    rows = [
+        {
+            "feed": s.name,
+            "configured": s.config is not None,
+            "enabled": bool(s.config and s.config.enabled),
+            **(_health_dict(s.health) if s.health else {"state": "never polled"}),
+        }
+        for s in statuses
+    ]
+    if format_ is Format.json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if format_ is Format.csv:
+        _write_csv(rows)
+        return
+    table = Table(box=None)
+    for header in ("feed", "state", "status", "fails", "last success", "next due", "problem"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["feed"],
+            row["state"] + ("" if row["configured"] else " (not in config)"),
+            str(row.get("last_status") or ""),
+            str(row.get("consecutive_failures", "")),
+            row.get("last_success_at") or "",
+            row.get("next_due_at") or "",
+            row.get("last_error") or row.get("bozo_warning") or "",
+        )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def _health_dict(health: FeedHealth) -> dict[str, Any]:
+    return {
+        "state": "healthy" if health.healthy else ("failing" if health.last_error else "unknown"),
+        "url": health.url,
+        "last_status": health.last_status,
+        "consecutive_failures": health.consecutive_failures,
+        "last_attempt_at": parsing.timestamp(health.last_attempt_at),
+        "last_success_at": parsing.timestamp(health.last_success_at),
+        "next_due_at": parsing.timestamp(health.next_due_at),
+        "last_error": health.last_error,
+        "bozo_warning": health.bozo_warning,
+        "etag": health.etag,
+        "last_modified": health.last_modified,
+        "items_last_poll": health.items_last_poll,
+    }
+
+
+@command()
+def poll(
+    ctx: typer.Context,
+    feed: Annotated[
+        str | None, typer.Argument(help="Only this feed (default: all enabled).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Poll even if backoff or Retry-After says later.")
+    ] = False,
+) -> None:
+    """Poll the feeds that are due, once, in the foreground."""
+    with _open(ctx) as tl:
+        outcomes = tl.poll(feed, force=force)
+    for o in outcomes:
+        if o.status == "failed":
+            typer.echo(f"{o.feed}: failed: {o.error}")
+        elif o.status == "skipped":
+            due = o.next_due_at.isoformat(timespec="seconds") if o.next_due_at else "?"
+            typer.echo(f"{o.feed}: not due until {due} (--force to poll now)")
+        elif o.status == "not_modified":
+            typer.echo(f"{o.feed}: not modified")
+        else:
+            typer.echo(
+                f"{o.feed}: {o.items} items, {o.new_candidates} new candidates, "
+                f"{o.changed} changed"
+                + (f", {o.auto_accepted} auto-accepted" if o.auto_accepted else "")
+                + (f" (warning: {o.warning})" if o.warning else "")
+            )
+
+
+# -- feeds: extract --
+
+
+class ExtractFormat(StrEnum):
+    json = "json"
+    table = "table"
+
+
+@command("extract")
+def extract(
+    source: Annotated[str, typer.Argument(help="A feed file, or an http(s) URL.")],
+    format_: Annotated[ExtractFormat, typer.Option("--format")] = ExtractFormat.json,
+    language: Annotated[
+        str | None, typer.Option(help="en, fr or ja (default: the feed's own tag, else detected).")
+    ] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="Jurisdiction hint for items that name none.")
+    ] = None,
+) -> None:
+    """Propose events from one feed's items, storing nothing."""
+    from timeline.feeds.extract import extract_source
+
+    items, warning = extract_source(source, language=language, jurisdiction_hint=jurisdiction)
+    if warning:
+        typer.echo(f"Warning: {source}: malformed feed, used anyway ({warning})", err=True)
+    if format_ is ExtractFormat.json:
+        _write_json_array(item.as_json() for item in items)
+        return
+    piped = not sys.stdout.isatty()
+    table = Table(box=None)
+    for header in ("event", "kind", "where", "effective", "conf"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("title", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None)
+    for item in items:
+        table.add_row(
+            "yes" if item.is_event else "no",
+            item.kind or "",
+            " ".join(item.jurisdictions),
+            item.effective or "",
+            f"{item.confidence:.2f}",
+            item.title,
+        )
+    Console(width=200 if piped else None).print(table)
+
+
+# The projection views, `timeline serve` and the digest live in their own modules,
+# which register their commands here.

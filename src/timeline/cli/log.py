@@ -1,0 +1,218 @@
+"""`timeline init|import|append|log|show|correct|retract|verify`: the event log."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from timeline import parsing
+from timeline.cli._common import Format, _moment, _open, _settings, _write_json_array, command
+from timeline.documents import parse_documents, read_documents
+from timeline.errors import ChainBrokenError
+from timeline.model.facts import describe
+from timeline.store import RecordedEvent
+
+
+@command()
+def init(ctx: typer.Context) -> None:
+    """Create the database, or bring its schema up to date."""
+    with _open(ctx) as tl:
+        tl.init()
+        typer.echo(f"initialised {_settings(ctx).database.url}")
+
+
+@command("import")
+def import_(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A folder of .toml event files, or one file.")],
+) -> None:
+    """Import curated events; a second run imports nothing, edits become corrections."""
+    with _open(ctx) as tl:
+        report = tl.import_path(path)
+    typer.echo(
+        f"{report.entries} entries in {report.files} files: {len(report.new)} new, "
+        f"{len(report.corrected)} corrected, {report.unchanged} unchanged"
+        + (f", {len(report.retracted)} retracted (left alone)" if report.retracted else "")
+    )
+
+
+@command()
+def append(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(help="JSON or TOML file of one or more events; - for stdin.")
+    ],
+    expected_version: Annotated[
+        int | None,
+        typer.Option(help="Fail unless the subject's stream holds exactly this many events."),
+    ] = None,
+) -> None:
+    """Append events in one transaction: all of them or none."""
+    documents = (
+        parse_documents(sys.stdin.read(), "<stdin>") if file == "-" else read_documents(Path(file))
+    )
+    expected = None
+    if expected_version is not None:
+        subjects = {str(d.get("subject")) for d in documents}
+        if len(subjects) != 1:
+            raise typer.BadParameter("--expected-version needs all events on one subject")
+        expected = {subjects.pop(): expected_version}
+    with _open(ctx) as tl:
+        result = tl.append(documents, expected)
+    for event, written in zip(result.events, result.written, strict=False):
+        verb = "appended" if written else "already stored"
+        typer.echo(f"{verb} #{event.seq} {event.id} {event.kind} {event.subject}")
+
+
+@command("log")
+def log_(
+    ctx: typer.Context,
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", "-j")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="Repeatable.")] = None,
+    subject: Annotated[str | None, typer.Option()] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Effective on or after (YYYY[-MM[-DD]]).")
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="Effective on or before (YYYY[-MM[-DD]]).")] = None,
+    known_at: Annotated[
+        str | None, typer.Option(help="Only what had been recorded by then (ISO date-time).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """List events in the order they were recorded."""
+    with _open(ctx, read_only=True) as tl:
+        events = tl.log(
+            jurisdiction=jurisdiction,
+            kinds=kind,
+            subject=subject,
+            effective_from=parsing.partial_bound(from_, "--from", end=False),
+            effective_to=parsing.partial_bound(to, "--to", end=True),
+            known_at=_moment(known_at),
+            limit=limit,
+        )
+        _render(events, format_)
+
+
+def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
+    if fmt is Format.json:
+        _write_json_array(ev.as_dict() for ev in events)
+    elif fmt is Format.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(
+            [
+                "seq",
+                "id",
+                "kind",
+                "subject",
+                "jurisdictions",
+                "effective",
+                "recorded_at",
+                "summary",
+                "payload",
+                "sources",
+            ]
+        )
+        for ev in events:
+            writer.writerow(
+                [
+                    ev.seq,
+                    ev.id,
+                    ev.kind,
+                    ev.subject,
+                    " ".join(ev.jurisdictions),
+                    ev.effective,
+                    ev.as_dict()["recorded_at"],
+                    describe(ev.kind, ev.payload),
+                    json.dumps(ev.payload, ensure_ascii=False),
+                    json.dumps(ev.sources, ensure_ascii=False),
+                ]
+            )
+    else:
+        # Piped: one line per event, so that the table survives grep and less.
+        # On a terminal: wrap within the terminal's width.
+        piped = not sys.stdout.isatty()
+        table = Table(box=None)
+        for header in ("#", "effective", "kind", "subject", "where"):
+            table.add_column(header, no_wrap=piped)
+        table.add_column(
+            "what", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None
+        )
+        for ev in events:
+            table.add_row(
+                str(ev.seq),
+                str(ev.effective),
+                ev.kind,
+                ev.subject,
+                " ".join(ev.jurisdictions),
+                describe(ev.kind, ev.payload),
+            )
+        Console(width=200 if piped else None).print(table)
+
+
+@command()
+def show(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or position.")]
+) -> None:
+    """Show one event in full, as JSON."""
+    with _open(ctx, read_only=True) as tl:
+        event = tl.show(ref)
+    typer.echo(json.dumps(event.as_dict(), indent=2, ensure_ascii=False))
+
+
+@command()
+def correct(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id or position of the event to correct.")],
+    file: Annotated[
+        str, typer.Argument(help="JSON or TOML with the fields that change; - for stdin.")
+    ],
+    reason: Annotated[str | None, typer.Option(help="Why (or `reason` in the file).")] = None,
+) -> None:
+    """Record a correction: the original stays, the correction supersedes it."""
+    docs = (
+        parse_documents(sys.stdin.read(), "<stdin>") if file == "-" else read_documents(Path(file))
+    )
+    if len(docs) != 1:
+        raise typer.BadParameter("a correction file holds exactly one table/object")
+    changes = dict(docs[0])
+    file_reason = changes.pop("reason", None)
+    why = reason or file_reason
+    if not why:
+        raise typer.BadParameter("give a reason: --reason or `reason` in the file")
+    with _open(ctx) as tl:
+        event = tl.correct(ref, changes, str(why))
+    typer.echo(f"appended #{event.seq} {event.id} event.corrected {event.subject}")
+
+
+@command()
+def retract(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id or position of the event to retract.")],
+    reason: Annotated[str, typer.Option(help="Why it should not have been recorded.")],
+) -> None:
+    """Record a retraction: the event stays in the log, marked as withdrawn."""
+    with _open(ctx) as tl:
+        event = tl.retract(ref, reason)
+    typer.echo(f"appended #{event.seq} {event.id} event.retracted {event.subject}")
+
+
+@command()
+def verify(ctx: typer.Context) -> None:
+    """Walk the hash chain; exit 1 naming the first broken position."""
+    with _open(ctx, read_only=True) as tl:
+        report = tl.verify()
+    if not report.ok:
+        raise ChainBrokenError(report.broken_at or 0, report.detail or "")
+    typer.echo(
+        f"ok: {report.events} events, chain verified up to #{report.head_seq} "
+        f"({report.head_hash[:16]})"
+    )
