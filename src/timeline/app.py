@@ -24,6 +24,7 @@ from timeline.feeds.health import FeedHealth, all_health
 from timeline.importer import ImportReport, current_fact, fact_dict, import_path
 from timeline.jobs import PeriodicJob
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
+from timeline.model.facts import fact_title
 from timeline.model.jurisdictions import registry, validate_code
 from timeline.projections.definition import load_definitions
 from timeline.projections.fold import FactVersion
@@ -508,19 +509,6 @@ class Timeline:
     def reject_candidate(self, ref: str, reason: str) -> Candidate:
         """Mark the candidate rejected with `reason`; it is never proposed again."""
         return review.reject(self.sql_store, ref, reason)
-
-
-def fact_title(kind: str, payload: Mapping[str, Any]) -> str:
-    """A one-line name for a fact, whatever its kind."""
-    for field in ("title", "name", "organisation", "investor"):
-        if payload.get(field):
-            text = str(payload[field])
-            if kind == "office.opened":
-                return f"{text} office in {payload.get('city', '?')}"
-            if kind == "investment.announced":
-                return f"{text}: {payload.get('currency', '')} {payload.get('amount', '')}".strip()
-            return text
-    return kind
 
 
 def _fact_entry(fact: FactVersion) -> dict[str, Any]:

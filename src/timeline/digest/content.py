@@ -24,6 +24,7 @@ from timeline.errors import KnownAtError
 from timeline.importer import fact_dict
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, parse_event
+from timeline.model.facts import fact_title
 from timeline.projections.fold import penalty_text
 from timeline.projections.queries import diff_states
 from timeline.settings import DigestListSettings
@@ -411,10 +412,8 @@ def _fact_before(tl: Timeline, target: RecordedEvent, meta: RecordedEvent) -> di
     return fact
 
 
-def fact_title(fact: Mapping[str, Any]) -> str:
-    from timeline.app import fact_title as title_of
-
-    return one_line(title_of(fact["kind"], fact["payload"]))
+def _title(fact: Mapping[str, Any]) -> str:
+    return one_line(fact_title(fact["kind"], fact["payload"]))
 
 
 def _local_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
@@ -442,7 +441,7 @@ def _event_line(fact: _Fact, zone: ZoneInfo, week_known_at: dt.datetime) -> Even
         id=fact.event.id,
         kind=data["kind"],
         kind_label=KIND_LABELS.get(data["kind"], data["kind"]),
-        title=fact_title(data),
+        title=_title(data),
         jurisdictions=tuple(data["jurisdictions"]),
         effective=str(data["effective"]),
         recorded_day=_local_day(fact.event.recorded_at, zone),
@@ -461,8 +460,8 @@ def _fact_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     changes = []
     if str(old["effective"]) != str(new["effective"]):
         changes.append(f"effective {old['effective']} -> {new['effective']}")
-    if fact_title(old) != fact_title(new):
-        changes.append(f"title {fact_title(old)!r} -> {fact_title(new)!r}")
+    if _title(old) != _title(new):
+        changes.append(f"title {_title(old)!r} -> {_title(new)!r}")
     if old["kind"] != new["kind"]:
         changes.append(f"kind {old['kind']} -> {new['kind']}")
     if list(old["jurisdictions"]) != list(new["jurisdictions"]):
@@ -471,7 +470,7 @@ def _fact_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
         )
     if old.get("sources") != new.get("sources"):
         changes.append("sources")
-    if old.get("payload") != new.get("payload") and fact_title(old) == fact_title(new):
+    if old.get("payload") != new.get("payload") and _title(old) == _title(new):
         changes.append("details")
     return changes
 
@@ -482,7 +481,7 @@ def _correction_line(
     payload = meta.payload
     move = None
     if meta.kind == "event.retracted":
-        changes: list[str] = [f"withdrawn: {fact_title(old)} ({old['effective']})"]
+        changes: list[str] = [f"withdrawn: {_title(old)} ({old['effective']})"]
         action: Literal["correction", "retraction"] = "retraction"
         jurisdictions = tuple(old["jurisdictions"])
     else:
@@ -493,7 +492,7 @@ def _correction_line(
         before, after = PartialDate.parse(old["effective"]), PartialDate.parse(new["effective"])
         if before != after:
             move = DateMove(
-                title=fact_title(new),
+                title=_title(new),
                 jurisdictions=tuple(new["jurisdictions"]),
                 old=str(before),
                 new=str(after),
@@ -504,7 +503,7 @@ def _correction_line(
         id=meta.id,
         action=action,
         target=target.id,
-        title=fact_title(old),
+        title=_title(old),
         jurisdictions=jurisdictions,
         reason=one_line(payload.get("reason", "")),
         changes=tuple(changes),
@@ -631,7 +630,7 @@ def _learned_since(
                 recorded_day=_local_day(event.recorded_at, zone),
                 why=why,
                 kind_label=KIND_LABELS.get(fact["kind"], fact["kind"]),
-                title=fact_title(fact),
+                title=_title(fact),
                 jurisdictions=tuple(fact["jurisdictions"]),
                 effective=str(fact["effective"]),
             )
