@@ -184,14 +184,18 @@ class Digests:
         if kept is not None:
             return kept
         digest, rendered = self._render(week, spec)
-        message = build_message(rendered, self.settings.smtp.sender, self.clock())
+        now = self.clock()
+        message = build_message(rendered, self.settings.smtp.sender, now)
         return self.ledger.save_issue(
-            str(week),
-            spec.name,
-            known_at=digest.known_at,
-            subject=rendered.subject,
-            message=message.as_bytes(),
-            skipped=digest.empty and self.settings.digest.skip_empty_weeks,
+            DigestIssue(
+                week=str(week),
+                list_name=spec.name,
+                known_at=digest.known_at,
+                created_at=now,
+                subject=rendered.subject,
+                skipped=digest.empty and self.settings.digest.skip_empty_weeks,
+                message=message.as_bytes(),
+            )
         )
 
     def _deliver(

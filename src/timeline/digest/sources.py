@@ -44,18 +44,12 @@ class DigestSource(Protocol):
     def definition(self) -> ProjectionDefinition:
         """The default projection's definition: how its states differ."""
 
-    def state(
-        self, jurisdiction: str, as_of: dt.date, known_at: dt.datetime | None = None
-    ) -> dict[str, Any]:
+    def state(self, jurisdiction: str, as_of: dt.date, known_at: dt.datetime) -> dict[str, Any]:
         """`jurisdiction`'s state in the default projection on `as_of`, as known at
         `known_at`."""
 
     def upcoming(
-        self,
-        jurisdiction: str | None,
-        as_of: dt.date,
-        days: int,
-        known_at: dt.datetime | None = None,
+        self, jurisdiction: str | None, as_of: dt.date, days: int, known_at: dt.datetime
     ) -> list[dict[str, Any]]:
         """Facts taking effect after `as_of` and within `days` days, as known at `known_at`."""
 

@@ -346,17 +346,9 @@ class DigestLedger(ABC):
         """The rendering kept for (week, list), if there is one."""
 
     @abstractmethod
-    def save_issue(
-        self,
-        week: str,
-        list_name: str,
-        *,
-        known_at: dt.datetime,
-        subject: str,
-        message: bytes,
-        skipped: bool = False,
-    ) -> DigestIssue:
-        """Keep this rendering unless another sender saved one first; returns the kept one."""
+    def save_issue(self, issue: DigestIssue) -> DigestIssue:
+        """Keep `issue` unless another sender saved one of its week and list first;
+        returns the kept one."""
 
     @abstractmethod
     def add_recipients(

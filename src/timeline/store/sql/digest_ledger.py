@@ -40,32 +40,20 @@ class SqlDigestLedger(DigestLedger):
         with self.store.read_connection() as conn:
             return _issue(conn, week, list_name)
 
-    def save_issue(
-        self,
-        week: str,
-        list_name: str,
-        *,
-        known_at: dt.datetime,
-        subject: str,
-        message: bytes,
-        skipped: bool = False,
-    ) -> DigestIssue:
+    def save_issue(self, issue: DigestIssue) -> DigestIssue:
         with self.store.write_transaction(_LOCK) as conn:
-            kept = _issue(conn, week, list_name)
+            kept = _issue(conn, issue.week, issue.list_name)
             if kept is not None:
                 return kept
-            issue = DigestIssue(
-                week, list_name, known_at, self.store.clock(), subject, skipped, message
-            )
             conn.execute(
                 digest_issues.insert().values(
-                    week=week,
-                    list=list_name,
+                    week=issue.week,
+                    list=issue.list_name,
                     known_at=issue.known_at,
                     created_at=issue.created_at,
-                    subject=subject,
-                    skipped=skipped,
-                    message=message,
+                    subject=issue.subject,
+                    skipped=issue.skipped,
+                    message=issue.message,
                 )
             )
             return issue
