@@ -31,7 +31,6 @@ from timeline.feeds import review
 from timeline.feeds.candidates import STATUSES, Candidate, get_candidate, list_candidates
 from timeline.feeds.health import FeedHealth, all_health
 from timeline.importer import ImportReport, current_fact, import_path
-from timeline.jobs import PeriodicJob
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import fact_dict, fact_title
 from timeline.model.jurisdictions import registry, validate_code
@@ -45,10 +44,6 @@ from timeline.store.base import VerifyReport
 from timeline.store.sql.events import SqlEventStore
 
 if TYPE_CHECKING:
-    from timeline.digest.content import Digest
-    from timeline.digest.deliver import DigestRun, Digests
-    from timeline.digest.ledger import Delivery
-    from timeline.digest.render import RenderedDigest
     from timeline.feeds.poll import Poller, PollOutcome
 
 log = structlog.get_logger("timeline")
@@ -420,73 +415,6 @@ class Timeline:
         return configured + [
             FeedStatus(name, None, row) for name, row in health.items() if name not in names
         ]
-
-    def background_jobs(self) -> list[PeriodicJob]:
-        """Jobs the daemon runs beside the polls: the seam where other parts register.
-
-        Projections catch up on their own, so that state queries (and the
-        digest) find the read models current instead of paying for it."""
-        every = self.settings.projections.catch_up_seconds
-        digest = self.settings.digest
-        return [
-            PeriodicJob(
-                "projections.catch_up",
-                self.catch_up,
-                every_seconds=every,
-                jitter_seconds=every / 10,
-            ),
-            PeriodicJob(
-                "digest.weekly",
-                self.digests.weekly,
-                cron=digest.schedule,
-                timezone=digest.timezone,
-            ),
-            PeriodicJob(
-                "digest.retry",
-                self.digests.retry,
-                every_seconds=digest.retry_seconds,
-                jitter_seconds=digest.retry_seconds / 10,
-            ),
-        ]
-
-    # -- the weekly digest -----------------------------------------------------------
-    @cached_property
-    def digests(self) -> Digests:
-        """Rendering and the delivery ledger; time comes from the store's clock."""
-        from timeline.digest.deliver import Digests
-
-        return Digests(self)
-
-    def digest(
-        self,
-        week: str | None = None,
-        *,
-        list_name: str | None = None,
-        as_known_now: bool = False,
-    ) -> tuple[Digest, RenderedDigest]:
-        """The digest of `week` (`2026-W25`; default: the last complete week) for one
-        list (default: the first), as known at the week's end or, `as_known_now`, now."""
-        iso_week = self.digests.week(week)
-        spec = self.digests.lists(list_name)[0] if list_name or self.settings.digest.lists else None
-        if spec is None:
-            raise TimelineError("no digest list configured ([[digest.lists]] in config.toml)")
-        return self.digests.render(iso_week, spec, as_known_now=as_known_now)
-
-    def send_digests(
-        self,
-        week: str | None = None,
-        *,
-        list_name: str | None = None,
-        to: Sequence[str] | None = None,
-    ) -> list[DigestRun]:
-        """Send `week`'s digest of each list (or `list_name`) to its recipients (or `to`)
-        through SMTP, each recipient exactly once per week and list (the ledger)."""
-        iso_week = self.digests.week(week)
-        return self.digests.send(iso_week, self.digests.lists(list_name), to=to)
-
-    def digest_deliveries(self, week: str | None = None) -> list[Delivery]:
-        """The ledger's rows: who got which week's digest, or why not yet."""
-        return self.digests.ledger.deliveries(week)
 
     # -- candidates ----------------------------------------------------------------
     def candidates(

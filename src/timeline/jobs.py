@@ -1,8 +1,8 @@
 """Periodic jobs that the daemon runs beside the feed polls.
 
 The seam through which other parts (projection catch-up, the weekly digest)
-give the daemon work without the daemon knowing them: `Timeline.background_jobs`
-returns these, and the daemon schedules each one like a feed.
+give the daemon work without the daemon knowing them: `timeline.bootstrap`
+hands it these, and the daemon schedules each one like a feed.
 """
 
 from __future__ import annotations

@@ -181,7 +181,7 @@ def test_a_down_mail_server_is_one_line_and_nothing_is_marked_sent(
     assert line.startswith(f"Error: 2 of 2 digest(s) not delivered, first: {A}: mail server ")
     assert line.endswith("recorded in the ledger, the daemon retries failed ones")
     with Timeline.open(Settings(database={"url": recorded})) as tl:
-        assert {d.status for d in tl.digest_deliveries(WEEK)} == {"failed"}
+        assert {d.status for d in tl.store.digest_ledger.deliveries(WEEK)} == {"failed"}
     smtp.start()
     cli.ok("digest", "--week", WEEK, "--send")
     assert [r.rcpt_tos for r in smtp.handler.received] == [[A], [B]]
@@ -238,7 +238,7 @@ def test_sigkill_mid_send_then_restart_sends_each_recipient_once(
     smtp.handler.hold_for = None
     smtp.handler.release.set()
     with Timeline.open(Settings(database={"url": recorded})) as tl:
-        assert {d.recipient: d.status for d in tl.digest_deliveries(WEEK)} == {
+        assert {d.recipient: d.status for d in tl.store.digest_ledger.deliveries(WEEK)} == {
             A: "sent",
             B: "sending",
             C: "pending",

@@ -18,6 +18,7 @@ from tests.digest.conftest import (
     record_week,
 )
 from timeline.app import Timeline
+from timeline.bootstrap import digests
 from timeline.errors import InvalidWeekError, UnknownDigestListError
 from timeline.feeds.health import FeedHealth, save_health
 from timeline.store.sql.schema import candidates
@@ -32,7 +33,7 @@ def test_the_digest_is_the_week_as_the_log_knew_it_at_its_end(
     tl, clock = make_timeline()
     record_week(tl, clock)
     clock.now = at(22, 9)  # Monday after the week
-    digest, rendered = tl.digest(WEEK)
+    digest, rendered = digests(tl).render(WEEK)
 
     assert digest.known_at == dt.datetime(2026, 6, 21, 21, 59, 59, 999999, tzinfo=dt.UTC)
     assert rendered.subject == "[timeline] Weekly digest 2026-W25: 4 new events, 2 correction(s)"
@@ -94,16 +95,16 @@ def test_a_past_week_rendered_again_later_is_the_same_and_as_known_now_differs(
     tl, clock = make_timeline()
     scenario = record_week(tl, clock)
     clock.now = at(22, 9)
-    _, first = tl.digest(WEEK)
+    _, first = digests(tl).render(WEEK)
 
     record_later(tl, clock, scenario)  # a correction of the week's JP event, and more
     clock.now = at(29)
-    _, again = tl.digest(WEEK)
+    _, again = digests(tl).render(WEEK)
     assert again.text == first.text
     assert again.html == first.html
     assert again.chart == first.chart
 
-    digest, now = tl.digest(WEEK, as_known_now=True)
+    digest, now = digests(tl).render(WEEK, as_known_now=True)
     assert now.text != first.text
     assert digest.known_at == at(29)
     jp = next(g for g in digest.recorded if g.jurisdiction == "JP").events[0]
@@ -135,7 +136,7 @@ def test_a_week_with_nothing_new_says_so(make_timeline: MakeTimeline) -> None:
     tl, clock = make_timeline()
     record_week(tl, clock)
     clock.now = at(7, month=7)
-    digest, rendered = tl.digest("2026-W26")
+    digest, rendered = digests(tl).render("2026-W26")
     assert digest.empty
     assert rendered.subject == "[timeline] Weekly digest 2026-W26: nothing new"
     assert "Nothing new was recorded this week." in rendered.text
@@ -150,7 +151,7 @@ def test_a_log_begun_after_the_week_gives_an_empty_digest(make_timeline: MakeTim
     tl, clock = make_timeline()
     record_week(tl, clock)
     clock.now = at(22, 9)
-    digest, _ = tl.digest("2026-W20")
+    digest, _ = digests(tl).render("2026-W20")
     assert digest.empty
     assert digest.upcoming == ()
     assert digest.state_changes == ()
@@ -165,14 +166,14 @@ def test_each_list_keeps_its_jurisdictions_and_kinds(make_timeline: MakeTimeline
     )
     record_week(tl, clock)
     clock.now = at(22, 9)
-    eu, eu_rendered = tl.digest(WEEK, list_name="eu")
+    eu, eu_rendered = digests(tl).render(WEEK, list_name="eu")
     assert [g.jurisdiction for g in eu.recorded] == ["EU"]
     assert [c.title for c in eu.corrections] == ["Robot Act"]
     assert [s.jurisdiction for s in eu.state_changes] == []
     assert "Filtered to jurisdictions: EU." in eu_rendered.text
     assert "AI Promotion Act" not in eu_rendered.text
 
-    deals, rendered = tl.digest(WEEK, list_name="deals")
+    deals, rendered = digests(tl).render(WEEK, list_name="deals")
     assert [(g.jurisdiction, [e.title for e in g.events]) for g in deals.recorded] == [
         ("FR", ["Franco-Japanese AI Partnership"])
     ]
@@ -181,7 +182,7 @@ def test_each_list_keeps_its_jurisdictions_and_kinds(make_timeline: MakeTimeline
     assert deals.upcoming == ()
     assert rendered.subject.startswith("[deals] Weekly digest 2026-W25: 1 new event")
     with pytest.raises(UnknownDigestListError, match=r"no digest list named .nope.*eu, deals"):
-        tl.digest(WEEK, list_name="nope")
+        digests(tl).render(WEEK, list_name="nope")
 
 
 def _candidate(tl: Timeline, title: str, confidence: float, seen: dt.datetime, link: str) -> None:
@@ -248,7 +249,7 @@ def test_review_queue_and_feed_health_escape_feed_text(make_timeline: MakeTimeli
             ),
         )
     clock.now = at(22, 9)
-    digest, rendered = tl.digest(WEEK)
+    digest, rendered = digests(tl).render(WEEK)
 
     assert digest.review.pending == 3
     assert digest.review.oldest is not None
@@ -283,7 +284,7 @@ def test_review_queue_and_feed_health_escape_feed_text(make_timeline: MakeTimeli
 def test_a_bad_week_is_refused(make_timeline: MakeTimeline, text: str, message: str) -> None:
     tl, _ = make_timeline()
     with pytest.raises(InvalidWeekError) as raised:
-        tl.digest(text)
+        digests(tl).render(text)
     assert str(raised.value) == message
 
 
@@ -293,6 +294,6 @@ def test_a_week_not_over_yet_is_refused(make_timeline: MakeTimeline) -> None:
     with pytest.raises(
         InvalidWeekError, match=r"2026-W25 is not over yet \(it ends 2026-06-22 00:00"
     ):
-        tl.digest(WEEK)
+        digests(tl).render(WEEK)
     clock.now = at(21, 22)  # Monday 00:00 in Brussels
-    assert tl.digest(WEEK)[0].week == WEEK
+    assert digests(tl).render(WEEK)[0].week == WEEK

@@ -16,6 +16,7 @@ import trustme
 from tests.digest.conftest import WEEK, Clock, at, record_week
 from tests.digest.smtp import SmtpServer
 from timeline.app import Timeline
+from timeline.bootstrap import background_jobs, digests
 from timeline.digest.render import message_id
 from timeline.errors import ConfigError
 
@@ -29,12 +30,12 @@ def _list(*recipients: str, **more: object) -> list[dict[str, object]]:
 
 
 def _job(tl: Timeline, name: str) -> Callable[[], object]:
-    [job] = [j for j in tl.background_jobs() if j.name == name]
+    [job] = [j for j in background_jobs(tl) if j.name == name]
     return job.run
 
 
 def _statuses(tl: Timeline) -> dict[str, str]:
-    return {d.recipient: d.status for d in tl.digest_deliveries(WEEK)}
+    return {d.recipient: d.status for d in tl.store.digest_ledger.deliveries(WEEK)}
 
 
 def test_the_digest_arrives_whole_once_per_recipient(
@@ -43,7 +44,7 @@ def test_the_digest_arrives_whole_once_per_recipient(
     tl, clock = make_timeline(lists=_list(A, B, subject_prefix="[AI watch]"))
     record_week(tl, clock)
     clock.now = at(22, 9)
-    [run] = tl.send_digests(WEEK)
+    [run] = digests(tl).send(WEEK)
     assert [(d.recipient, d.outcome) for d in run.deliveries] == [(A, "sent"), (B, "sent")]
 
     received = smtp.handler.received
@@ -86,7 +87,7 @@ def test_the_digest_arrives_whole_once_per_recipient(
 
     # Twice: nothing more is sent.
     clock.now = at(22, 10)
-    [again] = tl.send_digests(WEEK)
+    [again] = digests(tl).send(WEEK)
     assert [d.outcome for d in again.deliveries] == ["already sent", "already sent"]
     assert len(smtp.handler.received) == 2
 
@@ -98,10 +99,10 @@ def test_server_down_then_up_sends_once_later_with_backoff(
     record_week(tl, clock)
     smtp.stop()
     clock.now = start = at(22, 9)
-    [run] = tl.send_digests(WEEK)
+    [run] = digests(tl).send(WEEK)
     assert [d.outcome for d in run.deliveries] == ["failed", "failed"]
     assert "unreachable" in run.deliveries[0].detail
-    rows = tl.digest_deliveries(WEEK)
+    rows = tl.store.digest_ledger.deliveries(WEEK)
     assert {(r.status, r.attempts, r.next_attempt_at, r.sent_at) for r in rows} == {
         ("failed", 1, start + dt.timedelta(seconds=300), None)
     }
@@ -109,11 +110,11 @@ def test_server_down_then_up_sends_once_later_with_backoff(
     retry = _job(tl, "digest.retry")
     clock.now = start + dt.timedelta(seconds=299)
     retry()  # not due yet, and the server is still down anyway
-    assert {r.attempts for r in tl.digest_deliveries(WEEK)} == {1}
+    assert {r.attempts for r in tl.store.digest_ledger.deliveries(WEEK)} == {1}
 
     clock.now = start + dt.timedelta(seconds=300)
     retry()  # due, still down: the wait doubles, up to the ceiling
-    rows = tl.digest_deliveries(WEEK)
+    rows = tl.store.digest_ledger.deliveries(WEEK)
     assert {(r.attempts, r.next_attempt_at) for r in rows} == {
         (2, clock.now + dt.timedelta(seconds=500))
     }
@@ -125,7 +126,7 @@ def test_server_down_then_up_sends_once_later_with_backoff(
     assert _statuses(tl) == {A: "sent", B: "sent"}
     clock.now += dt.timedelta(days=1)
     retry()
-    tl.send_digests(WEEK)
+    digests(tl).send(WEEK)
     assert len(smtp.handler.received) == 2
 
 
@@ -139,14 +140,14 @@ def test_a_refused_recipient_does_not_stop_the_others(
         C: "451 4.7.1 greylisted, try later",
     }
     clock.now = start = at(22, 9)
-    [run] = tl.send_digests(WEEK)
+    [run] = digests(tl).send(WEEK)
     assert [(d.recipient, d.outcome) for d in run.deliveries] == [
         (A, "sent"),
         (B, "refused"),
         (C, "failed"),
     ]
     assert [r.rcpt_tos for r in smtp.handler.received] == [[A]]
-    rows = {r.recipient: r for r in tl.digest_deliveries(WEEK)}
+    rows = {r.recipient: r for r in tl.store.digest_ledger.deliveries(WEEK)}
     assert rows[B].status == "refused"
     assert rows[B].last_error == "ben@x.example refused: 550 5.1.1 <ben@x.example>: no such mailbox"
     assert rows[B].next_attempt_at is None  # a 5xx is final: the daemon leaves it
@@ -160,7 +161,7 @@ def test_a_refused_recipient_does_not_stop_the_others(
     assert [r.rcpt_tos for r in smtp.handler.received] == [[A], [C]]
     assert _statuses(tl) == {A: "sent", B: "refused", C: "sent"}
     # A person fixing the mailbox and sending again gets it to B, still once.
-    tl.send_digests(WEEK)
+    digests(tl).send(WEEK)
     assert [r.rcpt_tos for r in smtp.handler.received] == [[A], [C], [B]]
     assert _statuses(tl) == {A: "sent", B: "sent", C: "sent"}
 
@@ -171,18 +172,18 @@ def test_empty_weeks_send_a_short_digest_or_nothing(
     tl, clock = make_timeline(lists=_list(A))
     record_week(tl, clock)
     clock.now = at(7, month=7)
-    tl.send_digests("2026-W26")
+    digests(tl).send("2026-W26")
     [arrived] = smtp.handler.received
     assert arrived.message["Subject"] == "[timeline] Weekly digest 2026-W26: nothing new"
     assert not [p for p in arrived.message.walk() if p.get_content_maintype() == "image"]
 
     skipping, clock2 = make_timeline(lists=_list(B), skip_empty_weeks=True)
     clock2.now = at(14, month=7)
-    [run] = skipping.send_digests("2026-W27")
+    [run] = digests(skipping).send("2026-W27")
     assert run.skipped_empty
     assert run.deliveries == []
     assert len(smtp.handler.received) == 1
-    assert skipping.digests.ledger.issue("2026-W27", "weekly").skipped  # type: ignore[union-attr]
+    assert skipping.store.digest_ledger.issue("2026-W27", "weekly").skipped  # type: ignore[union-attr]
 
 
 def test_two_senders_at_once_send_each_recipient_once(
@@ -199,7 +200,7 @@ def test_two_senders_at_once_send_each_recipient_once(
     def send(tl: Timeline) -> None:
         try:
             barrier.wait()
-            tl.send_digests(WEEK)
+            digests(tl).send(WEEK)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -219,14 +220,15 @@ def test_a_delivery_abandoned_while_sending_is_retried_after_the_timeout(
     tl, clock = make_timeline(lists=_list(A, B), sending_timeout=60)
     record_week(tl, clock)
     clock.now = start = at(22, 9)
-    [run] = tl.send_digests(WEEK, to=[A])
+    [run] = digests(tl).send(WEEK, to=[A])
     assert [d.outcome for d in run.deliveries] == ["sent"]
     # A sender that claimed B and died before any outcome was recorded:
-    tl.digests.ledger.add_recipients(
+    tl.store.digest_ledger.add_recipients(
         WEEK, "weekly", at(21), {B: message_id(WEEK, "weekly", B, "x@y")}
     )
-    assert tl.digests.ledger.claim((WEEK, "weekly", B)) is not None
-    [run] = tl.send_digests(WEEK)
+    timeout = dt.timedelta(seconds=60)
+    assert tl.store.digest_ledger.claim((WEEK, "weekly", B), sending_timeout=timeout) is not None
+    [run] = digests(tl).send(WEEK)
     assert [(d.recipient, d.outcome) for d in run.deliveries] == [
         (A, "already sent"),
         (B, "in progress"),
@@ -235,7 +237,7 @@ def test_a_delivery_abandoned_while_sending_is_retried_after_the_timeout(
     _job(tl, "digest.retry")()
     assert [r.rcpt_tos for r in smtp.handler.received] == [[A], [B]]
     assert smtp.handler.received[1].message["Message-ID"] == message_id(WEEK, "weekly", B, "x@y")
-    assert [d.attempts for d in tl.digest_deliveries(WEEK)] == [1, 2]
+    assert [d.attempts for d in tl.store.digest_ledger.deliveries(WEEK)] == [1, 2]
 
 
 def test_the_weekly_job_sends_the_last_complete_week_and_a_missed_one_is_caught_up(
@@ -278,17 +280,17 @@ def test_the_login_uses_the_password_from_the_environment_only(
         with pytest.raises(
             ConfigError, match=r"smtp.user is set but TIMELINE_SMTP_PASSWORD is not"
         ):
-            tl.send_digests(WEEK)
+            digests(tl).send(WEEK)
 
         monkeypatch.setenv("TIMELINE_SMTP_PASSWORD", "wrong")
-        [run] = tl.send_digests(WEEK)
+        [run] = digests(tl).send(WEEK)
         assert [(d.outcome, d.detail[:17]) for d in run.deliveries] == [
             ("failed", "server said: 535 ")  # a refused login is retried, not given up
         ]
         assert server.handler.received == []
 
         monkeypatch.setenv("TIMELINE_SMTP_PASSWORD", "s3cret")
-        [run] = tl.send_digests(WEEK)
+        [run] = digests(tl).send(WEEK)
         assert [d.outcome for d in run.deliveries] == ["sent"]
         assert [r.rcpt_tos for r in server.handler.received] == [[A]]
 
@@ -328,7 +330,7 @@ def test_tls_is_used_and_the_certificate_checked(
         # Our CA is not in the system store: the handshake fails, nothing is sent,
         # and the delivery stays due for a retry.
         _with_smtp(tl, port=server.port, security=security)
-        [run] = tl.send_digests(WEEK)
+        [run] = digests(tl).send(WEEK)
         [delivery] = run.deliveries
         assert delivery.outcome == "failed"
         assert "CERTIFICATE_VERIFY_FAILED" in delivery.detail
@@ -337,7 +339,7 @@ def test_tls_is_used_and_the_certificate_checked(
         ca_file = tmp_path / "ca.pem"
         test_ca.cert_pem.write_to_path(str(ca_file))
         _with_smtp(tl, ca_file=str(ca_file))
-        [run] = tl.send_digests(WEEK)
+        [run] = digests(tl).send(WEEK)
         assert [d.outcome for d in run.deliveries] == ["sent"]
         [received] = server.handler.received
         assert received.rcpt_tos == [A]
@@ -352,7 +354,7 @@ def test_a_plain_connection_to_a_server_requiring_starttls_is_refused(
         record_week(tl, clock)
         clock.now = at(22, 9)
         _with_smtp(tl, port=server.port, security="none")
-        [run] = tl.send_digests(WEEK)
+        [run] = digests(tl).send(WEEK)
         [delivery] = run.deliveries
         assert delivery.outcome != "sent"
         assert "530" in delivery.detail
@@ -367,6 +369,6 @@ def test_an_unreadable_ca_file_stops_the_run_before_anything_is_claimed(
     clock.now = at(22, 9)
     _with_smtp(tl, ca_file=str(tmp_path / "missing.pem"))
     with pytest.raises(ConfigError, match=r"smtp.ca_file '.*missing.pem': No such file"):
-        tl.send_digests(WEEK)
-    assert tl.digest_deliveries() == []
+        digests(tl).send(WEEK)
+    assert tl.store.digest_ledger.deliveries() == []
     assert smtp.handler.received == []

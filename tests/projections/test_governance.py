@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tests.factories import SOURCE, in_force, office
 from tests.projections.conftest import PROJECTIONS, open_timeline
 from timeline.app import Timeline
+from timeline.bootstrap import background_jobs
 from timeline.errors import KnownAtError, UnknownJurisdictionError, UnknownProjectionError
 from timeline.projections import runner as runner_module
 from timeline.projections.definition import load_definitions
@@ -306,7 +307,7 @@ def test_state_json_round_trips(curated: Timeline) -> None:
 
 
 def test_the_daemon_job_catches_projections_up(timeline: Timeline) -> None:
-    [job] = [j for j in timeline.background_jobs() if j.name == "projections.catch_up"]
+    [job] = [j for j in background_jobs(timeline) if j.name == "projections.catch_up"]
     assert job.every_seconds == timeline.settings.projections.catch_up_seconds
     timeline.append([office(1)])
     job.run()

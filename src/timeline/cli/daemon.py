@@ -13,7 +13,7 @@ def daemon(ctx: typer.Context) -> None:
     import signal
     import threading
 
-    from timeline.daemon import Daemon
+    from timeline import bootstrap
 
     stop = threading.Event()
 
@@ -22,12 +22,8 @@ def daemon(ctx: typer.Context) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with _open(ctx) as tl:
-            poller = tl.poller()
-            try:
-                Daemon(tl.sql_store, tl.settings, poller, tl.background_jobs()).run(stop)
-            finally:
-                poller.close()
+        with _open(ctx) as tl, bootstrap.daemon(tl) as daemon:
+            daemon.run(stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

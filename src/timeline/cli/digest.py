@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from timeline import bootstrap
 from timeline.cli._common import _open, command
 from timeline.digest.deliver import DigestRun, check_addresses
 from timeline.digest.render import CHART_FILE, RenderedDigest, preview_message
@@ -52,13 +53,14 @@ def digest(
         )
     check_addresses(to or ())
     with _open(ctx) as tl:
+        digests = bootstrap.digests(tl)
         if preview is not None:
-            _digest, rendered = tl.digest(week, list_name=list_name, as_known_now=as_known_now)
+            _digest, rendered = digests.render(week, list_name=list_name, as_known_now=as_known_now)
             sender = tl.settings.smtp.sender
-            _write_preview(preview, rendered, sender, to or [], tl.sql_store.clock())
+            _write_preview(preview, rendered, sender, to or [], digests.clock())
             typer.echo(f"wrote {rendered.subject!r} to {preview}")
             return
-        runs = tl.send_digests(week, list_name=list_name, to=to)
+        runs = digests.send(week, list_name=list_name, to=to)
     _report(runs)
 
 

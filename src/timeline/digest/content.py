@@ -1,4 +1,4 @@
-"""What a digest says, gathered as plain data from the API and the log.
+"""What a digest says, gathered as plain data from the API and the log (`DigestSource`).
 
 Known-at rule: every section drawn from the log is computed as the log knew it
 at `known_at`: the last instant of the week for the digest that is sent (so a
@@ -17,23 +17,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from timeline.answers import State
+from timeline.digest.sources import DigestSource
 from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, parse_event
-from timeline.model.facts import fact_dict
+from timeline.model.facts import fact_dict, fact_title
 from timeline.projections.fold import penalty_text
 from timeline.projections.queries import diff_states
-from timeline.settings import DigestListSettings
-from timeline.store.base import EventFilter, RecordedEvent
-from timeline.store.sql.schema import candidates
-from timeline.store.sql.schema import events as events_table
+from timeline.settings import DigestListSettings, DigestSettings
+from timeline.store.base import EventFilter, EventStore, RecordedEvent
 
 if TYPE_CHECKING:
-    from timeline.app import Timeline
+    from timeline.feeds.candidates import Candidate
 
 KIND_LABELS = {
     "instrument.proposed": "proposed",
@@ -243,7 +240,8 @@ class _Fact:
 
 
 def gather(
-    tl: Timeline,
+    source: DigestSource,
+    settings: DigestSettings,
     week: IsoWeek,
     spec: DigestListSettings,
     *,
@@ -251,17 +249,16 @@ def gather(
     as_known_now: bool = False,
 ) -> Digest:
     """The digest of `week` for the list `spec`, known at the week's end (or `now`)."""
-    settings = tl.settings.digest
     zone = ZoneInfo(settings.timezone)
     week_known_at = week.known_at(zone)
     known_at = now if as_known_now else week_known_at
     flt = _Filter(spec)
-    store = tl.sql_store
+    store = source.store
 
-    in_week = list(_recorded_between(tl, week.start(zone), week_known_at))
+    in_week = list(_recorded_between(store, week.start(zone), week_known_at))
     facts_in_week = [e for e in in_week if e.kind not in META_KINDS]
     metas_in_week = [e for e in in_week if e.kind in META_KINDS]
-    known = _facts_as_known(tl, facts_in_week, known_at)
+    known = _facts_as_known(store, facts_in_week, known_at)
 
     recorded: dict[str, list[EventLine]] = {}
     for event in facts_in_week:
@@ -276,7 +273,7 @@ def gather(
     moves: list[DateMove] = []
     for meta in metas_in_week:
         target = store.get(meta.payload["target"])
-        old = _fact_before(tl, target, meta)
+        old = _fact_before(store, target, meta)
         if not flt.keeps(old["jurisdictions"], old["kind"]):
             continue
         correction, move = _correction_line(meta, target, old, zone)
@@ -286,8 +283,9 @@ def gather(
 
     touched = {code for group in recorded.values() for e in group for code in e.jurisdictions}
     touched |= {code for c in corrections for code in c.jurisdictions}
-    if _knew_anything(tl, known_at):
-        for item in tl.upcoming(None, week.monday - dt.timedelta(days=1), 7, known_at=known_at):
+    if _knew_anything(store, known_at):
+        previous_sunday = week.monday - dt.timedelta(days=1)
+        for item in source.upcoming(None, previous_sunday, 7, known_at=known_at):
             if flt.keeps(item["jurisdictions"], item["kind"]):
                 touched |= set(item["jurisdictions"])
         upcoming = [
@@ -297,7 +295,9 @@ def gather(
                 one_line(item["title"]),
                 tuple(item["jurisdictions"]),
             )
-            for item in tl.upcoming(None, week.sunday, settings.upcoming_days, known_at=known_at)
+            for item in source.upcoming(
+                None, week.sunday, settings.upcoming_days, known_at=known_at
+            )
             if flt.keeps(item["jurisdictions"], item["kind"])
         ]
     else:
@@ -305,12 +305,13 @@ def gather(
     state_changes = [
         change
         for code in sorted(flt.codes(touched))
-        if (change := _state_change(tl, code, week, zone, known_at)) is not None
+        if (change := _state_change(source, code, week, zone, known_at)) is not None
     ]
 
     learned: list[LearnedLine] = []
     if as_known_now:
-        learned = _learned_since(tl, week, zone, week_known_at, now, flt, in_week)
+        horizon = week.sunday + dt.timedelta(days=settings.upcoming_days)
+        learned = _learned_since(store, week, zone, horizon, now, flt, in_week)
 
     return Digest(
         week=str(week),
@@ -329,8 +330,8 @@ def gather(
         state_changes=tuple(state_changes),
         upcoming=tuple(upcoming),
         upcoming_days=settings.upcoming_days,
-        review=_review_queue(tl),
-        feed_problems=tuple(_feed_problems(tl, now, settings.silent_feed_days)),
+        review=_review_queue(source),
+        feed_problems=tuple(_feed_problems(source, now, settings.silent_feed_days)),
         silent_feed_days=settings.silent_feed_days,
         learned_since=tuple(learned),
         filters=flt.describe(),
@@ -341,45 +342,27 @@ def gather(
 
 
 def _recorded_between(
-    tl: Timeline, start: dt.datetime, last: dt.datetime
+    store: EventStore, start: dt.datetime, last: dt.datetime
 ) -> Iterator[RecordedEvent]:
-    """Events recorded in [start, last], found without scanning the log: transaction
-    times never decrease along positions, so the first position is a binary search."""
-    first = _first_seq_recorded_at_or_after(tl, start)
+    """Events recorded in [start, last], found without scanning the log from its start."""
+    first = store.position_at(start)
     if first is None:
         return iter(())
-    return tl.store.read(EventFilter(after_seq=first - 1, known_at=last))
+    return store.read(EventFilter(after_seq=first - 1, known_at=last))
 
 
-def _first_seq_recorded_at_or_after(tl: Timeline, moment: dt.datetime) -> int | None:
-    column = events_table.c
-    with tl.sql_store.read_connection() as conn:
-        head = conn.scalar(select(column.seq).order_by(column.seq.desc()).limit(1))
-        if head is None:
-            return None
-        low, high = 1, head + 1  # positions are gap-free from 1
-        while low < high:
-            middle = (low + high) // 2
-            recorded = conn.scalar(select(column.recorded_at).where(column.seq == middle))
-            if recorded is not None and recorded >= moment:
-                high = middle
-            else:
-                low = middle + 1
-    return low if low <= head else None
-
-
-def _knew_anything(tl: Timeline, known_at: dt.datetime) -> bool:
-    first = tl.projections.first_recorded_at()
-    return first is not None and first <= known_at
+def _knew_anything(store: EventStore, known_at: dt.datetime) -> bool:
+    """Whether the log's first event was recorded by `known_at`."""
+    return any(first.recorded_at <= known_at for first in store.read(EventFilter(limit=1)))
 
 
 def _metas_of(
-    tl: Timeline, subjects: Iterable[str], known_at: dt.datetime
+    store: EventStore, subjects: Iterable[str], known_at: dt.datetime
 ) -> dict[str, list[RecordedEvent]]:
     """Corrections and retractions known at `known_at`, by the event they name."""
     by_target: dict[str, list[RecordedEvent]] = {}
     for subject in sorted(set(subjects)):
-        for meta in tl.store.read(
+        for meta in store.read(
             EventFilter(subject=subject, kinds=frozenset(META_KINDS), known_at=known_at)
         ):
             by_target.setdefault(meta.payload["target"], []).append(meta)
@@ -387,9 +370,9 @@ def _metas_of(
 
 
 def _facts_as_known(
-    tl: Timeline, recorded: Sequence[RecordedEvent], known_at: dt.datetime
+    store: EventStore, recorded: Sequence[RecordedEvent], known_at: dt.datetime
 ) -> dict[str, _Fact]:
-    metas = _metas_of(tl, (e.subject for e in recorded), known_at)
+    metas = _metas_of(store, (e.subject for e in recorded), known_at)
     known: dict[str, _Fact] = {}
     for event in recorded:
         fact = _Fact(event, fact_dict(event.to_event()))
@@ -403,19 +386,17 @@ def _facts_as_known(
     return known
 
 
-def _fact_before(tl: Timeline, target: RecordedEvent, meta: RecordedEvent) -> dict[str, Any]:
+def _fact_before(store: EventStore, target: RecordedEvent, meta: RecordedEvent) -> dict[str, Any]:
     """What the log said of `target` just before `meta` was recorded."""
     fact = fact_dict(target.to_event())
-    for earlier in _metas_of(tl, [target.subject], meta.recorded_at).get(target.id, []):
+    for earlier in _metas_of(store, [target.subject], meta.recorded_at).get(target.id, []):
         if earlier.seq < meta.seq and earlier.kind == "event.corrected":
             fact = fact_dict(parse_event(earlier.payload["corrected"]))
     return fact
 
 
-def fact_title(fact: Mapping[str, Any]) -> str:
-    from timeline.model.facts import fact_title as title_of
-
-    return one_line(title_of(fact["kind"], fact["payload"]))
+def _title(fact: Mapping[str, Any]) -> str:
+    return one_line(fact_title(fact["kind"], fact["payload"]))
 
 
 def _local_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
@@ -443,7 +424,7 @@ def _event_line(fact: _Fact, zone: ZoneInfo, week_known_at: dt.datetime) -> Even
         id=fact.event.id,
         kind=data["kind"],
         kind_label=KIND_LABELS.get(data["kind"], data["kind"]),
-        title=fact_title(data),
+        title=_title(data),
         jurisdictions=tuple(data["jurisdictions"]),
         effective=str(data["effective"]),
         recorded_day=_local_day(fact.event.recorded_at, zone),
@@ -462,8 +443,8 @@ def _fact_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     changes = []
     if str(old["effective"]) != str(new["effective"]):
         changes.append(f"effective {old['effective']} -> {new['effective']}")
-    if fact_title(old) != fact_title(new):
-        changes.append(f"title {fact_title(old)!r} -> {fact_title(new)!r}")
+    if _title(old) != _title(new):
+        changes.append(f"title {_title(old)!r} -> {_title(new)!r}")
     if old["kind"] != new["kind"]:
         changes.append(f"kind {old['kind']} -> {new['kind']}")
     if list(old["jurisdictions"]) != list(new["jurisdictions"]):
@@ -472,7 +453,7 @@ def _fact_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
         )
     if old.get("sources") != new.get("sources"):
         changes.append("sources")
-    if old.get("payload") != new.get("payload") and fact_title(old) == fact_title(new):
+    if old.get("payload") != new.get("payload") and _title(old) == _title(new):
         changes.append("details")
     return changes
 
@@ -483,7 +464,7 @@ def _correction_line(
     payload = meta.payload
     move = None
     if meta.kind == "event.retracted":
-        changes: list[str] = [f"withdrawn: {fact_title(old)} ({old['effective']})"]
+        changes: list[str] = [f"withdrawn: {_title(old)} ({old['effective']})"]
         action: Literal["correction", "retraction"] = "retraction"
         jurisdictions = tuple(old["jurisdictions"])
     else:
@@ -494,7 +475,7 @@ def _correction_line(
         before, after = PartialDate.parse(old["effective"]), PartialDate.parse(new["effective"])
         if before != after:
             move = DateMove(
-                title=fact_title(new),
+                title=_title(new),
                 jurisdictions=tuple(new["jurisdictions"]),
                 old=str(before),
                 new=str(after),
@@ -505,7 +486,7 @@ def _correction_line(
         id=meta.id,
         action=action,
         target=target.id,
-        title=fact_title(old),
+        title=_title(old),
         jurisdictions=jurisdictions,
         reason=one_line(payload.get("reason", "")),
         changes=tuple(changes),
@@ -518,18 +499,16 @@ def _correction_line(
 
 
 def _state_change(
-    tl: Timeline, code: str, week: IsoWeek, zone: ZoneInfo, known_at: dt.datetime
+    source: DigestSource, code: str, week: IsoWeek, zone: ZoneInfo, known_at: dt.datetime
 ) -> StateChange | None:
     """What `code`'s state gained or lost over the week: the state on Sunday as known
     at `known_at`, against the state the Sunday before as known when that week ended
     (so both what took effect and what was learned count)."""
-    runner = tl.projections
-    name = tl.default_projection
-    definition = runner.definition(name)
-    after = tl.state(code, week.sunday, known_at)
+    definition = source.definition()
+    after = source.state(code, week.sunday, known_at)
     before_known = week.start(zone) - dt.timedelta(microseconds=1)
     try:
-        before = tl.state(code, week.monday - dt.timedelta(days=1), before_known)
+        before = source.state(code, week.monday - dt.timedelta(days=1), before_known)
     except KnownAtError:  # the log began during the week: nothing was known before it
         before = _empty_state(definition.sections, [a.name for a in definition.aggregates])
     lines = [_change_text(change, after) for change in diff_states(definition, before, after)]
@@ -590,27 +569,26 @@ def _value(value: Any) -> str:
 
 
 def _learned_since(
-    tl: Timeline,
+    store: EventStore,
     week: IsoWeek,
     zone: ZoneInfo,
-    week_known_at: dt.datetime,
+    horizon: dt.date,
     now: dt.datetime,
     flt: _Filter,
     in_week: Sequence[RecordedEvent],
 ) -> list[LearnedLine]:
     """Events recorded after the week that change its picture: corrections and
     retractions of what the week recorded, facts dated in the week, and facts that
-    would have been in its "coming up"."""
+    would have been in its "coming up" (to `horizon`)."""
     shown = {e.id for e in in_week}
-    horizon = week.sunday + dt.timedelta(days=tl.settings.digest.upcoming_days)
     after = week.end(zone)
     learned: list[LearnedLine] = []
-    for event in _recorded_between(tl, after, now):
+    for event in _recorded_between(store, after, now):
         if event.kind in META_KINDS:
             if event.payload["target"] not in shown:
                 continue
-            target = tl.store.get(event.payload["target"])
-            fact = _fact_before(tl, target, event)
+            target = store.get(event.payload["target"])
+            fact = _fact_before(store, target, event)
             if event.kind == "event.retracted":
                 why = f"retracted: {one_line(event.payload['reason'])}"
             else:
@@ -632,7 +610,7 @@ def _learned_since(
                 recorded_day=_local_day(event.recorded_at, zone),
                 why=why,
                 kind_label=KIND_LABELS.get(fact["kind"], fact["kind"]),
-                title=fact_title(fact),
+                title=_title(fact),
                 jurisdictions=tuple(fact["jurisdictions"]),
                 effective=str(fact["effective"]),
             )
@@ -643,7 +621,7 @@ def _learned_since(
 # -- working state: review queue and feed health --------------------------------------
 
 
-def _candidate_line(candidate: Any) -> CandidateLine:
+def _candidate_line(candidate: Candidate) -> CandidateLine:
     link = candidate.link if candidate.link and _is_web_link(candidate.link) else None
     return CandidateLine(
         id=candidate.id[:8],
@@ -661,8 +639,8 @@ def _is_web_link(url: str) -> bool:
     return url.startswith(("https://", "http://")) and not any(c.isspace() for c in url)
 
 
-def _review_queue(tl: Timeline) -> ReviewQueue:
-    pending = tl.candidates(statuses=["pending"])
+def _review_queue(source: DigestSource) -> ReviewQueue:
+    pending = source.candidates(statuses=["pending"])
     if not pending:
         return ReviewQueue(0, None, ())
     oldest = min(pending, key=lambda c: (c.first_seen_at, c.id))
@@ -674,20 +652,13 @@ def _review_queue(tl: Timeline) -> ReviewQueue:
     )
 
 
-def _feed_problems(tl: Timeline, now: dt.datetime, silent_days: int) -> list[FeedProblem]:
+def _feed_problems(source: DigestSource, now: dt.datetime, silent_days: int) -> list[FeedProblem]:
     """Enabled feeds whose last poll failed, or that brought no new item for longer
     than `silent_days` (a feed that answers but has died or moved)."""
     silent_since = now - dt.timedelta(days=silent_days)
-    with tl.sql_store.read_connection() as conn:
-        newest = dict(
-            conn.execute(
-                select(candidates.c.feed, func.max(candidates.c.first_seen_at)).group_by(
-                    candidates.c.feed
-                )
-            ).all()
-        )
+    newest = source.store.latest_candidate_seen_by_feed()
     problems = []
-    for status in tl.feed_status():
+    for status in source.feed_status():
         health = status.health
         if status.config is None or not status.config.enabled or health is None:
             continue  # removed, disabled, or never polled yet: nothing to report
@@ -705,15 +676,8 @@ def _feed_problems(tl: Timeline, now: dt.datetime, silent_days: int) -> list[Fee
         last_item = newest.get(status.name)
         if last_item is None:
             problems.append(FeedProblem(status.name, "silent: no item seen yet"))
-        elif _utc(last_item) < silent_since:
+        elif last_item < silent_since:
             problems.append(
-                FeedProblem(status.name, f"silent: no new item since {_utc(last_item).date()}")
+                FeedProblem(status.name, f"silent: no new item since {last_item.date()}")
             )
     return problems
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back the aggregate as the stored text, not through the column type.
-    if isinstance(moment, str):
-        return dt.datetime.fromisoformat(moment)
-    return moment.astimezone(dt.UTC)

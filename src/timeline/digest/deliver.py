@@ -1,5 +1,5 @@
-"""Rendering and delivering digests through the ledger: what `Timeline.digest`,
-`Timeline.send_digests` and the daemon's jobs call.
+"""Rendering and delivering digests through the ledger: what `timeline digest` and the
+daemon's jobs call (`timeline.bootstrap.digests` builds a `Digests`).
 
 A digest is rendered once per (week, list), when first sent, and kept in the
 ledger; every delivery and retry sends those bytes, so the review queue and
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import structlog
 
 from timeline.digest.content import Digest, gather
-from timeline.digest.ledger import Issue, Ledger
 from timeline.digest.render import (
     RenderedDigest,
     build_message,
@@ -27,12 +26,11 @@ from timeline.digest.render import (
     render,
 )
 from timeline.digest.send import DeliveryFailure, SmtpSender
+from timeline.digest.sources import DigestSource
 from timeline.digest.week import IsoWeek
-from timeline.errors import InvalidAddressError
+from timeline.errors import InvalidAddressError, TimelineError
 from timeline.settings import EMAIL_ADDRESS_PATTERN, DigestListSettings, Settings
-
-if TYPE_CHECKING:
-    from timeline.app import Timeline
+from timeline.store.base import DeliveryKey, DigestIssue, DigestLedger
 
 log = structlog.get_logger("timeline.digest")
 
@@ -73,25 +71,52 @@ def retry_delay(attempts: int, backoff: int, ceiling: int) -> dt.timedelta:
 
 
 class Digests:
-    """The digests of one Timeline."""
+    """The digests of one timeline: rendered from `source`, delivered through `ledger`.
 
-    def __init__(self, tl: Timeline) -> None:
-        self.tl = tl
-        self.zone = ZoneInfo(tl.settings.digest.timezone)
-        self.ledger = Ledger(
-            tl.sql_store, sending_timeout=tl.settings.digest.sending_timeout, clock=self.clock
-        )
+    `clock` is "now" (the store's clock, so that a test moving it moves the
+    digest's weeks too)."""
 
-    @property
-    def settings(self) -> Settings:
-        # Read through, not copied: the SMTP settings are read at each send.
-        return self.tl.settings
+    def __init__(
+        self,
+        source: DigestSource,
+        settings: Settings,
+        ledger: DigestLedger,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.source = source
+        self.settings = settings
+        self.ledger = ledger
+        self.clock = clock
+        self.zone = ZoneInfo(settings.digest.timezone)
+        self.sending_timeout = dt.timedelta(seconds=settings.digest.sending_timeout)
 
-    def clock(self) -> dt.datetime:
-        """The store's clock, so that a test moving it moves the digest's "now" too."""
-        return self.tl.sql_store.clock()
+    def render(
+        self,
+        week: str | None = None,
+        *,
+        list_name: str | None = None,
+        as_known_now: bool = False,
+    ) -> tuple[Digest, RenderedDigest]:
+        """The digest of `week` (`2026-W25`; default: the last complete week) for one
+        list (default: the first), as known at the week's end or, `as_known_now`, now."""
+        iso_week = self._week(week)
+        spec = self._lists(list_name)[0] if list_name or self.settings.digest.lists else None
+        if spec is None:
+            raise TimelineError("no digest list configured ([[digest.lists]] in config.toml)")
+        return self._render(iso_week, spec, as_known_now=as_known_now)
 
-    def week(self, text: str | None) -> IsoWeek:
+    def send(
+        self,
+        week: str | None = None,
+        *,
+        list_name: str | None = None,
+        to: Sequence[str] | None = None,
+    ) -> list[DigestRun]:
+        """Send `week`'s digest of each list (or `list_name`) to its recipients (or `to`)
+        through SMTP, each recipient exactly once per week and list (the ledger)."""
+        return self._send(self._week(week), self._lists(list_name), to=to)
+
+    def _week(self, text: str | None) -> IsoWeek:
         """`text` (`2026-W25`) or the last complete week; refused unless it is over."""
         now = self.clock()
         if text is None:
@@ -100,19 +125,26 @@ class Digests:
         week.require_complete(now, self.zone)
         return week
 
-    def lists(self, name: str | None) -> list[DigestListSettings]:
+    def _lists(self, name: str | None) -> list[DigestListSettings]:
         if name is not None:
             return [self.settings.digest.digest_list(name)]
         return list(self.settings.digest.lists)
 
-    def render(
+    def _render(
         self, week: IsoWeek, spec: DigestListSettings, *, as_known_now: bool = False
     ) -> tuple[Digest, RenderedDigest]:
-        digest = gather(self.tl, week, spec, now=self.clock(), as_known_now=as_known_now)
+        digest = gather(
+            self.source,
+            self.settings.digest,
+            week,
+            spec,
+            now=self.clock(),
+            as_known_now=as_known_now,
+        )
         return digest, render(digest, spec.subject_prefix)
 
     # -- sending ----------------------------------------------------------------
-    def send(
+    def _send(
         self,
         week: IsoWeek,
         specs: Sequence[DigestListSettings],
@@ -147,26 +179,30 @@ class Digests:
                     run.deliveries.append(outcome)
         return runs
 
-    def _issue(self, week: IsoWeek, spec: DigestListSettings) -> Issue:
+    def _issue(self, week: IsoWeek, spec: DigestListSettings) -> DigestIssue:
         kept = self.ledger.issue(str(week), spec.name)
         if kept is not None:
             return kept
-        digest, rendered = self.render(week, spec)
-        message = build_message(rendered, self.settings.smtp.sender, self.clock())
+        digest, rendered = self._render(week, spec)
+        now = self.clock()
+        message = build_message(rendered, self.settings.smtp.sender, now)
         return self.ledger.save_issue(
-            str(week),
-            spec.name,
-            known_at=digest.known_at,
-            subject=rendered.subject,
-            message=message.as_bytes(),
-            skipped=digest.empty and self.settings.digest.skip_empty_weeks,
+            DigestIssue(
+                week=str(week),
+                list_name=spec.name,
+                known_at=digest.known_at,
+                created_at=now,
+                subject=rendered.subject,
+                skipped=digest.empty and self.settings.digest.skip_empty_weeks,
+                message=message.as_bytes(),
+            )
         )
 
     def _deliver(
-        self, smtp: SmtpSender, issue: Issue, recipient: str, *, explicit: bool
+        self, smtp: SmtpSender, issue: DigestIssue, recipient: str, *, explicit: bool
     ) -> DeliveryOutcome:
         key = (issue.week, issue.list_name, recipient)
-        delivery = self.ledger.claim(key, explicit=explicit)
+        delivery = self.ledger.claim(key, sending_timeout=self.sending_timeout, explicit=explicit)
         if delivery is None:
             return DeliveryOutcome(recipient, self._why_not(key))
         message = for_recipient(issue.message, recipient, delivery.message_id)
@@ -196,7 +232,7 @@ class Digests:
         log.info("digest.sent", week=issue.week, list=issue.list_name, recipient=recipient)
         return DeliveryOutcome(recipient, "sent", delivery.message_id)
 
-    def _why_not(self, key: tuple[str, str, str]) -> Outcome:
+    def _why_not(self, key: DeliveryKey) -> Outcome:
         for delivery in self.ledger.deliveries(key[0]):
             if delivery.key == key:
                 if delivery.status == "sent":
@@ -209,7 +245,7 @@ class Digests:
     def weekly(self) -> list[DigestRun]:
         """The scheduled send: the last complete week, to every list."""
         week = IsoWeek.last_complete(self.clock(), self.zone)
-        return self.send(week, self.lists(None), explicit=False)
+        return self._send(week, self._lists(None), explicit=False)
 
     def retry(self) -> list[DigestRun]:
         """Deliveries that are due again, and the week's send if its time has passed
@@ -223,13 +259,13 @@ class Digests:
         fire = trigger.get_next_fire_time(None, week.end(self.zone))
         missed = [
             spec
-            for spec in self.lists(None)
+            for spec in self._lists(None)
             if fire is not None and fire <= now and self.ledger.issue(str(week), spec.name) is None
         ]
         if missed:
             log.info("digest.catching_up", week=str(week), lists=[s.name for s in missed])
-            runs += self.send(week, missed, explicit=False)
-        due = self.ledger.due()
+            runs += self._send(week, missed, explicit=False)
+        due = self.ledger.due(sending_timeout=self.sending_timeout)
         if not due:
             return runs
         with SmtpSender(self.settings.smtp) as smtp:

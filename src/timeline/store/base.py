@@ -13,7 +13,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from timeline.model.dates import PartialDate, utc_text
 from timeline.model.events import AnyEvent, parse_event
@@ -219,6 +219,9 @@ class EventStore(ABC):
     """An append-only, bitemporal, hash-chained event log."""
 
     url: str
+    clock: Callable[[], dt.datetime]
+    """Where transaction times come from.  Only tests replace it, to record events
+    "last week"; what compares its own "now" with them (the digest) reads it too."""
 
     @abstractmethod
     def initialise(self) -> None:
@@ -260,5 +263,125 @@ class EventStore(ABC):
         """Walk the hash chain from the start; report the first broken position."""
 
     @abstractmethod
+    def position_at(self, moment: dt.datetime) -> int | None:
+        """The first position recorded at or after `moment`; None if none was.
+
+        Transaction times never decrease along positions, so this need not scan."""
+
+    @abstractmethod
+    def latest_candidate_seen_by_feed(self) -> dict[str, dt.datetime]:
+        """When each feed's newest candidate was first seen (feeds with none are left out)."""
+
+    @property
+    @abstractmethod
+    def digest_ledger(self) -> DigestLedger:
+        """The weekly digest's rendered issues and deliveries in this database."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+
+# -- the digest ledger -------------------------------------------------------------
+
+DeliveryStatus = Literal["pending", "sending", "sent", "failed", "refused"]
+DeliveryKey = tuple[str, str, str]
+"""One delivery: (ISO week, list name, recipient)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestIssue:
+    """A digest rendered once for (week, list): every delivery of it sends these bytes."""
+
+    week: str
+    list_name: str
+    known_at: dt.datetime
+    created_at: dt.datetime
+    subject: str
+    skipped: bool
+    message: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One recipient's copy of one issue, and how far its sending got."""
+
+    week: str
+    list_name: str
+    recipient: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    next_attempt_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    message_id: str
+    sent_at: dt.datetime | None
+    known_at: dt.datetime
+
+    @property
+    def key(self) -> DeliveryKey:
+        return (self.week, self.list_name, self.recipient)
+
+
+class DigestLedger(ABC):
+    """Each rendered digest, and one row per (week, list, recipient): exactly once, as
+    far as SMTP allows.
+
+    A sender *claims* a row (pending or due -> sending) in a transaction of its
+    own, committed before it talks to the server, so two senders (two daemons, a
+    daemon and a CLI run) never both send it; it records `sent` as soon as the
+    server has accepted the message.  Between the server's 250 and that commit
+    there is a window no protocol closes: if the process dies there, the row
+    stays `sending`; once the sending timeout has passed it is taken again, sent
+    with the same Message-ID, so the recipient may get a copy twice,
+    recognisably the same message.  The choice is deliberate: a digest is never
+    lost, and a duplicate needs a crash inside a window of milliseconds.
+
+    Every write is serialised with every other one, on either backend.  Times
+    (claims, sends, creation) come from the store's clock.
+    """
+
+    @abstractmethod
+    def issue(self, week: str, list_name: str) -> DigestIssue | None:
+        """The rendering kept for (week, list), if there is one."""
+
+    @abstractmethod
+    def save_issue(self, issue: DigestIssue) -> DigestIssue:
+        """Keep `issue` unless another sender saved one of its week and list first;
+        returns the kept one."""
+
+    @abstractmethod
+    def add_recipients(
+        self, week: str, list_name: str, known_at: dt.datetime, message_ids: Mapping[str, str]
+    ) -> None:
+        """One pending row per recipient (to its Message-ID) not yet in the ledger for
+        this digest."""
+
+    @abstractmethod
+    def claim(
+        self, key: DeliveryKey, *, sending_timeout: dt.timedelta, explicit: bool = False
+    ) -> Delivery | None:
+        """Take the delivery for sending, or None if it is sent, refused (unless
+        `explicit`), in another sender's hands (claimed less than `sending_timeout`
+        ago), or not due (unless `explicit`).
+
+        Committed before returning: from here until `sent` or `failed` is
+        recorded, no other sender takes it (until the sending timeout passes)."""
+
+    @abstractmethod
+    def mark_sent(self, key: DeliveryKey) -> None:
+        """The server accepted the message."""
+
+    @abstractmethod
+    def mark_failed(self, key: DeliveryKey, error: str, retry_at: dt.datetime | None) -> None:
+        """The server did not take it; `retry_at` None: it refused for good (`refused`),
+        not retried on its own."""
+
+    @abstractmethod
+    def due(self, *, sending_timeout: dt.timedelta) -> list[DeliveryKey]:
+        """Deliveries to try now without being asked: failed and due, or claimed by a
+        sender that never reported back within `sending_timeout`; in key order."""
+
+    @abstractmethod
+    def deliveries(self, week: str | None = None) -> list[Delivery]:
+        """Every delivery (of `week`), in key order: who got which digest, or why not yet."""

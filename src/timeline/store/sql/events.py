@@ -62,6 +62,7 @@ from timeline.model.events import (
 from timeline.store.base import (
     GENESIS_HASH,
     AppendResult,
+    DigestLedger,
     EventFilter,
     EventStore,
     RecordedEvent,
@@ -69,7 +70,14 @@ from timeline.store.base import (
     chain_hash,
     event_id_for_key,
 )
-from timeline.store.sql.schema import UTCDateTime, events, format_utc, legacy_event_keys
+from timeline.store.sql.digest_ledger import SqlDigestLedger
+from timeline.store.sql.schema import (
+    UTCDateTime,
+    candidates,
+    events,
+    format_utc,
+    legacy_event_keys,
+)
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
 
@@ -530,6 +538,35 @@ class SqlEventStore(EventStore):
                 expected_seq += 1
                 count += 1
         return VerifyReport(count, expected_seq - 1, prev_hash)
+
+    def position_at(self, moment: dt.datetime) -> int | None:
+        # A binary search over positions (gap-free from 1), a point read each:
+        # recorded_at has no index of its own, and a week is found in ~20 reads.
+        column = events.c
+        with self.read_connection() as conn:
+            head = conn.scalar(select(column.seq).order_by(column.seq.desc()).limit(1))
+            if head is None:
+                return None
+            low, high = 1, head + 1
+            while low < high:
+                middle = (low + high) // 2
+                recorded = conn.scalar(select(column.recorded_at).where(column.seq == middle))
+                if recorded is not None and recorded >= moment:
+                    high = middle
+                else:
+                    low = middle + 1
+        return low if low <= head else None
+
+    def latest_candidate_seen_by_feed(self) -> dict[str, dt.datetime]:
+        # The aggregate is typed as its column, or SQLite hands back the stored text.
+        newest = type_coerce(func.max(candidates.c.first_seen_at), UTCDateTime)
+        with self.read_connection() as conn:
+            query = select(candidates.c.feed, newest).group_by(candidates.c.feed)
+            return dict(conn.execute(query).all())
+
+    @cached_property
+    def digest_ledger(self) -> DigestLedger:
+        return SqlDigestLedger(self)
 
     def close(self) -> None:
         self.engine.dispose()
