@@ -12,7 +12,7 @@ from pathlib import Path
 import feedparser
 
 from timeline.errors import FeedError
-from timeline.feeds.extract_text import collapse
+from timeline.feeds.extract.text import collapse
 from timeline.feeds.parse import parse_feed
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
