@@ -677,6 +677,7 @@ class ExtractFormat(StrEnum):
 
 @command("extract")
 def extract(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A feed file, or an http(s) URL.")],
     format_: Annotated[ExtractFormat, typer.Option("--format")] = ExtractFormat.json,
     language: Annotated[
@@ -689,7 +690,9 @@ def extract(
     """Propose events from one feed's items, storing nothing."""
     from timeline.feeds.extract import extract_source
 
-    items, warning = extract_source(source, language=language, jurisdiction_hint=jurisdiction)
+    items, warning = extract_source(
+        source, language=language, jurisdiction_hint=jurisdiction, polling=_settings(ctx).polling
+    )
     if warning:
         typer.echo(f"Warning: {source}: malformed feed, used anyway ({warning})", err=True)
     if format_ is ExtractFormat.json:
