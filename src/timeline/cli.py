@@ -24,11 +24,10 @@ from rich.table import Table
 from timeline.app import Timeline
 from timeline.documents import parse_documents, read_documents
 from timeline.errors import ChainBrokenError, ConfigError, TimelineError
-from timeline.feeds.candidates import Candidate
 from timeline.feeds.config import add_feed, remove_feed
-from timeline.feeds.health import FeedHealth
 from timeline.logging import configure_logging
 from timeline.model.dates import PartialDate, parse_moment
+from timeline.model.feeds import Candidate, FeedHealth
 from timeline.settings import FeedSettings, Settings, config_file, load_settings
 from timeline.store import RecordedEvent
 

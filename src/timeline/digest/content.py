@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
@@ -28,7 +28,6 @@ from timeline.projections.fold import penalty_text
 from timeline.projections.queries import diff_states
 from timeline.settings import DigestListSettings
 from timeline.store.base import EventFilter, RecordedEvent
-from timeline.store.sql.schema import candidates
 from timeline.store.sql.schema import events as events_table
 
 if TYPE_CHECKING:
@@ -677,14 +676,7 @@ def _feed_problems(tl: Timeline, now: dt.datetime, silent_days: int) -> list[Fee
     """Enabled feeds whose last poll failed, or that brought no new item for longer
     than `silent_days` (a feed that answers but has died or moved)."""
     silent_since = now - dt.timedelta(days=silent_days)
-    with tl.sql_store.read_connection() as conn:
-        newest = dict(
-            conn.execute(
-                select(candidates.c.feed, func.max(candidates.c.first_seen_at)).group_by(
-                    candidates.c.feed
-                )
-            ).all()
-        )
+    newest = tl.store.candidates.newest_by_feed()
     problems = []
     for status in tl.feed_status():
         health = status.health
@@ -704,15 +696,8 @@ def _feed_problems(tl: Timeline, now: dt.datetime, silent_days: int) -> list[Fee
         last_item = newest.get(status.name)
         if last_item is None:
             problems.append(FeedProblem(status.name, "silent: no item seen yet"))
-        elif _utc(last_item) < silent_since:
+        elif last_item < silent_since:
             problems.append(
-                FeedProblem(status.name, f"silent: no new item since {_utc(last_item).date()}")
+                FeedProblem(status.name, f"silent: no new item since {last_item.date()}")
             )
     return problems
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back the aggregate as the stored text, not through the column type.
-    if isinstance(moment, str):
-        return dt.datetime.fromisoformat(moment)
-    return moment.astimezone(dt.UTC)

@@ -62,13 +62,17 @@ from timeline.model.events import (
 from timeline.store.base import (
     GENESIS_HASH,
     AppendResult,
+    CandidateRepository,
     EventFilter,
     EventStore,
+    FeedHealthRepository,
     RecordedEvent,
     VerifyReport,
     chain_hash,
     event_id_for_key,
 )
+from timeline.store.sql.candidates import SqlCandidates
+from timeline.store.sql.feed_health import SqlFeedHealth
 from timeline.store.sql.schema import UTCDateTime, events, format_utc, legacy_event_keys
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
@@ -275,11 +279,40 @@ class SqlEventStore(EventStore):
     # SQLite: a read transaction in WAL mode already reads one snapshot.
     _snapshot_read_options: Mapping[str, Any] = {}
 
+    @cached_property
+    def candidates(self) -> CandidateRepository:
+        return SqlCandidates(self)
+
+    @cached_property
+    def feed_health(self) -> FeedHealthRepository:
+        return SqlFeedHealth(self)
+
     # -- append ----------------------------------------------------------------
     def append(
         self,
         events_in: Sequence[AnyEvent | Mapping[str, Any]],
         expected_versions: Mapping[str, int] | None = None,
+    ) -> AppendResult:
+        return self._append(events_in, expected_versions or {})
+
+    def append_then(
+        self,
+        events_in: Sequence[AnyEvent | Mapping[str, Any]],
+        then: Callable[[Connection, AppendResult], None],
+        *,
+        lock_name: str,
+    ) -> AppendResult:
+        """`append` a batch of at least one event, then, in the same transaction,
+        take the lock `lock_name` (as `write_transaction` does) and run `then`: for
+        working state that commits with the events or not at all (a candidate
+        marked accepted)."""
+        return self._append(events_in, {}, (lock_name, then))
+
+    def _append(
+        self,
+        events_in: Sequence[AnyEvent | Mapping[str, Any]],
+        expected_versions: Mapping[str, int],
+        then: tuple[str, Callable[[Connection, AppendResult], None]] | None = None,
     ) -> AppendResult:
         with cyclic_gc_paused():
             # Validation and serialisation happen before the write lock is taken,
@@ -290,7 +323,12 @@ class SqlEventStore(EventStore):
             self._check_schema()
             with self._translated(), self._write_connection() as conn, conn.begin():
                 self._take_append_lock(conn)
-                return self._append_locked(conn, prepared, expected_versions or {})
+                result = self._append_locked(conn, prepared, expected_versions)
+                if then is not None:
+                    lock_name, run = then
+                    self._take_named_lock(conn, lock_name)
+                    run(conn, result)
+                return result
 
     @staticmethod
     def _validate(events_in: Sequence[AnyEvent | Mapping[str, Any]]) -> list[AnyEvent]:
