@@ -518,7 +518,7 @@ def daemon(ctx: typer.Context) -> None:
         with _open(ctx) as tl:
             poller = tl.poller()
             try:
-                Daemon(tl.sql_store, tl.settings, poller, tl.background_jobs()).run(stop)
+                Daemon(tl.store, tl.settings, poller, tl.background_jobs()).run(stop)
             finally:
                 poller.close()
     finally:

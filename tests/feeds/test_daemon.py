@@ -18,7 +18,6 @@ from tests.feeds.server import DATA, FeedServer, Reply
 from timeline.model.feeds import FeedHealth
 from timeline.store import EventStore, open_store
 from timeline.store.sql.events import SqlEventStore
-from timeline.store.sql.lease import Lease
 from timeline.store.sql.schema import candidates
 
 pytestmark = pytest.mark.slow
@@ -118,7 +117,8 @@ def test_a_stop_signal_stops_the_daemon_cleanly_and_releases_the_lease(
     assert (polled["feed"], polled["status"], polled["items"]) == ("us", "ok", 11)
     assert daemon.terminate(stop_signal) == 0
     daemon.wait_for("daemon.stopped")
-    assert Lease(store, seconds=1).current_holder() is None  # released, not left to lapse
+    # released, not left to lapse
+    assert store.lease("daemon", seconds=1).current_holder() is None
     store.close()
 
 

@@ -277,6 +277,18 @@ class EventStore(ABC):
     def feed_health(self) -> FeedHealthRepository:
         """Each polled feed's health row."""
 
+    @abstractmethod
+    def lease(
+        self,
+        name: str,
+        *,
+        seconds: float,
+        holder: str | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> Lease:
+        """The lease `name` as `holder` (default: this host and process) sees it;
+        each hold lasts `seconds` by `clock` (default: the system's, in UTC)."""
+
 
 # -- feeds: candidates and health ------------------------------------------------------
 
@@ -372,3 +384,26 @@ class FeedHealthRepository(ABC):
     def record(self, health: FeedHealth) -> None:
         """Write a poll's outcome that stored no candidates (a failure, a 304),
         serialised with the feed's other polls (see `CandidateRepository.record_poll`)."""
+
+
+# -- the daemon's lease ---------------------------------------------------------------
+
+
+class Lease(ABC):
+    """A named lease in one database, as one would-be `holder` sees it: at most one
+    holder at a time, until it releases the lease or lets it expire."""
+
+    name: str
+    holder: str
+
+    @abstractmethod
+    def acquire(self) -> bool:
+        """Take or renew the lease; False while someone else holds an unexpired one."""
+
+    @abstractmethod
+    def current_holder(self) -> str | None:
+        """Who holds an unexpired lease now, if anyone."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give the lease up at once (a clean stop), so that no one need wait it out."""

@@ -66,6 +66,7 @@ from timeline.store.base import (
     EventFilter,
     EventStore,
     FeedHealthRepository,
+    Lease,
     RecordedEvent,
     VerifyReport,
     chain_hash,
@@ -73,6 +74,7 @@ from timeline.store.base import (
 )
 from timeline.store.sql.candidates import SqlCandidates
 from timeline.store.sql.feed_health import SqlFeedHealth
+from timeline.store.sql.lease import SqlLease
 from timeline.store.sql.schema import UTCDateTime, events, format_utc, legacy_event_keys
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
@@ -286,6 +288,16 @@ class SqlEventStore(EventStore):
     @cached_property
     def feed_health(self) -> FeedHealthRepository:
         return SqlFeedHealth(self)
+
+    def lease(
+        self,
+        name: str,
+        *,
+        seconds: float,
+        holder: str | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> Lease:
+        return SqlLease(self, name, seconds=seconds, holder=holder, clock=clock or _utc_now)
 
     # -- append ----------------------------------------------------------------
     def append(
