@@ -30,7 +30,7 @@ from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
 from timeline.settings import FeedSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
-from timeline.store.base import VerifyReport
+from timeline.store.base import CandidateFilter, VerifyReport
 from timeline.store.sql.events import SqlEventStore
 
 if TYPE_CHECKING:
@@ -484,7 +484,7 @@ class Timeline:
                 raise InvalidEventError(
                     f"unknown candidate status {status!r}; known: {', '.join(STATUSES)}"
                 )
-        return self.store.candidates.find(statuses=statuses, feed=feed, limit=limit)
+        return self.store.candidates.find(CandidateFilter(statuses, feed, limit))
 
     def candidate(self, ref: str) -> Candidate:
         """One candidate by id or unique id prefix."""

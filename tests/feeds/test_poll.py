@@ -12,6 +12,7 @@ from tests.feeds.helpers import fake_poller, settings_for
 from tests.feeds.server import DATA, FeedServer, Reply, conditional, rss
 from timeline.model.feeds import Candidate, FeedHealth
 from timeline.store import EventStore
+from timeline.store.base import CandidateFilter
 
 ETAG = '"rev-1"'
 MODIFIED = "Mon, 01 Sep 2025 09:00:00 GMT"
@@ -30,7 +31,7 @@ def health_of(store: EventStore, feed: str) -> FeedHealth:
 
 
 def all_candidates(store: EventStore, feed: str | None = None) -> list[Candidate]:
-    return store.candidates.find(feed=feed)
+    return store.candidates.find(CandidateFilter(feed=feed))
 
 
 class Clock:

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -279,12 +279,7 @@ class EventStore(ABC):
 
     @abstractmethod
     def lease(
-        self,
-        name: str,
-        *,
-        seconds: float,
-        holder: str | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
+        self, name: str, *, seconds: float, holder: str | None = None, clock: Clock | None = None
     ) -> Lease:
         """The lease `name` as `holder` (default: this host and process) sees it;
         each hold lasts `seconds` by `clock` (default: the system's, in UTC)."""
@@ -292,8 +287,21 @@ class EventStore(ABC):
 
 # -- feeds: candidates and health ------------------------------------------------------
 
+Clock = Callable[[], dt.datetime]
+
 CandidateChange = Callable[[Candidate], Candidate | None]
 """The candidate as it should be, given it as stored; None to leave it as it is."""
+AcceptMark = Callable[[Candidate, RecordedEvent], Candidate | None]
+"""The candidate as it should be once accepted as the event; None to leave it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateFilter:
+    """What `CandidateRepository.find` selects; None (or empty) means no restriction."""
+
+    statuses: Collection[str] | None = None
+    feed: str | None = None
+    limit: int | None = None
 
 
 class CandidateBatch(ABC):
@@ -328,14 +336,8 @@ class CandidateRepository(ABC):
     """
 
     @abstractmethod
-    def find(
-        self,
-        *,
-        statuses: Iterable[str] | None = None,
-        feed: str | None = None,
-        limit: int | None = None,
-    ) -> list[Candidate]:
-        """Candidates in the order first seen, narrowed by status and feed."""
+    def find(self, flt: CandidateFilter | None = None) -> list[Candidate]:
+        """Candidates in the order first seen (all of them, or those `flt` selects)."""
 
     @abstractmethod
     def get(self, ref: str) -> Candidate:
@@ -355,10 +357,7 @@ class CandidateRepository(ABC):
 
     @abstractmethod
     def accept(
-        self,
-        candidate_id: str,
-        event: Mapping[str, Any],
-        mark: Callable[[Candidate, RecordedEvent], Candidate | None],
+        self, candidate_id: str, event: Mapping[str, Any], mark: AcceptMark
     ) -> RecordedEvent:
         """Append `event` (once: an event stored under its idempotency key is
         returned instead) and write what `mark(candidate, event)` makes of the

@@ -9,8 +9,9 @@ poll's by its feed's lock (`feed_health.feed_lock`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, select, type_coerce
@@ -18,9 +19,11 @@ from sqlalchemy import Connection, and_, func, select, type_coerce
 from timeline.errors import CandidateNotFoundError
 from timeline.model.feeds import Candidate, FeedHealth
 from timeline.store.base import (
+    AcceptMark,
     AppendResult,
     CandidateBatch,
     CandidateChange,
+    CandidateFilter,
     CandidateRepository,
     RecordedEvent,
 )
@@ -37,57 +40,30 @@ def _lock(candidate_id: str) -> str:
     return f"candidate:{candidate_id}"
 
 
+# The JSON columns (and whether their keys are sorted); with `jurisdictions`
+# (codes in one space-separated string) the only ones not stored as they are.
+_JSON = {"evidence": True, "overrides": True, "history": False}
+_AS_IS = tuple(f.name for f in fields(Candidate) if f.name not in {"jurisdictions", *_JSON})
+
+
 def _from_row(row: Any) -> Candidate:
+    data = row._mapping
     return Candidate(
-        id=row.id,
-        feed=row.feed,
-        item_guid=row.item_guid,
-        status=row.status,
-        is_event=bool(row.is_event),
-        kind=row.kind,
-        jurisdictions=tuple(row.jurisdictions.split()),
-        effective=row.effective,
-        effective_precision=row.effective_precision,
-        title=row.title,
-        summary=row.summary,
-        link=row.link,
-        published=row.published,
-        confidence=row.confidence,
-        evidence=json.loads(row.evidence),
-        overrides=json.loads(row.overrides),
-        reason=row.reason,
-        duplicate_of=row.duplicate_of,
-        event_id=row.event_id,
-        first_seen_at=row.first_seen_at,
-        updated_at=row.updated_at,
-        history=json.loads(row.history),
+        **{name: data[name] for name in _AS_IS},
+        jurisdictions=tuple(data["jurisdictions"].split()),
+        **{name: json.loads(data[name]) for name in _JSON},
     )
 
 
 def _to_row(candidate: Candidate) -> dict[str, Any]:
+    json_values = {
+        name: json.dumps(getattr(candidate, name), ensure_ascii=False, sort_keys=sort_keys)
+        for name, sort_keys in _JSON.items()
+    }
     return {
-        "id": candidate.id,
-        "feed": candidate.feed,
-        "item_guid": candidate.item_guid,
-        "status": candidate.status,
-        "is_event": candidate.is_event,
-        "kind": candidate.kind,
+        **{name: getattr(candidate, name) for name in _AS_IS},
         "jurisdictions": " ".join(candidate.jurisdictions),
-        "effective": candidate.effective,
-        "effective_precision": candidate.effective_precision,
-        "title": candidate.title,
-        "summary": candidate.summary,
-        "link": candidate.link,
-        "published": candidate.published,
-        "confidence": candidate.confidence,
-        "evidence": json.dumps(candidate.evidence, ensure_ascii=False, sort_keys=True),
-        "overrides": json.dumps(candidate.overrides, ensure_ascii=False, sort_keys=True),
-        "reason": candidate.reason,
-        "duplicate_of": candidate.duplicate_of,
-        "event_id": candidate.event_id,
-        "first_seen_at": candidate.first_seen_at,
-        "updated_at": candidate.updated_at,
-        "history": json.dumps(candidate.history, ensure_ascii=False),
+        **json_values,
     }
 
 
@@ -171,20 +147,15 @@ class SqlCandidates(CandidateRepository):
     def __init__(self, store: SqlEventStore) -> None:
         self._store = store
 
-    def find(
-        self,
-        *,
-        statuses: Iterable[str] | None = None,
-        feed: str | None = None,
-        limit: int | None = None,
-    ) -> list[Candidate]:
+    def find(self, flt: CandidateFilter | None = None) -> list[Candidate]:
+        flt = flt or CandidateFilter()
         query = select(candidates).order_by(candidates.c.first_seen_at, candidates.c.id)
-        if statuses:
-            query = query.where(candidates.c.status.in_(list(statuses)))
-        if feed:
-            query = query.where(candidates.c.feed == feed)
-        if limit:
-            query = query.limit(limit)
+        if flt.statuses:
+            query = query.where(candidates.c.status.in_(list(flt.statuses)))
+        if flt.feed:
+            query = query.where(candidates.c.feed == flt.feed)
+        if flt.limit:
+            query = query.limit(flt.limit)
         with self._store.read_connection() as conn:
             return [_from_row(row) for row in conn.execute(query)]
 
@@ -203,10 +174,7 @@ class SqlCandidates(CandidateRepository):
             return _apply(conn, candidate_id, change)
 
     def accept(
-        self,
-        candidate_id: str,
-        event: Mapping[str, Any],
-        mark: Callable[[Candidate, RecordedEvent], Candidate | None],
+        self, candidate_id: str, event: Mapping[str, Any], mark: AcceptMark
     ) -> RecordedEvent:
         def marked(conn: Connection, result: AppendResult) -> None:
             _apply(conn, candidate_id, lambda current: mark(current, result.events[0]))

@@ -63,6 +63,7 @@ from timeline.store.base import (
     GENESIS_HASH,
     AppendResult,
     CandidateRepository,
+    Clock,
     EventFilter,
     EventStore,
     FeedHealthRepository,
@@ -290,12 +291,7 @@ class SqlEventStore(EventStore):
         return SqlFeedHealth(self)
 
     def lease(
-        self,
-        name: str,
-        *,
-        seconds: float,
-        holder: str | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
+        self, name: str, *, seconds: float, holder: str | None = None, clock: Clock | None = None
     ) -> Lease:
         return SqlLease(self, name, seconds=seconds, holder=holder, clock=clock or _utc_now)
 

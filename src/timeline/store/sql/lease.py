@@ -15,12 +15,11 @@ import datetime as dt
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from timeline.store.base import Lease
+from timeline.store.base import Clock, Lease
 from timeline.store.sql.schema import daemon_lease
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ class SqlLease(Lease):
         *,
         seconds: float,
         holder: str | None,
-        clock: Callable[[], dt.datetime],
+        clock: Clock,
     ) -> None:
         self.store = store
         self.name = name
