@@ -287,8 +287,6 @@ class EventStore(ABC):
 
 # -- feeds: candidates and health ------------------------------------------------------
 
-Clock = Callable[[], dt.datetime]
-
 CandidateChange = Callable[[Candidate], Candidate | None]
 """The candidate as it should be, given it as stored; None to leave it as it is."""
 AcceptMark = Callable[[Candidate, RecordedEvent], Candidate | None]
@@ -386,6 +384,9 @@ class FeedHealthRepository(ABC):
 
 
 # -- the daemon's lease ---------------------------------------------------------------
+
+Clock = Callable[[], dt.datetime]
+"""Where a lease's holder reads the time (aware, UTC)."""
 
 
 class Lease(ABC):
