@@ -28,11 +28,10 @@ from timeline.answers import (
 )
 from timeline.errors import InvalidDateError, InvalidEventError, StoreError, TimelineError
 from timeline.feeds import review
-from timeline.feeds.candidates import STATUSES, Candidate, get_candidate, list_candidates
-from timeline.feeds.health import FeedHealth, all_health
 from timeline.importer import ImportReport, current_fact, import_path
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import fact_dict, fact_title
+from timeline.model.feeds import STATUSES, Candidate, FeedHealth
 from timeline.model.jurisdictions import registry, validate_code
 from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
@@ -40,7 +39,7 @@ from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
 from timeline.settings import FeedSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
-from timeline.store.base import VerifyReport
+from timeline.store.base import CandidateFilter, VerifyReport
 from timeline.store.sql.events import SqlEventStore
 
 if TYPE_CHECKING:
@@ -386,7 +385,8 @@ class Timeline:
     # -- feeds -------------------------------------------------------------------
     @property
     def sql_store(self) -> SqlEventStore:
-        """The store as the feed tables need it (both backends are SQL stores)."""
+        """The store as the projections and the digest need it (both backends are SQL
+        stores); the feeds reach theirs through `store.candidates` and `store.feed_health`."""
         if not isinstance(self.store, SqlEventStore):
             raise StoreError("feeds need a SQL database (sqlite or postgresql)")
         return self.store
@@ -395,7 +395,7 @@ class Timeline:
         """A `Poller` over the configured feeds; the caller closes it."""
         from timeline.feeds.poll import Poller
 
-        return Poller(self.sql_store, self.settings)
+        return Poller(self.store, self.settings)
 
     def poll(self, feed: str | None = None, *, force: bool = False) -> list[PollOutcome]:
         """One round: every enabled feed that is due, or only `feed`; `force` ignores
@@ -408,8 +408,7 @@ class Timeline:
 
     def feed_status(self) -> list[FeedStatus]:
         """Every configured feed with its health, then feeds with health but no config."""
-        with self.sql_store.read_connection() as conn:
-            health = all_health(conn)
+        health = self.store.feed_health.by_feed()
         configured = [FeedStatus(f.name, f, health.get(f.name)) for f in self.settings.feeds]
         names = {f.name for f in self.settings.feeds}
         return configured + [
@@ -430,29 +429,27 @@ class Timeline:
                 raise InvalidEventError(
                     f"unknown candidate status {status!r}; known: {', '.join(STATUSES)}"
                 )
-        with self.sql_store.read_connection() as conn:
-            return list_candidates(conn, statuses=statuses, feed=feed, limit=limit)
+        return self.store.candidates.find(CandidateFilter(statuses, feed, limit))
 
     def candidate(self, ref: str) -> Candidate:
         """One candidate by id or unique id prefix."""
-        with self.sql_store.read_connection() as conn:
-            return get_candidate(conn, ref)
+        return self.store.candidates.get(ref)
 
     def edit_candidate(self, ref: str, changes: Mapping[str, Any]) -> Candidate:
         """Fix kind, jurisdictions, effective, subject, title or payload fields before
         accepting; validated now, kept apart from what the feed said."""
-        return review.edit(self.sql_store, ref, changes)
+        return review.edit(self.store, ref, changes)
 
     def accept_candidate(self, ref: str) -> RecordedEvent:
         """Append the candidate's event with its provenance; accepting again (or
         concurrently) returns the same event."""
-        event = review.accept(self.sql_store, ref)
+        event = review.accept(self.store, ref)
         log.info("candidate.accepted", candidate=ref, event_id=event.id)
         return event
 
     def reject_candidate(self, ref: str, reason: str) -> Candidate:
         """Mark the candidate rejected with `reason`; it is never proposed again."""
-        return review.reject(self.sql_store, ref, reason)
+        return review.reject(self.store, ref, reason)
 
 
 def _fact_entry(fact: FactVersion) -> FactEntry:

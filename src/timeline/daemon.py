@@ -2,7 +2,7 @@
 
 APScheduler 3 keeps its jobs in memory here (one scheduler per process;
 several schedulers cannot share a job store in the 3.x line).  Which process
-schedules is decided by a lease row in the database (`timeline.store.sql.lease`):
+schedules is decided by a lease in the database (`EventStore.lease`):
 the holder renews it every `daemon.renew_seconds`; a second daemon started on
 the same database waits as a standby and takes over once the lease lapses.
 
@@ -28,8 +28,7 @@ from timeline.errors import ConfigError, TimelineError
 from timeline.feeds.poll import Poller
 from timeline.jobs import PeriodicJob
 from timeline.settings import FeedSettings, Settings
-from timeline.store.sql.events import SqlEventStore
-from timeline.store.sql.lease import Lease
+from timeline.store.base import EventStore
 
 log = structlog.get_logger("timeline.daemon")
 
@@ -37,7 +36,7 @@ log = structlog.get_logger("timeline.daemon")
 class Daemon:
     def __init__(
         self,
-        store: SqlEventStore,
+        store: EventStore,
         settings: Settings,
         poller: Poller,
         jobs: Sequence[PeriodicJob] = (),
@@ -51,11 +50,7 @@ class Daemon:
         self.settings = settings
         self.poller = poller
         self.jobs = list(jobs)
-        self.lease = Lease(store, seconds=daemon.lease_seconds)
-
-    def register_job(self, job: PeriodicJob) -> None:
-        """Run `job` on its schedule whenever this daemon is the active one."""
-        self.jobs.append(job)
+        self.lease = store.lease("daemon", seconds=daemon.lease_seconds)
 
     def run(self, stop: threading.Event) -> None:
         """Standby or active until `stop` is set; returns after a clean shutdown."""

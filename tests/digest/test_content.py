@@ -20,7 +20,7 @@ from tests.digest.conftest import (
 from timeline.app import Timeline
 from timeline.bootstrap import digests
 from timeline.errors import InvalidWeekError, UnknownDigestListError
-from timeline.feeds.health import FeedHealth, save_health
+from timeline.model.feeds import FeedHealth
 from timeline.store.sql.schema import candidates
 
 MakeTimeline = Callable[..., tuple[Timeline, Clock]]
@@ -221,33 +221,26 @@ def test_review_queue_and_feed_health_escape_feed_text(make_timeline: MakeTimeli
     _candidate(tl, HOSTILE, 0.95, at(1), "javascript:alert(1)")
     _candidate(tl, "Diet passes the AI Act", 0.7, at(12), "https://news.example/jp")
     _candidate(tl, "A low one", 0.2, at(20), "https://news.example/low")
-    with tl.sql_store.write_transaction("test") as conn:
-        save_health(
-            conn,
-            FeedHealth(
-                "wire", "https://feeds.example/wire", last_success_at=at(20), last_attempt_at=at(20)
-            ),
-        )
-        save_health(
-            conn,
-            FeedHealth(
-                "quiet",
-                "https://feeds.example/quiet",
-                last_success_at=at(20),
-                last_attempt_at=at(20),
-            ),
-        )
-        save_health(
-            conn,
-            FeedHealth(
-                "broken",
-                "https://feeds.example/broken",
-                last_success_at=at(2),
-                last_attempt_at=at(21),
-                consecutive_failures=3,
-                last_error=f"HTTP 503 {HOSTILE}",
-            ),
-        )
+    for health in (
+        FeedHealth(
+            "wire", "https://feeds.example/wire", last_success_at=at(20), last_attempt_at=at(20)
+        ),
+        FeedHealth(
+            "quiet",
+            "https://feeds.example/quiet",
+            last_success_at=at(20),
+            last_attempt_at=at(20),
+        ),
+        FeedHealth(
+            "broken",
+            "https://feeds.example/broken",
+            last_success_at=at(2),
+            last_attempt_at=at(21),
+            consecutive_failures=3,
+            last_error=f"HTTP 503 {HOSTILE}",
+        ),
+    ):
+        tl.store.feed_health.record(health)
     clock.now = at(22, 9)
     digest, rendered = digests(tl).render(WEEK)
 

@@ -9,7 +9,6 @@ from tests.feeds.fakes import extract_titles, same_title
 from timeline.feeds.poll import Clock, Poller, utc_now
 from timeline.settings import Settings
 from timeline.store import EventStore
-from timeline.store.sql.events import SqlEventStore
 
 
 def settings_for(url: str, feeds: list[dict[str, Any]], **polling: Any) -> Settings:
@@ -23,7 +22,6 @@ def settings_for(url: str, feeds: list[dict[str, Any]], **polling: Any) -> Setti
 
 
 def fake_poller(store: EventStore, settings: Settings, clock: Clock = utc_now) -> Poller:
-    assert isinstance(store, SqlEventStore)
     return Poller(
         store,
         settings,

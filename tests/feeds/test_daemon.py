@@ -15,10 +15,9 @@ from sqlalchemy import func, select, text
 
 from tests.daemon_process import TIMEOUT_S, Daemon
 from tests.feeds.server import DATA, FeedServer, Reply
-from timeline.feeds.health import FeedHealth, save_health
-from timeline.store import open_store
+from timeline.model.feeds import FeedHealth
+from timeline.store import EventStore, open_store
 from timeline.store.sql.events import SqlEventStore
-from timeline.store.sql.lease import Lease
 from timeline.store.sql.schema import candidates
 
 pytestmark = pytest.mark.slow
@@ -62,11 +61,8 @@ def initialised(url: str) -> SqlEventStore:
     return store
 
 
-def candidate_rows(store: SqlEventStore) -> list[tuple[str, str]]:
-    with store.read_connection() as conn:
-        return [
-            tuple(row) for row in conn.execute(select(candidates.c.feed, candidates.c.item_guid))
-        ]  # type: ignore[misc]
+def candidate_rows(store: EventStore) -> list[tuple[str, str]]:
+    return [(c.feed, c.item_guid) for c in store.candidates.find()]
 
 
 def test_a_standby_takes_over_when_the_active_daemon_is_killed(
@@ -121,7 +117,8 @@ def test_a_stop_signal_stops_the_daemon_cleanly_and_releases_the_lease(
     assert (polled["feed"], polled["status"], polled["items"]) == ("us", "ok", 11)
     assert daemon.terminate(stop_signal) == 0
     daemon.wait_for("daemon.stopped")
-    assert Lease(store, seconds=1).current_holder() is None  # released, not left to lapse
+    # released, not left to lapse
+    assert store.lease("daemon", seconds=1).current_holder() is None
     store.close()
 
 
@@ -217,8 +214,7 @@ def test_kill_9_inside_the_poll_s_transaction_leaves_no_trace(
     url = make_database_url("postgresql")
     store = initialised(url)
     feed_url = server.serve("/fr.xml", Reply(200, FR_VEILLE, {"Content-Type": "text/xml"}))
-    with store.write_transaction("feed:fr") as conn:
-        save_health(conn, FeedHealth(feed="fr", url=feed_url))
+    store.feed_health.record(FeedHealth(feed="fr", url=feed_url))
     config = write_config(tmp_path, url, {"fr": feed_url})
     blocker = store.engine.connect()
     blocking = blocker.begin()

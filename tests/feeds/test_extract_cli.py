@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from tests.feeds.feed_items import rss
 from timeline.cli import app
-from timeline.feeds import extract_fetch
+from timeline.feeds.fetch import default_user_agent
 
 REPO = Path(__file__).resolve().parents[2]
 # A copy of ../shared/corpus/feeds (the labelled development set), kept in the
@@ -29,9 +29,9 @@ KINDS_OR_NONE = {
 }  # fmt: skip
 
 
-def run(tmp_path: Path, *args: str) -> Result:
+def run(tmp_path: Path, *args: str, polling: str = "") -> Result:
     config = tmp_path / "config.toml"
-    config.write_text("[database]\nurl = 'sqlite:///unused.db'\n")
+    config.write_text(f"[database]\nurl = 'sqlite:///unused.db'\n[polling]\n{polling}")
     return CliRunner().invoke(app, ["--config", str(config), "extract", *args])
 
 
@@ -121,8 +121,10 @@ def test_unknown_jurisdiction_hint_is_an_error(tmp_path: Path) -> None:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     routes: ClassVar[dict[str, tuple[int, str, bytes]]] = {}
+    user_agents: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
+        self.user_agents.append(self.headers.get("User-Agent", ""))
         status, content_type, body = self.routes.get(self.path, (404, "text/plain", b"not here"))
         self.send_response(status)
         if status in {301, 302}:
@@ -161,8 +163,10 @@ def test_url_is_fetched_following_redirects(tmp_path: Path, server: str) -> None
         "/feed.xml": (200, "application/rss+xml", feed),
         "/old": (301, "", b"/feed.xml"),
     }
+    _Handler.user_agents.clear()
     result = run(tmp_path, f"{server}/old")
     assert result.exit_code == 0, result.output
+    assert _Handler.user_agents == [default_user_agent()] * 2  # the poller's, both hops
     [item] = json.loads(result.stdout)
     assert (item["kind"], item["jurisdictions"], item["effective"]) == (
         "body.established",
@@ -171,22 +175,28 @@ def test_url_is_fetched_following_redirects(tmp_path: Path, server: str) -> None
     )
 
 
-def test_url_errors_are_one_line(
-    tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_url_errors_are_one_line(tmp_path: Path, server: str) -> None:
     _Handler.routes = {
         "/page": (200, "text/html", b"<html><body>Just a page</body></html>"),
         "/big": (200, "application/rss+xml", b"<rss>" + b" " * 5000 + b"</rss>"),
     }
     assert (
-        one_line_error(run(tmp_path, f"{server}/missing")) == f"Error: {server}/missing: HTTP 404"
+        one_line_error(run(tmp_path, f"{server}/missing"))
+        == f"Error: {server}/missing: HTTP 404 Not Found"
     )
     assert "not a readable feed" in one_line_error(run(tmp_path, f"{server}/page"))
-    monkeypatch.setattr(extract_fetch, "MAX_FEED_BYTES", 1000)
+    # The poller's size cap, from the same setting.
     assert (
-        one_line_error(run(tmp_path, f"{server}/big"))
-        == f"Error: {server}/big: larger than 1000 bytes"
+        one_line_error(run(tmp_path, f"{server}/big", polling="max_body_bytes = 1024"))
+        == f"Error: {server}/big: body of 5011 bytes exceeds the 1024-byte cap"
     )
+
+
+def test_a_file_over_the_size_cap_is_an_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"<rss>" + b" " * 5000 + b"</rss>")
+    line = one_line_error(run(tmp_path, f"file://{big}", polling="max_body_bytes = 1024"))
+    assert line == f"Error: file://{big}: file exceeds the 1024-byte cap"
 
 
 def test_entity_expansion_is_refused(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.feeds.feed_items import extract
-from timeline.feeds.extract_places import gazetteer
-from timeline.feeds.extract_text import fold
+from timeline.feeds.extract.places import gazetteer
+from timeline.feeds.extract.text import fold
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,12 @@ import datetime as dt
 import itertools
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.feeds.server import FeedServer, Reply, rss
-from timeline.feeds.fetch import Fetcher, default_user_agent, parse_retry_after
+from timeline.feeds.fetch import Fetcher, FetchResult, default_user_agent, parse_retry_after
 from timeline.settings import PollingSettings
 
 FEED = rss(("g1", "A law is adopted"))
@@ -131,3 +132,18 @@ def test_a_closed_port_is_an_error_not_an_exception() -> None:
     assert result.http_status is None
     assert result.error is not None
     assert result.error.startswith("ConnectError")
+
+
+def test_a_file_url_or_a_path_is_read_under_the_same_cap(tmp_path: Path) -> None:
+    feed = tmp_path / "a feed.xml"
+    feed.write_bytes(FEED)
+    for source in (str(feed), f"file://{feed}", "file://" + str(feed).replace(" ", "%20")):
+        assert fetcher().fetch(source) == FetchResult(None, body=FEED)
+    feed.write_bytes(FEED + b" " * 100_000)
+    assert fetcher().fetch(str(feed)).error == "file exceeds the 100000-byte cap"
+
+
+def test_an_unreadable_file_is_an_error_not_an_exception(tmp_path: Path) -> None:
+    result = fetcher().fetch(str(tmp_path / "missing.xml"))
+    assert result == FetchResult(None, error="cannot read: No such file or directory")
+    assert fetcher().fetch(str(tmp_path)).error == "cannot read: Is a directory"

@@ -15,19 +15,12 @@ from timeline.daemon import Daemon
 from timeline.errors import ConfigError
 from timeline.jobs import PeriodicJob
 from timeline.store import EventStore
-from timeline.store.sql.events import SqlEventStore
-from timeline.store.sql.lease import Lease
-
-
-def sql(store: EventStore) -> SqlEventStore:
-    assert isinstance(store, SqlEventStore)
-    return store
 
 
 def test_one_holder_at_a_time_until_the_lease_lapses(store: EventStore) -> None:
     now = [dt.datetime(2026, 1, 1, tzinfo=dt.UTC)]
-    first = Lease(sql(store), seconds=10, holder="first", clock=lambda: now[0])
-    second = Lease(sql(store), seconds=10, holder="second", clock=lambda: now[0])
+    first = store.lease("daemon", seconds=10, holder="first", clock=lambda: now[0])
+    second = store.lease("daemon", seconds=10, holder="second", clock=lambda: now[0])
     assert first.acquire()
     assert not second.acquire()
     assert second.current_holder() == "first"
@@ -64,8 +57,8 @@ def test_a_standby_daemon_takes_over_when_the_active_one_stops(
     ran: list[str] = []
     daemons, stops, threads = [], [], []
     for name in ("one", "two"):
-        daemon = Daemon(sql(store), settings, fake_poller(store, settings))
-        daemon.register_job(PeriodicJob(f"job-{name}", lambda n=name: ran.append(n), 0.05))  # type: ignore[misc]
+        job = PeriodicJob(f"job-{name}", lambda n=name: ran.append(n), 0.05)  # type: ignore[misc]
+        daemon = Daemon(store, settings, fake_poller(store, settings), [job])
         stop = threading.Event()
         daemons.append(daemon)
         stops.append(stop)
@@ -82,7 +75,7 @@ def test_a_standby_daemon_takes_over_when_the_active_one_stops(
     _wait_for(lambda: "two" in ran)  # released at once: no need to wait out the lease
     stops[1].set()
     threads[1].join(10)
-    assert Lease(sql(store), seconds=1).current_holder() is None
+    assert store.lease("daemon", seconds=1).current_holder() is None
 
 
 def test_renewal_must_be_shorter_than_the_lease(store: EventStore) -> None:
@@ -95,7 +88,7 @@ def test_renewal_must_be_shorter_than_the_lease(store: EventStore) -> None:
         }
     )
     with pytest.raises(ConfigError, match=r"daemon.renew_seconds \(5\) must be shorter"):
-        Daemon(sql(store), settings, fake_poller(store, settings))
+        Daemon(store, settings, fake_poller(store, settings))
 
 
 def _wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]

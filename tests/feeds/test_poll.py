@@ -6,16 +6,13 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
 
 from tests.feeds.fakes import extract_titles
 from tests.feeds.helpers import fake_poller, settings_for
 from tests.feeds.server import DATA, FeedServer, Reply, conditional, rss
-from timeline.feeds.candidates import list_candidates
-from timeline.feeds.health import load_health
+from timeline.model.feeds import Candidate, FeedHealth
 from timeline.store import EventStore
-from timeline.store.sql.events import SqlEventStore
-from timeline.store.sql.schema import candidates
+from timeline.store.base import CandidateFilter
 
 ETAG = '"rev-1"'
 MODIFIED = "Mon, 01 Sep 2025 09:00:00 GMT"
@@ -27,19 +24,14 @@ def server() -> Iterator[FeedServer]:
         yield running
 
 
-def sql(store: EventStore) -> SqlEventStore:
-    assert isinstance(store, SqlEventStore)
-    return store
+def health_of(store: EventStore, feed: str) -> FeedHealth:
+    health = store.feed_health.get(feed)
+    assert health is not None
+    return health
 
 
-def health_of(store: EventStore, feed: str):  # type: ignore[no-untyped-def]
-    with sql(store).read_connection() as conn:
-        return load_health(conn, feed, "?")
-
-
-def all_candidates(store: EventStore, feed: str | None = None):  # type: ignore[no-untyped-def]
-    with sql(store).read_connection() as conn:
-        return list_candidates(conn, feed=feed)
+def all_candidates(store: EventStore, feed: str | None = None) -> list[Candidate]:
+    return store.candidates.find(CandidateFilter(feed=feed))
 
 
 class Clock:
@@ -123,8 +115,7 @@ def test_a_repolled_guid_is_not_new_but_its_changes_are_applied_and_recorded(
         "from": "Law one adopted",
         "to": "Law one adopted by the Diet",
     }
-    with sql(store).read_connection() as conn:
-        assert conn.execute(select(func.count()).select_from(candidates)).scalar() == 2
+    assert len(all_candidates(store)) == 2
 
 
 def test_the_same_event_from_another_feed_is_linked_as_a_duplicate(

@@ -16,7 +16,6 @@ from tests.feeds.server import DATA, FeedServer, Reply
 from timeline.app import Timeline
 from timeline.feeds.poll import Poller
 from timeline.store import EventStore
-from timeline.store.sql.events import SqlEventStore
 
 FEEDS = {
     "us": "us-policy-wire.xml",
@@ -44,7 +43,6 @@ def server() -> Iterator[FeedServer]:
 def test_corpus_feeds_become_candidates_with_duplicates_linked(
     store: EventStore, server: FeedServer
 ) -> None:
-    assert isinstance(store, SqlEventStore)
     feeds = [
         {
             "name": name,
@@ -78,7 +76,6 @@ def test_corpus_feeds_become_candidates_with_duplicates_linked(
 def test_a_polled_candidate_is_accepted_into_the_log_with_its_provenance(
     store: EventStore, server: FeedServer
 ) -> None:
-    assert isinstance(store, SqlEventStore)
     url = server.serve("/us.xml", (DATA / "us-policy-wire.xml").read_bytes())
     settings = settings_for(store.url, [{"name": "us", "url": url}])
     poller = Poller(store, settings)

@@ -12,7 +12,8 @@ from tests.feeds.server import FeedServer, rss
 from timeline.app import Timeline
 from timeline.errors import CandidateNotFoundError, CandidateStateError, InvalidEventError
 from timeline.feeds import review
-from timeline.store import EventStore
+from timeline.model.feeds import Candidate
+from timeline.store import EventStore, RecordedEvent
 
 FEED = rss(
     ("g1", "Digital Republic law adopted"),
@@ -74,14 +75,29 @@ def test_accept_appends_one_event_with_provenance_and_sources(timeline: Timeline
     assert [e.id for e in timeline.log()] == [event.id]
 
 
-def test_accepting_after_a_crash_between_append_and_marking_finds_the_stored_event(
+def test_accepting_finds_an_event_already_stored_under_the_candidate_s_key(
     timeline: Timeline,
 ) -> None:
     cid = pending_id(timeline, "g1")
     stored = timeline.append([review.build_event(timeline.candidate(cid))]).events[0]
-    assert timeline.candidate(cid).status == "pending"  # as a crash would leave it
+    # As an earlier version, which marked the candidate after appending, could
+    # leave it when it crashed in between.
+    assert timeline.candidate(cid).status == "pending"
     assert timeline.accept_candidate(cid).id == stored.id
     assert len(list(timeline.log())) == 1
+
+
+def test_the_event_and_the_candidate_s_marking_commit_together(timeline: Timeline) -> None:
+    cid = pending_id(timeline, "g1")
+    event = review.build_event(timeline.candidate(cid))
+
+    def refused(current: Candidate, stored: RecordedEvent) -> Candidate | None:
+        raise CandidateStateError("refused while marking")
+
+    with pytest.raises(CandidateStateError, match="refused while marking"):
+        timeline.store.candidates.accept(cid, event, refused)
+    assert list(timeline.log()) == []  # the append was rolled back with the marking
+    assert timeline.candidate(cid).status == "pending"
 
 
 def test_racing_accepts_append_one_event(timeline: Timeline) -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from timeline.cli._common import Format, _open, _write_csv, _write_json_array, app, command
-from timeline.feeds.candidates import Candidate
+from timeline.model.feeds import Candidate
 
 candidates_app = typer.Typer(
     help="Candidate events found in feeds: review, edit, accept, reject.", no_args_is_help=True

@@ -24,7 +24,7 @@ from timeline.cli._common import (
 )
 from timeline.errors import ConfigError
 from timeline.feeds.config import add_feed, remove_feed
-from timeline.feeds.health import FeedHealth
+from timeline.model.feeds import FeedHealth
 from timeline.settings import FeedSettings
 
 feeds_app = typer.Typer(help="The watched feeds: list, add, remove, health.", no_args_is_help=True)
@@ -190,6 +190,7 @@ class ExtractFormat(StrEnum):
 
 @command("extract")
 def extract(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A feed file, or an http(s) URL.")],
     format_: Annotated[ExtractFormat, typer.Option("--format")] = ExtractFormat.json,
     language: Annotated[
@@ -202,7 +203,9 @@ def extract(
     """Propose events from one feed's items, storing nothing."""
     from timeline.feeds.extract import extract_source
 
-    items, warning = extract_source(source, language=language, jurisdiction_hint=jurisdiction)
+    items, warning = extract_source(
+        source, language=language, jurisdiction_hint=jurisdiction, polling=_settings(ctx).polling
+    )
     if warning:
         typer.echo(f"Warning: {source}: malformed feed, used anyway ({warning})", err=True)
     if format_ is ExtractFormat.json:

@@ -30,7 +30,7 @@ from timeline.settings import DigestListSettings, DigestSettings
 from timeline.store.base import EventFilter, EventStore, RecordedEvent
 
 if TYPE_CHECKING:
-    from timeline.feeds.candidates import Candidate
+    from timeline.model.feeds import Candidate
 
 KIND_LABELS = {
     "instrument.proposed": "proposed",
@@ -656,7 +656,7 @@ def _feed_problems(source: DigestSource, now: dt.datetime, silent_days: int) -> 
     """Enabled feeds whose last poll failed, or that brought no new item for longer
     than `silent_days` (a feed that answers but has died or moved)."""
     silent_since = now - dt.timedelta(days=silent_days)
-    newest = source.store.latest_candidate_seen_by_feed()
+    newest = source.store.candidates.newest_by_feed()
     problems = []
     for status in source.feed_status():
         health = status.health

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from timeline.answers import FactEntry, State
-    from timeline.feeds.candidates import Candidate
-    from timeline.feeds.health import FeedHealth
+    from timeline.model.feeds import Candidate, FeedHealth
     from timeline.projections.definition import ProjectionDefinition
     from timeline.settings import FeedSettings
     from timeline.store.base import EventStore

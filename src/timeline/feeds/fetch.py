@@ -1,21 +1,32 @@
-"""Fetching a feed politely: one GET, bounded in time, size and redirects.
+"""Fetching a feed politely, from wherever it is: one fetcher for the poller and
+`timeline extract`.
 
-A fetch never raises for anything the remote side does: every outcome (a body,
-a 304, an HTTP error, a timeout, an oversized body, too many redirects) comes
-back as a `FetchResult` that the poller records in the feed's health row.
+The source's form picks how its bytes arrive: an http(s) URL is one GET,
+bounded in time, size and redirects; a `file:` URL or a plain path is read
+from disk under the same size cap.  The user agent, timeouts and cap are the
+`[polling]` settings for both.  A fetch never raises for anything the remote
+side (or the file system) does: every outcome (a body, a 304, an HTTP error,
+a timeout, an oversized body, too many redirects, an unreadable file) comes
+back as a `FetchResult`, which the poller records in the feed's health row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
+import threading
 import time
 from dataclasses import dataclass
 from importlib import metadata
-
-import httpx
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from timeline.settings import PollingSettings
+
+if TYPE_CHECKING:
+    import httpx
 
 PROJECT_URL = "https://github.com/timeline-policy/timeline"
 
@@ -31,7 +42,8 @@ def default_user_agent() -> str:
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
-    """What one GET gave.  `body` is set only for a 200; `error` for any failure."""
+    """What one GET (or file read) gave.  `body` is set only for a 200 (or a file
+    read whole); `error` for any failure."""
 
     http_status: int | None
     body: bytes | None = None
@@ -63,32 +75,77 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
     return max((moment - now).total_seconds(), 0.0)
 
 
+_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def _client(settings: PollingSettings) -> httpx.Client:
+    import httpx
+
+    return httpx.Client(
+        headers={"User-Agent": settings.user_agent or default_user_agent()},
+        timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+        follow_redirects=True,
+        max_redirects=settings.max_redirects,
+    )
+
+
+def _file_path(source: str) -> Path:
+    """The path a `file:` URL (`file:///srv/feed.xml`) or a plain path names."""
+    if source[:5].lower() == "file:":
+        return Path(unquote(urlsplit(source).path))
+    return Path(source)
+
+
 class Fetcher:
-    """One HTTP client for many feeds (connections are pooled per host)."""
+    """One HTTP client for many feeds (connections are pooled per host), made on
+    the first http(s) fetch: reading files needs neither it nor httpx's import."""
 
     def __init__(self, settings: PollingSettings) -> None:
         self.settings = settings
-        self.client = httpx.Client(
-            headers={"User-Agent": settings.user_agent or default_user_agent()},
-            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-            follow_redirects=True,
-            max_redirects=settings.max_redirects,
-        )
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()  # the daemon's workers share one fetcher
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = _client(self.settings)
+        return self._client
 
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
 
     def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self, source: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
-        """GET `url`, sending the validators of the last 200 so an unchanged feed costs a 304."""
+        """GET an http(s) `source`, sending the validators of the last 200 so that an
+        unchanged feed costs a 304; read any other `source` as a file."""
+        if _HTTP.match(source):
+            return self._get(source, etag=etag, last_modified=last_modified)
+        return self._read_file(_file_path(source))
+
+    def _read_file(self, path: Path) -> FetchResult:
+        cap = self.settings.max_body_bytes
+        try:
+            with path.open("rb") as file:
+                body = file.read(cap + 1)
+        except OSError as exc:
+            return FetchResult(None, error=f"cannot read: {exc.strerror or exc}")
+        if len(body) > cap:
+            return FetchResult(None, error=f"file exceeds the {cap}-byte cap")
+        return FetchResult(None, body=body)
+
+    def _get(self, url: str, *, etag: str | None, last_modified: str | None) -> FetchResult:
+        import httpx
+
         headers = {"Accept": "application/atom+xml, application/rss+xml, application/xml;q=0.9"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            with self.client.stream("GET", url, headers=headers) as response:
+            with self._http().stream("GET", url, headers=headers) as response:
                 return self._read(response)
         except httpx.TooManyRedirects:
             return FetchResult(None, error=f"more than {self.settings.max_redirects} redirects")

@@ -23,16 +23,11 @@ from timeline.feeds import review
 from timeline.feeds.candidates import SameEvent, record_items
 from timeline.feeds.extract import ItemExtraction, extract_feed, same_event
 from timeline.feeds.fetch import Fetcher, FetchResult
-from timeline.feeds.health import (
-    FeedHealth,
-    backoff_seconds,
-    jittered,
-    load_health,
-    save_health,
-)
+from timeline.feeds.health import backoff_seconds, jittered
 from timeline.feeds.parse import parse_feed
+from timeline.model.feeds import FeedHealth
 from timeline.settings import FeedSettings, Settings
-from timeline.store.sql.events import SqlEventStore
+from timeline.store.base import EventStore
 
 log = structlog.get_logger("timeline.feeds")
 
@@ -71,7 +66,7 @@ class Poller:
 
     def __init__(
         self,
-        store: SqlEventStore,
+        store: EventStore,
         settings: Settings,
         *,
         extract: Extract = extract_with_library,
@@ -103,8 +98,7 @@ class Poller:
     def poll_feed(self, feed: FeedSettings, *, force: bool = False) -> PollOutcome:
         started = time.monotonic()
         now = self.clock()
-        with self.store.read_connection() as conn:
-            health = load_health(conn, feed.name, feed.url)
+        health = self.store.feed_health.get(feed.name) or FeedHealth(feed=feed.name, url=feed.url)
         # A scheduler's jitter may run the job a little before the feed is due:
         # that run counts, rather than skipping a whole interval.
         slack = dt.timedelta(seconds=feed.interval * max(self.settings.polling.jitter, 0.05))
@@ -164,19 +158,17 @@ class Poller:
         self, feed: FeedSettings, health: FeedHealth, now: dt.datetime, fetched: FetchResult
     ) -> PollOutcome:
         next_due = self._next_due_ok(feed, now)
-        with self.store.write_transaction(_feed_lock(feed)) as conn:
-            save_health(
-                conn,
-                health.succeeded(
-                    now=now,
-                    status=304,
-                    next_due_at=next_due,
-                    etag=fetched.etag or health.etag,
-                    last_modified=fetched.last_modified or health.last_modified,
-                    warning=health.bozo_warning,
-                    items=0,
-                ),
+        self.store.feed_health.record(
+            health.succeeded(
+                now=now,
+                status=304,
+                next_due_at=next_due,
+                etag=fetched.etag or health.etag,
+                last_modified=fetched.last_modified or health.last_modified,
+                warning=health.bozo_warning,
+                items=0,
             )
+        )
         return PollOutcome(feed.name, "not_modified", 304, next_due_at=next_due)
 
     def _failed(
@@ -200,13 +192,9 @@ class Poller:
             # than the ceiling, so a far-off date cannot abandon the feed.
             delay = min(max(delay, fetched.retry_after), polling.backoff_ceiling)
         next_due = now + dt.timedelta(seconds=delay)
-        with self.store.write_transaction(_feed_lock(feed)) as conn:
-            save_health(
-                conn,
-                health.failed(
-                    now=now, status=fetched.http_status, error=error, next_due_at=next_due
-                ),
-            )
+        self.store.feed_health.record(
+            health.failed(now=now, status=fetched.http_status, error=error, next_due_at=next_due)
+        )
         return PollOutcome(
             feed.name, "failed", fetched.http_status, error=error, next_due_at=next_due
         )
@@ -221,20 +209,17 @@ class Poller:
         warning: str | None,
     ) -> PollOutcome:
         next_due = self._next_due_ok(feed, now)
-        with self.store.write_transaction(_feed_lock(feed)) as conn:
-            report = record_items(conn, feed.name, items, now=now, same_event=self.same_event)
-            save_health(
-                conn,
-                health.succeeded(
-                    now=now,
-                    status=fetched.http_status or 200,
-                    next_due_at=next_due,
-                    etag=fetched.etag,
-                    last_modified=fetched.last_modified,
-                    warning=warning,
-                    items=len(items),
-                ),
-            )
+        succeeded = health.succeeded(
+            now=now,
+            status=fetched.http_status or 200,
+            next_due_at=next_due,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            warning=warning,
+            items=len(items),
+        )
+        with self.store.candidates.record_poll(succeeded) as batch:
+            report = record_items(batch, items, now=now, same_event=self.same_event)
         threshold = feed.auto_accept_threshold
         accepted = self._auto_accept(
             feed,
@@ -267,10 +252,6 @@ class Poller:
             else:
                 accepted += 1
         return accepted
-
-
-def _feed_lock(feed: FeedSettings) -> str:
-    return f"feed:{feed.name}"
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -1,32 +1,31 @@
 """Reviewing candidates: edit, accept (append an event), reject.
 
-Accepting is idempotent across processes: the event carries the idempotency
-key `candidate:<id>`, so however many reviewers accept the same candidate at
-once, the store appends one event and hands every one of them that event.
-The candidate row is marked afterwards; a crash in between leaves it pending,
-and accepting it again finds the stored event instead of appending another.
+Each review is one change of one candidate in the store's `candidates`
+repository, which serialises changes of a candidate; what is allowed, and what
+the history records, is decided here.  Accepting is idempotent across
+processes: the event carries the idempotency key `candidate:<id>`, so however
+many reviewers accept the same candidate at once, the store appends one event
+and hands every one of them that event.  The event is appended and the
+candidate marked in one transaction; an event appended by other means under
+that key (or by an earlier version, which marked the candidate afterwards and
+could crash in between) is found instead of appending another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from timeline.errors import CandidateStateError, InvalidEventError, UnknownJurisdictionError
-from timeline.feeds.candidates import (
-    REVIEWABLE,
-    Candidate,
-    get_candidate,
-    update_candidate,
-)
 from timeline.model.dates import PartialDate
 from timeline.model.events import KINDS, META_KINDS, Subject, parse_event
+from timeline.model.feeds import REVIEWABLE, Candidate, iso_utc
 from timeline.model.jurisdictions import validate_code
-from timeline.store.base import RecordedEvent
-from timeline.store.sql.events import SqlEventStore
+from timeline.store.base import EventStore, RecordedEvent
 
 _SUBJECT: TypeAdapter[str] = TypeAdapter(Subject)
 _HTTP_PREFIXES = ("http://", "https://")
@@ -34,10 +33,6 @@ _HTTP_PREFIXES = ("http://", "https://")
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _lock(candidate_id: str) -> str:
-    return f"candidate:{candidate_id}"
 
 
 def _short(candidate: Candidate) -> str:
@@ -109,61 +104,56 @@ def validate_edits(changes: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def edit(store: SqlEventStore, ref: str, changes: Mapping[str, Any]) -> Candidate:
+def edit(store: EventStore, ref: str, changes: Mapping[str, Any]) -> Candidate:
     """Apply edits over the extraction (kept apart, so a re-poll never undoes them)."""
     clean = validate_edits(changes)
     if not clean:
         raise InvalidEventError("nothing to edit: give at least one field")
-    with store.read_connection() as conn:
-        candidate_id = get_candidate(conn, ref).id
-    with store.write_transaction(_lock(candidate_id)) as conn:
-        candidate = get_candidate(conn, candidate_id)
+
+    def edited(candidate: Candidate) -> Candidate:
         _require_reviewable(candidate, "edited")
+        edits = dict(clean)
         overrides = dict(candidate.overrides)
-        if "payload" in clean:
-            clean["payload"] = overrides.get("payload", {}) | clean["payload"]
-        overrides |= clean
+        if "payload" in edits:
+            edits["payload"] = overrides.get("payload", {}) | edits["payload"]
         now = _now()
-        update_candidate(
-            conn,
-            candidate.id,
-            overrides=overrides,
+        return replace(
+            candidate,
+            overrides=overrides | edits,
             updated_at=now,
-            history=[
-                *candidate.history,
-                {"at": _iso(now), "by": "analyst", "edits": clean},
-            ],
+            history=[*candidate.history, {"at": iso_utc(now), "by": "analyst", "edits": edits}],
         )
-        return get_candidate(conn, candidate.id)
+
+    return store.candidates.change(store.candidates.get(ref).id, edited)
 
 
-def reject(store: SqlEventStore, ref: str, reason: str) -> Candidate:
+def reject(store: EventStore, ref: str, reason: str) -> Candidate:
     """Keep the candidate, marked rejected with the reason: it is never proposed again."""
     if not reason.strip():
         raise InvalidEventError("give a reason for the rejection")
-    with store.read_connection() as conn:
-        candidate_id = get_candidate(conn, ref).id
-    with store.write_transaction(_lock(candidate_id)) as conn:
-        candidate = get_candidate(conn, candidate_id)
+
+    def rejected(candidate: Candidate) -> Candidate | None:
         if candidate.status == "rejected":
-            return candidate
+            return None
         _require_reviewable(candidate, "rejected")
         now = _now()
-        update_candidate(
-            conn,
-            candidate.id,
+        return replace(
+            candidate,
             status="rejected",
             reason=reason.strip(),
             updated_at=now,
-            history=[*candidate.history, {"at": _iso(now), "by": "analyst", "rejected": reason}],
+            history=[
+                *candidate.history,
+                {"at": iso_utc(now), "by": "analyst", "rejected": reason},
+            ],
         )
-        return get_candidate(conn, candidate.id)
+
+    return store.candidates.change(store.candidates.get(ref).id, rejected)
 
 
-def accept(store: SqlEventStore, ref: str, *, by: str = "analyst") -> RecordedEvent:
+def accept(store: EventStore, ref: str, *, by: str = "analyst") -> RecordedEvent:
     """Append the candidate's event (once, whoever else accepts it at the same time)."""
-    with store.read_connection() as conn:
-        candidate = get_candidate(conn, ref)
+    candidate = store.candidates.get(ref)
     if candidate.status == "accepted" and candidate.event_id:
         return store.get(candidate.event_id)
     if candidate.status == "duplicate":
@@ -172,21 +162,21 @@ def accept(store: SqlEventStore, ref: str, *, by: str = "analyst") -> RecordedEv
             "accept that one, or reject this one"
         )
     _require_reviewable(candidate, "accepted")
-    event = store.append([build_event(candidate)]).events[0]
-    with store.write_transaction(_lock(candidate.id)) as conn:
-        current = get_candidate(conn, candidate.id)
-        if current.status != "accepted":
-            now = _now()
-            update_candidate(
-                conn,
-                candidate.id,
-                status="accepted",
-                event_id=event.id,
-                reason=None,
-                updated_at=now,
-                history=[*current.history, {"at": _iso(now), "by": by, "accepted": event.id}],
-            )
-    return event
+
+    def accepted(current: Candidate, event: RecordedEvent) -> Candidate | None:
+        if current.status == "accepted":
+            return None
+        now = _now()
+        return replace(
+            current,
+            status="accepted",
+            event_id=event.id,
+            reason=None,
+            updated_at=now,
+            history=[*current.history, {"at": iso_utc(now), "by": by, "accepted": event.id}],
+        )
+
+    return store.candidates.accept(candidate.id, build_event(candidate), accepted)
 
 
 def build_event(candidate: Candidate) -> dict[str, Any]:
@@ -267,7 +257,3 @@ def _require_reviewable(candidate: Candidate, action: str) -> None:
     raise CandidateStateError(
         f"candidate {_short(candidate)} was rejected ({candidate.reason}); it cannot be {action}"
     )
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

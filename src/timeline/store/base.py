@@ -1,4 +1,5 @@
-"""The event store interface and the records it returns.
+"""The event store interface, the repositories beside the log, and the records
+they return.
 
 One interface, one module per backend (`sqlite.py`, `postgres.py`); the same
 test suite runs against each.  Callers see only this module and
@@ -11,12 +12,14 @@ import datetime as dt
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from timeline.model.dates import PartialDate, utc_text
 from timeline.model.events import AnyEvent, parse_event
+from timeline.model.feeds import Candidate, FeedHealth
 from timeline.model.upcasting import upcast
 
 GENESIS_HASH = "0" * 64
@@ -268,10 +271,6 @@ class EventStore(ABC):
 
         Transaction times never decrease along positions, so this need not scan."""
 
-    @abstractmethod
-    def latest_candidate_seen_by_feed(self) -> dict[str, dt.datetime]:
-        """When each feed's newest candidate was first seen (feeds with none are left out)."""
-
     @property
     @abstractmethod
     def digest_ledger(self) -> DigestLedger:
@@ -280,6 +279,148 @@ class EventStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+    # -- working state beside the log ----------------------------------------------
+    @property
+    @abstractmethod
+    def candidates(self) -> CandidateRepository:
+        """The candidate events found in feeds, and their review."""
+
+    @property
+    @abstractmethod
+    def feed_health(self) -> FeedHealthRepository:
+        """Each polled feed's health row."""
+
+    @abstractmethod
+    def lease(
+        self, name: str, *, seconds: float, holder: str | None = None, clock: Clock | None = None
+    ) -> Lease:
+        """The lease `name` as `holder` (default: this host and process) sees it;
+        each hold lasts `seconds` by `clock` (default: the system's, in UTC)."""
+
+
+# -- feeds: candidates and health ------------------------------------------------------
+
+CandidateChange = Callable[[Candidate], Candidate | None]
+"""The candidate as it should be, given it as stored; None to leave it as it is."""
+AcceptMark = Callable[[Candidate, RecordedEvent], Candidate | None]
+"""The candidate as it should be once accepted as the event; None to leave it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateFilter:
+    """What `CandidateRepository.find` selects; None (or empty) means no restriction."""
+
+    statuses: Collection[str] | None = None
+    feed: str | None = None
+    limit: int | None = None
+
+
+class CandidateBatch(ABC):
+    """The candidate writes of one poll of `feed`, inside the transaction of
+    `CandidateRepository.record_poll`."""
+
+    feed: str
+
+    @abstractmethod
+    def by_guid(self, guids: Sequence[str]) -> dict[str, Candidate]:
+        """The feed's candidates of these item guids (in their stored form), by guid."""
+
+    @abstractmethod
+    def recent_events(self, since: dt.datetime) -> list[Candidate]:
+        """Candidates of every feed first seen at or after `since` that report an event
+        and duplicate no other, in the order first seen."""
+
+    @abstractmethod
+    def add(self, candidate: Candidate) -> Candidate:
+        """Store a new candidate of the feed; it comes back as stored."""
+
+    @abstractmethod
+    def update(self, stored: Candidate, changed: Candidate) -> None:
+        """Write what `changed` changes of `stored` (a candidate read in this batch)."""
+
+
+class CandidateRepository(ABC):
+    """Candidate events: one per item of a feed, changing until a review decides.
+
+    Every write to one candidate is serialised with every other write to it;
+    a poll's writes are serialised with the feed's other polls.
+    """
+
+    @abstractmethod
+    def find(self, flt: CandidateFilter | None = None) -> list[Candidate]:
+        """Candidates in the order first seen (all of them, or those `flt` selects)."""
+
+    @abstractmethod
+    def get(self, ref: str) -> Candidate:
+        """One candidate by id, or by a unique id prefix of at least 4 characters;
+        `CandidateNotFoundError` when there is none (or the prefix is ambiguous)."""
+
+    @abstractmethod
+    def record_poll(self, health: FeedHealth) -> AbstractContextManager[CandidateBatch]:
+        """One poll of `health.feed`: the block's candidate writes and then the feed's
+        health row, in one transaction, committed when the block ends and rolled back
+        (health row included) if it raises."""
+
+    @abstractmethod
+    def change(self, candidate_id: str, change: CandidateChange) -> Candidate:
+        """Read one candidate, write what `change` makes of it, in one transaction:
+        `change` may raise to leave it untouched.  Returns the candidate as stored."""
+
+    @abstractmethod
+    def accept(
+        self, candidate_id: str, event: Mapping[str, Any], mark: AcceptMark
+    ) -> RecordedEvent:
+        """Append `event` (once: an event stored under its idempotency key is
+        returned instead) and write what `mark(candidate, event)` makes of the
+        candidate, in one transaction.  Returns the event."""
+
+    @abstractmethod
+    def newest_by_feed(self) -> dict[str, dt.datetime]:
+        """When each feed's newest candidate was first seen (feeds with none: absent)."""
+
+
+class FeedHealthRepository(ABC):
+    """One health row per polled feed, rewritten by each poll."""
+
+    @abstractmethod
+    def get(self, feed: str) -> FeedHealth | None:
+        """The feed's health row; None when it was never polled."""
+
+    @abstractmethod
+    def by_feed(self) -> dict[str, FeedHealth]:
+        """Every health row, by feed name in name order."""
+
+    @abstractmethod
+    def record(self, health: FeedHealth) -> None:
+        """Write a poll's outcome that stored no candidates (a failure, a 304),
+        serialised with the feed's other polls (see `CandidateRepository.record_poll`)."""
+
+
+# -- the daemon's lease ---------------------------------------------------------------
+
+Clock = Callable[[], dt.datetime]
+"""Where a lease's holder reads the time (aware, UTC)."""
+
+
+class Lease(ABC):
+    """A named lease in one database, as one would-be `holder` sees it: at most one
+    holder at a time, until it releases the lease or lets it expire."""
+
+    name: str
+    holder: str
+
+    @abstractmethod
+    def acquire(self) -> bool:
+        """Take or renew the lease; False while someone else holds an unexpired one."""
+
+    @abstractmethod
+    def current_holder(self) -> str | None:
+        """Who holds an unexpired lease now, if anyone."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give the lease up at once (a clean stop), so that no one need wait it out."""
 
 
 # -- the digest ledger -------------------------------------------------------------

@@ -62,22 +62,23 @@ from timeline.model.events import (
 from timeline.store.base import (
     GENESIS_HASH,
     AppendResult,
+    CandidateRepository,
+    Clock,
     DigestLedger,
     EventFilter,
     EventStore,
+    FeedHealthRepository,
+    Lease,
     RecordedEvent,
     VerifyReport,
     chain_hash,
     event_id_for_key,
 )
+from timeline.store.sql.candidates import SqlCandidates
 from timeline.store.sql.digest_ledger import SqlDigestLedger
-from timeline.store.sql.schema import (
-    UTCDateTime,
-    candidates,
-    events,
-    format_utc,
-    legacy_event_keys,
-)
+from timeline.store.sql.feed_health import SqlFeedHealth
+from timeline.store.sql.lease import SqlLease
+from timeline.store.sql.schema import UTCDateTime, events, format_utc, legacy_event_keys
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
 
@@ -283,11 +284,45 @@ class SqlEventStore(EventStore):
     # SQLite: a read transaction in WAL mode already reads one snapshot.
     _snapshot_read_options: Mapping[str, Any] = {}
 
+    @cached_property
+    def candidates(self) -> CandidateRepository:
+        return SqlCandidates(self)
+
+    @cached_property
+    def feed_health(self) -> FeedHealthRepository:
+        return SqlFeedHealth(self)
+
+    def lease(
+        self, name: str, *, seconds: float, holder: str | None = None, clock: Clock | None = None
+    ) -> Lease:
+        return SqlLease(self, name, seconds=seconds, holder=holder, clock=clock or _utc_now)
+
     # -- append ----------------------------------------------------------------
     def append(
         self,
         events_in: Sequence[AnyEvent | Mapping[str, Any]],
         expected_versions: Mapping[str, int] | None = None,
+    ) -> AppendResult:
+        return self._append(events_in, expected_versions or {})
+
+    def append_then(
+        self,
+        events_in: Sequence[AnyEvent | Mapping[str, Any]],
+        then: Callable[[Connection, AppendResult], None],
+        *,
+        lock_name: str,
+    ) -> AppendResult:
+        """`append` a batch of at least one event, then, in the same transaction,
+        take the lock `lock_name` (as `write_transaction` does) and run `then`: for
+        working state that commits with the events or not at all (a candidate
+        marked accepted)."""
+        return self._append(events_in, {}, (lock_name, then))
+
+    def _append(
+        self,
+        events_in: Sequence[AnyEvent | Mapping[str, Any]],
+        expected_versions: Mapping[str, int],
+        then: tuple[str, Callable[[Connection, AppendResult], None]] | None = None,
     ) -> AppendResult:
         with cyclic_gc_paused():
             # Validation and serialisation happen before the write lock is taken,
@@ -298,7 +333,12 @@ class SqlEventStore(EventStore):
             self._check_schema()
             with self._translated(), self._write_connection() as conn, conn.begin():
                 self._take_append_lock(conn)
-                return self._append_locked(conn, prepared, expected_versions or {})
+                result = self._append_locked(conn, prepared, expected_versions)
+                if then is not None:
+                    lock_name, run = then
+                    self._take_named_lock(conn, lock_name)
+                    run(conn, result)
+                return result
 
     @staticmethod
     def _validate(events_in: Sequence[AnyEvent | Mapping[str, Any]]) -> list[AnyEvent]:
@@ -556,13 +596,6 @@ class SqlEventStore(EventStore):
                 else:
                     low = middle + 1
         return low if low <= head else None
-
-    def latest_candidate_seen_by_feed(self) -> dict[str, dt.datetime]:
-        # The aggregate is typed as its column, or SQLite hands back the stored text.
-        newest = type_coerce(func.max(candidates.c.first_seen_at), UTCDateTime)
-        with self.read_connection() as conn:
-            query = select(candidates.c.feed, newest).group_by(candidates.c.feed)
-            return dict(conn.execute(query).all())
 
     @cached_property
     def digest_ledger(self) -> DigestLedger:

@@ -15,29 +15,32 @@ import datetime as dt
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from timeline.store.sql.events import SqlEventStore
+from timeline.store.base import Clock, Lease
 from timeline.store.sql.schema import daemon_lease
+
+if TYPE_CHECKING:
+    from timeline.store.sql.events import SqlEventStore
 
 
 def new_holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class Lease:
+class SqlLease(Lease):
     """The lease `name` in one database, as seen by one would-be holder."""
 
     def __init__(
         self,
         store: SqlEventStore,
+        name: str,
         *,
         seconds: float,
-        name: str = "daemon",
-        holder: str | None = None,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        holder: str | None,
+        clock: Clock,
     ) -> None:
         self.store = store
         self.name = name
@@ -49,7 +52,6 @@ class Lease:
         return f"lease:{self.name}"
 
     def acquire(self) -> bool:
-        """Take or renew the lease; False while someone else holds an unexpired one."""
         now = self.clock()
         expires = now + dt.timedelta(seconds=self.seconds)
         with self.store.write_transaction(self._lock()) as conn:
@@ -72,7 +74,6 @@ class Lease:
             return True
 
     def current_holder(self) -> str | None:
-        """Who holds an unexpired lease now, if anyone."""
         with self.store.read_connection() as conn:
             row = conn.execute(select(daemon_lease).where(daemon_lease.c.name == self.name)).first()
         if row is None or row.expires_at <= self.clock():
@@ -80,7 +81,6 @@ class Lease:
         return str(row.holder)
 
     def release(self) -> None:
-        """Give the lease up at once (a clean stop), so a standby need not wait it out."""
         with self.store.write_transaction(self._lock()) as conn:
             conn.execute(
                 daemon_lease.delete().where(

@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from timeline.feeds.extract_item import ItemExtraction
-from timeline.feeds.extract_kinds import find_kinds, is_correction
-from timeline.feeds.extract_places import gazetteer
-from timeline.feeds.extract_text import dateline_as_name, detect_language, fold
+from timeline.feeds.extract.item import ItemExtraction
+from timeline.feeds.extract.kinds import find_kinds, is_correction
+from timeline.feeds.extract.places import gazetteer
+from timeline.feeds.extract.text import dateline_as_name, detect_language, fold
 from timeline.model.dates import PartialDate
 
 

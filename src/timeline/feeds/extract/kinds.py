@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from timeline.feeds.extract_text import fold
+from timeline.feeds.extract.text import fold
 
 _MONEY = (
     r"(?:\$|€|£|¥|₹|R\$|US\$|C\$|\d[\d,.]*\s*(?:billion|million|trillion|bn|crore|lakh|"

@@ -17,7 +17,7 @@ from importlib import resources
 
 import pycountry
 
-from timeline.feeds.extract_text import fold
+from timeline.feeds.extract.text import fold
 from timeline.model.jurisdictions import registry
 
 

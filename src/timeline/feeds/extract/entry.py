@@ -1,4 +1,4 @@
-"""Feed items to proposed events: kind, jurisdictions, effective date, confidence.
+"""One feedparser entry to a proposed event: kind, jurisdictions, effective date, confidence.
 
 How an item is read:
 
@@ -19,9 +19,6 @@ How an item is read:
    agreement or investment; the host (and group) of a meeting; the country of
    an office opening.
 
-The public API is re-exported here: `ItemExtraction` (extract_item),
-`same_event`/`link_duplicates` (extract_duplicates) and `load_feed`
-(extract_fetch), beside `extract_entry`, `extract_feed` and `extract_source`.
 """
 
 from __future__ import annotations
@@ -36,13 +33,11 @@ from typing import Any
 
 import feedparser
 
-from timeline.feeds.extract_dates import DateMention, find_dates
-from timeline.feeds.extract_duplicates import link_duplicates, same_event
-from timeline.feeds.extract_fetch import load_feed
-from timeline.feeds.extract_item import ItemExtraction
-from timeline.feeds.extract_kinds import KindMention, find_kinds, non_event_reason
-from timeline.feeds.extract_places import PlaceMention, gazetteer, is_group, parent_country
-from timeline.feeds.extract_text import (
+from timeline.feeds.extract.dates import DateMention, find_dates
+from timeline.feeds.extract.item import ItemExtraction
+from timeline.feeds.extract.kinds import KindMention, find_kinds, non_event_reason
+from timeline.feeds.extract.places import PlaceMention, gazetteer, is_group, parent_country
+from timeline.feeds.extract.text import (
     Sentence,
     collapse,
     dateline_as_name,
@@ -54,17 +49,6 @@ from timeline.feeds.extract_text import (
 )
 from timeline.model.dates import PartialDate, Precision
 from timeline.model.jurisdictions import validate_code
-
-__all__ = [
-    "ItemExtraction",
-    "extract_entry",
-    "extract_feed",
-    "extract_source",
-    "link_duplicates",
-    "load_feed",
-    "same_event",
-]
-
 
 # -- reading the entry ------------------------------------------------------
 
@@ -527,13 +511,3 @@ def extract_feed(
         extract_entry(entry, language=feed_language, jurisdiction_hint=jurisdiction_hint)
         for entry in parsed.get("entries", [])
     ]
-
-
-def extract_source(
-    source: str, *, language: str | None = None, jurisdiction_hint: str | None = None
-) -> tuple[list[ItemExtraction], str | None]:
-    """Extract every item of a feed file or http(s) URL, storing nothing."""
-    if jurisdiction_hint:
-        validate_code(jurisdiction_hint)
-    parsed, warning = load_feed(source)
-    return extract_feed(parsed, language=language, jurisdiction_hint=jurisdiction_hint), warning
