@@ -24,10 +24,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from timeline.errors import ConfigError, UnknownDigestListError, UnknownFeedError
+from timeline.store.urls import anchor_sqlite_path
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -357,22 +356,7 @@ def load_settings(config_path: Path | None = None) -> Settings:
     return Settings.model_validate(
         settings.model_dump()
         | {
-            "database": {"url": _anchor_sqlite(settings.database.url, path.parent)},
+            "database": {"url": anchor_sqlite_path(settings.database.url, path.parent)},
             "projections": projections,
         }
-    )
-
-
-def _anchor_sqlite(url: str, base: Path) -> str:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(f"database.url {url!r} is not a database URL") from None
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return url
-    if Path(database).is_absolute():
-        return url
-    return parsed.set(database=str((base / database).resolve())).render_as_string(
-        hide_password=False
     )

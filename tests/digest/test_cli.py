@@ -120,15 +120,15 @@ def test_send_sends_once_and_says_so(cli: Cli, smtp: SmtpServer) -> None:
     [
         (
             ["--week", "2026-W60", "--send"],
-            "Error: --week: 2026 has weeks 1 to 53, not 60 ('2026-W60')",
+            "Error: week: 2026 has weeks 1 to 53, not 60 ('2026-W60')",
         ),
         (
             ["--week", "foo", "--send"],
-            "Error: --week: expected an ISO week like 2026-W25, got 'foo'",
+            "Error: week: expected an ISO week like 2026-W25, got 'foo'",
         ),
         (
             ["--week", "2999-W01", "--send"],
-            "Error: --week: 2999-W01 is not over yet (it ends 2999-01-07 00:00 "
+            "Error: week: 2999-W01 is not over yet (it ends 2999-01-07 00:00 "
             "Europe/Brussels); a digest covers a complete week",
         ),
         (
@@ -142,7 +142,7 @@ def test_send_sends_once_and_says_so(cli: Cli, smtp: SmtpServer) -> None:
         ),
         (
             ["--week", WEEK, "--send", "--to", "a@x.example\r\nBcc: all@x.example"],
-            "Error: --to: 'a@x.example\\r\\nBcc: all@x.example' is not an email address",
+            "Error: to: 'a@x.example\\r\\nBcc: all@x.example' is not an email address",
         ),
     ],
 )

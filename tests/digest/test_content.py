@@ -269,9 +269,9 @@ def test_review_queue_and_feed_health_escape_feed_text(make_timeline: MakeTimeli
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2026-W60", "--week: 2026 has weeks 1 to 53, not 60 ('2026-W60')"),
-        ("foo", "--week: expected an ISO week like 2026-W25, got 'foo'"),
-        ("2025-W53", "--week: 2025 has weeks 1 to 52, not 53 ('2025-W53')"),
+        ("2026-W60", "week: 2026 has weeks 1 to 53, not 60 ('2026-W60')"),
+        ("foo", "week: expected an ISO week like 2026-W25, got 'foo'"),
+        ("2025-W53", "week: 2025 has weeks 1 to 52, not 53 ('2025-W53')"),
     ],
 )
 def test_a_bad_week_is_refused(make_timeline: MakeTimeline, text: str, message: str) -> None:

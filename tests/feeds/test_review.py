@@ -151,7 +151,7 @@ def test_edits_shape_the_accepted_event_and_survive_a_repoll(timeline: Timeline)
         timeline.accept_candidate(cid)
     assert str(caught.value) == (
         f"candidate {cid[:8]}: payload.binding: Field required "
-        f"(set payload fields with `timeline candidates edit {cid[:8]} --payload KEY=VALUE`)"
+        "(edit its payload fields before accepting)"
     )
     edited = timeline.edit_candidate(
         cid,

@@ -62,7 +62,7 @@ def check_addresses(addresses: Sequence[str]) -> None:
     """Refuse anything but a plain address, before it reaches a header or the ledger."""
     for address in addresses:
         if not re.match(EMAIL_ADDRESS_PATTERN, address):
-            raise InvalidAddressError(f"--to: {address!r} is not an email address")
+            raise InvalidAddressError(f"to: {address!r} is not an email address")
 
 
 def retry_delay(attempts: int, backoff: int, ceiling: int) -> dt.timedelta:

@@ -28,12 +28,12 @@ class IsoWeek:
         """`2026-W25`; an error naming the problem otherwise."""
         match = _WEEK.match(text.strip())
         if match is None:
-            raise InvalidWeekError(f"--week: expected an ISO week like 2026-W25, got {text!r}")
+            raise InvalidWeekError(f"week: expected an ISO week like 2026-W25, got {text!r}")
         year, week = int(match[1]), int(match[2])
         weeks_in_year = dt.date(year, 12, 28).isocalendar().week
         if not 1 <= week <= weeks_in_year:
             raise InvalidWeekError(
-                f"--week: {year} has weeks 1 to {weeks_in_year}, not {week} ({text!r})"
+                f"week: {year} has weeks 1 to {weeks_in_year}, not {week} ({text!r})"
             )
         return cls(year, week)
 
@@ -80,7 +80,7 @@ class IsoWeek:
         if end > now:
             local = end.astimezone(zone).strftime("%Y-%m-%d %H:%M")
             raise InvalidWeekError(
-                f"--week: {self} is not over yet (it ends {local} {zone.key}); "
+                f"week: {self} is not over yet (it ends {local} {zone.key}); "
                 "a digest covers a complete week"
             )
 

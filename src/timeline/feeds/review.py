@@ -185,19 +185,17 @@ def build_event(candidate: Candidate) -> dict[str, Any]:
     kind = candidate.proposed_kind
     if not kind:
         raise InvalidEventError(
-            f"candidate {short}: no kind proposed; set one with "
-            f"`timeline candidates edit {short} --kind KIND`"
+            f"candidate {short}: no kind proposed; edit its kind before accepting"
         )
     effective = candidate.proposed_effective
     if not effective:
         raise InvalidEventError(
-            f"candidate {short}: no effective date; set one with "
-            f"`timeline candidates edit {short} --effective YYYY[-MM[-DD]]`"
+            f"candidate {short}: no effective date; edit its effective date "
+            "(YYYY[-MM[-DD]]) before accepting"
         )
     if not candidate.proposed_jurisdictions:
         raise InvalidEventError(
-            f"candidate {short}: no jurisdiction; set one with "
-            f"`timeline candidates edit {short} --jurisdiction CODE`"
+            f"candidate {short}: no jurisdiction; edit its jurisdictions before accepting"
         )
     title = candidate.proposed_title
     source: dict[str, Any] = {"publisher": candidate.feed, "title": candidate.title}
@@ -223,11 +221,7 @@ def build_event(candidate: Candidate) -> dict[str, Any]:
     try:
         parse_event(data, where=f"candidate {short}")
     except InvalidEventError as exc:
-        hint = (
-            f" (set payload fields with `timeline candidates edit {short} --payload KEY=VALUE`)"
-            if "payload" in str(exc)
-            else ""
-        )
+        hint = " (edit its payload fields before accepting)" if "payload" in str(exc) else ""
         raise InvalidEventError(f"{exc}{hint}") from None
     return data
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from timeline.errors import ConfigError
 from timeline.store.base import (
     AppendResult,
@@ -13,6 +10,7 @@ from timeline.store.base import (
     RecordedEvent,
     VerifyReport,
 )
+from timeline.store.urls import parse_url
 
 __all__ = [
     "AppendResult",
@@ -26,10 +24,7 @@ __all__ = [
 
 def open_store(url: str, *, read_only: bool = False) -> EventStore:
     """The store for `url`: `sqlite:///file.db` or `postgresql+psycopg://...`."""
-    try:
-        backend = make_url(url).get_backend_name()
-    except ArgumentError:
-        raise ConfigError(f"database.url {url!r} is not a database URL") from None
+    backend = parse_url(url).get_backend_name()
     if backend == "sqlite":
         from timeline.store.sqlite import SqliteEventStore
 

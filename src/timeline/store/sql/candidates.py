@@ -29,11 +29,10 @@ from timeline.store.base import (
 )
 from timeline.store.sql.feed_health import feed_lock, save_health
 from timeline.store.sql.schema import UTCDateTime, candidates
+from timeline.store.sql.transactions import AppendingTransactions
 
 if TYPE_CHECKING:
     import datetime as dt
-
-    from timeline.store.sql.events import SqlEventStore
 
 
 def _lock(candidate_id: str) -> str:
@@ -144,7 +143,7 @@ class _Batch(CandidateBatch):
 
 
 class SqlCandidates(CandidateRepository):
-    def __init__(self, store: SqlEventStore) -> None:
+    def __init__(self, store: AppendingTransactions) -> None:
         self._store = store
 
     def find(self, flt: CandidateFilter | None = None) -> list[Candidate]:

@@ -7,28 +7,17 @@ advisory lock or SQLite's write lock, the same on both backends.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.store.base import Delivery, DeliveryKey, DigestIssue, DigestLedger
 from timeline.store.sql.schema import digest_deliveries, digest_issues
+from timeline.store.sql.transactions import Transactions
 
 _LOCK = "digest-ledger"
-
-
-class Transactions(Protocol):
-    """What the ledger needs of its store (`SqlEventStore`, which builds the ledger and
-    so cannot be imported here)."""
-
-    clock: Callable[[], dt.datetime]
-
-    def write_transaction(self, lock_name: str) -> AbstractContextManager[Connection]: ...
-
-    def read_connection(self) -> AbstractContextManager[Connection]: ...
 
 
 class SqlDigestLedger(DigestLedger):

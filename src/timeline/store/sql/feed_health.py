@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
 from timeline.model.feeds import FeedHealth
 from timeline.store.base import FeedHealthRepository
 from timeline.store.sql.schema import feed_health
-
-if TYPE_CHECKING:
-    from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.transactions import Transactions
 
 
 def feed_lock(feed: str) -> str:
@@ -31,7 +28,7 @@ def save_health(conn: Connection, health: FeedHealth) -> None:
 
 
 class SqlFeedHealth(FeedHealthRepository):
-    def __init__(self, store: SqlEventStore) -> None:
+    def __init__(self, store: Transactions) -> None:
         self._store = store
 
     def get(self, feed: str) -> FeedHealth | None:

@@ -15,15 +15,12 @@ import datetime as dt
 import os
 import socket
 import uuid
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from timeline.store.base import Clock, Lease
 from timeline.store.sql.schema import daemon_lease
-
-if TYPE_CHECKING:
-    from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.transactions import Transactions
 
 
 def new_holder_id() -> str:
@@ -35,7 +32,7 @@ class SqlLease(Lease):
 
     def __init__(
         self,
-        store: SqlEventStore,
+        store: Transactions,
         name: str,
         *,
         seconds: float,

@@ -1,0 +1,44 @@
+"""What the repositories need of the SQL store that builds them.
+
+`SqlEventStore` (`events.py`) builds every repository, so they cannot import
+it; they name here the few things they use of it, and `SqlEventStore`
+provides them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
+
+from timeline.model.events import AnyEvent
+from timeline.store.base import AppendResult
+
+
+class Transactions(Protocol):
+    """Transactions on the mutable tables beside the log, and the store's clock."""
+
+    clock: Callable[[], dt.datetime]
+
+    def write_transaction(self, lock_name: str) -> AbstractContextManager[Connection]:
+        """A read-modify-write transaction serialised with every other naming `lock_name`."""
+
+    def read_connection(self) -> AbstractContextManager[Connection]:
+        """A connection that sees one snapshot of the database."""
+
+
+class AppendingTransactions(Transactions, Protocol):
+    """Transactions that may also append to the log, with working state in the same
+    transaction (a candidate marked accepted with its event)."""
+
+    def append_then(
+        self,
+        events_in: Sequence[AnyEvent | Mapping[str, Any]],
+        then: Callable[[Connection, AppendResult], None],
+        *,
+        lock_name: str,
+    ) -> AppendResult:
+        """Append, then run `then` under `lock_name` in the same transaction."""
