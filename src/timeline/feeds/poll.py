@@ -25,7 +25,7 @@ from timeline.feeds.extract import ItemExtraction, extract_feed, same_event
 from timeline.feeds.fetch import Fetcher, FetchResult
 from timeline.feeds.health import backoff_seconds, jittered
 from timeline.feeds.parse import parse_feed
-from timeline.model.feeds import FeedHealth
+from timeline.model.feeds import FeedHealth, iso_utc
 from timeline.settings import FeedSettings, Settings
 from timeline.store.base import EventStore
 
@@ -104,7 +104,7 @@ class Poller:
         slack = dt.timedelta(seconds=feed.interval * max(self.settings.polling.jitter, 0.05))
         if not force and not health.is_due(now + slack):
             outcome = PollOutcome(feed.name, "skipped", next_due_at=health.next_due_at)
-            log.debug("feed.skipped", feed=feed.name, next_due_at=_iso(health.next_due_at))
+            log.debug("feed.skipped", feed=feed.name, next_due_at=iso_utc(health.next_due_at))
             return outcome
         etag, last_modified = health.validators_for(feed.url)
         health = replace(health, url=feed.url)
@@ -134,7 +134,7 @@ class Poller:
             duration_ms=outcome.duration_ms,
             error=outcome.error,
             warning=outcome.warning,
-            next_due_at=_iso(outcome.next_due_at),
+            next_due_at=iso_utc(outcome.next_due_at),
         )
         return outcome
 
@@ -252,7 +252,3 @@ class Poller:
             else:
                 accepted += 1
         return accepted
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from timeline.model.dates import utc_text
+
 CandidateStatus = Literal["pending", "accepted", "rejected", "duplicate", "ignored"]
 STATUSES: tuple[CandidateStatus, ...] = ("pending", "accepted", "rejected", "duplicate", "ignored")
 REVIEWABLE: frozenset[str] = frozenset({"pending", "duplicate", "ignored"})
@@ -107,7 +109,7 @@ class Candidate:
 
 def iso_utc(moment: dt.datetime | None) -> str | None:
     """A UTC moment as candidates show and record it: ISO 8601 with "Z"."""
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return utc_text(moment) if moment else None
 
 
 def precision_of(effective: str | None) -> str | None:
