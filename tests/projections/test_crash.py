@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tests.factories import office
 from tests.projections.conftest import PROJECTIONS, REPO, open_timeline
-from timeline.projections.fold import reference_state
+from tests.projections.oracle import reference_state
 from timeline.store.sql.schema import fact_versions
 
 pytestmark = pytest.mark.slow

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from tests.factories import SOURCE, in_force, office
 from tests.projections.conftest import PROJECTIONS, open_timeline
+from tests.projections.oracle import reference_state
 from timeline.app import Timeline
 from timeline.errors import KnownAtError, UnknownJurisdictionError, UnknownProjectionError
 from timeline.projections import runner as runner_module
 from timeline.projections.definition import load_definitions
-from timeline.projections.fold import reference_state
 from timeline.store import open_store
 from timeline.store.sql.schema import fact_versions, projection_snapshots
 

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from tests.factories import SOURCE
 from tests.projections.conftest import open_timeline
+from tests.projections.oracle import reference_state
 from timeline.errors import TimelineError
 from timeline.projections import runner as runner_module
-from timeline.projections.fold import reference_state
 
 CODES = ["JP", "FR", "EU"]
 SUBJECTS = ["jp/act-a", "jp/act-b", "eu/act-c", "org/x/office", "org/y/office"]
