@@ -45,16 +45,17 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from timeline.errors import KnownAtError, UnknownProjectionError
+from timeline.gc_pause import cyclic_gc_paused
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, SCHEMA_VERSION
 from timeline.model.upcasting import upcast
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import FactVersion, State, apply_fact, empty_state, render
-from timeline.store.sql.events import SqlEventStore, cyclic_gc_paused
+from timeline.store.base import format_utc
+from timeline.store.sql.events import SqlEventStore
 from timeline.store.sql.schema import (
     events,
     fact_versions,
-    format_utc,
     projection_checkpoints,
     projection_snapshots,
 )

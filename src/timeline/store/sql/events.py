@@ -67,8 +67,10 @@ from timeline.store.base import (
     VerifyReport,
     chain_hash,
     event_id_for_key,
+    format_utc,
 )
-from timeline.store.sql.schema import UTCDateTime, events, format_utc, legacy_event_keys
+from timeline.store.sql.readmodels import SqlReadModels, SqlReadModelSession
+from timeline.store.sql.schema import UTCDateTime, events, legacy_event_keys
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
 
@@ -86,6 +88,13 @@ class SqlEventStore(EventStore):
         # Where transaction times come from.  Only tests replace it, to record
         # events "last week"; callers still never choose an event's recorded_at.
         self.clock: Callable[[], dt.datetime] = _utc_now
+
+    # The read models' SQL on this backend's driver (see store/sql/readmodels.py).
+    _read_model_session: type[SqlReadModelSession]
+
+    @cached_property
+    def read_models(self) -> SqlReadModels:
+        return SqlReadModels(self, self._read_model_session)
 
     # -- backend hooks ---------------------------------------------------------
     @property
