@@ -232,7 +232,7 @@ class Timeline:
     @cached_property
     def projections(self) -> ProjectionRunner:
         """The runner over every definition in the projections folder."""
-        return ProjectionRunner(self.sql_store, load_definitions(self.projections_path))
+        return ProjectionRunner(self.store, load_definitions(self.projections_path))
 
     def catch_up(self, progress: Progress | None = None) -> CatchUpReport:
         """Bring every projection's read model up to the end of the log."""
