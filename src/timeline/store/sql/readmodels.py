@@ -268,26 +268,30 @@ class SqlReadModelSession(ReadModelTransaction):
         known_at: str | None = None,
     ) -> Snapshot | None:
         ps = projection_snapshots.c
-        query = select(ps.valid_date, ps.knowledge_since, ps.facts, ps.state).where(
-            ps.projection == projection, ps.jurisdiction == jurisdiction
-        )
+        conditions = [ps.projection == projection, ps.jurisdiction == jurisdiction]
         if on_or_before is not None:
-            query = query.where(ps.valid_date <= on_or_before)
+            conditions.append(ps.valid_date <= on_or_before)
         if known_at is not None:
-            query = query.where(ps.knowledge_since <= known_at)
-        row = self.conn.execute(query.order_by(ps.valid_date.desc()).limit(1)).first()
+            conditions.append(ps.knowledge_since <= known_at)
+        query = (
+            select(ps.valid_date, ps.knowledge_since, ps.facts, ps.state)
+            .where(*conditions)
+            .order_by(ps.valid_date.desc())
+            .limit(1)
+        )
+        row = self.conn.execute(query).first()
         return Snapshot(*row) if row else None
 
     def delete_snapshots(
         self, projection: str, jurisdiction: str | None = None, *, from_date: str | None = None
     ) -> None:
         ps = projection_snapshots.c
-        query = delete(projection_snapshots).where(ps.projection == projection)
+        conditions = [ps.projection == projection]
         if jurisdiction is not None:
-            query = query.where(ps.jurisdiction == jurisdiction)
+            conditions.append(ps.jurisdiction == jurisdiction)
         if from_date is not None:
-            query = query.where(ps.valid_date >= from_date)
-        self.conn.execute(query)
+            conditions.append(ps.valid_date >= from_date)
+        self.conn.execute(delete(projection_snapshots).where(*conditions))
 
     def insert_snapshots(
         self, projection: str, jurisdiction: str, snapshots: Sequence[Snapshot]
