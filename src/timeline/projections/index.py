@@ -44,19 +44,9 @@ def index_events(tx: ReadModelTransaction, batch: Sequence[Row]) -> Dirty:
     # ids -> positions, in one query
     targets = tx.positions_of([payload["target"] for payload in meta.values()]) if meta else {}
     index = _IndexBatch(tx)
-    for (
-        seq,
-        event_id,
-        kind,
-        subject,
-        codes,
-        effective,
-        start,
-        end,
-        recorded_at,
-        version,
-        stored,
-    ) in batch:
+    for row in batch:
+        (seq, event_id, kind, subject, codes, effective, start, end, recorded_at, version,
+         stored) = row  # fmt: skip
         if kind in META_KINDS:
             payload = meta[seq]
             fact_seq = targets[payload["target"]]
@@ -124,21 +114,8 @@ def supersede_current_version(
 
 def version_from_row(row: Row) -> FactVersion:
     """The `FactVersion` of a fact index row (`FACT_COLUMNS`)."""
-    (
-        fact_seq,
-        version_seq,
-        _jurisdiction,
-        kind,
-        subject,
-        codes,
-        effective,
-        start,
-        end,
-        tx_from,
-        tx_to,
-        cites,
-        payload,
-    ) = row
+    (fact_seq, version_seq, _jurisdiction, kind, subject, codes, effective, start, end,
+     tx_from, tx_to, cites, payload) = row  # fmt: skip
     return FactVersion(
         fact_seq=fact_seq,
         version_seq=version_seq,

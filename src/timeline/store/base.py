@@ -308,7 +308,7 @@ LOG_COLUMNS = (
     "subject",
     "jurisdictions",  # " EU JP ": codes surrounded by spaces, as stored
     "effective",
-    "effective_start",
+    "effective_start",  # ISO text, as every day here
     "effective_end",
     "recorded_at",  # `format_utc` text
     "schema_version",

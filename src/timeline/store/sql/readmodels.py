@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
 
 from timeline.store.base import (
     FACT_COLUMNS,
@@ -52,6 +53,37 @@ _PK_ORDER = itemgetter(
 )
 _FACT_SELECT = ", ".join(FACT_COLUMNS)
 _ORDER_BY_END = " ORDER BY effective_end, effective_start, fact_seq"
+
+
+# The statements every state query runs, built once: building a Core statement
+# costs more than SQLAlchemy's cached compilation of it.
+_HEAD = select(func.coalesce(func.max(events.c.seq), 0))
+_CHECKPOINTS = select(
+    projection_checkpoints.c.name,
+    projection_checkpoints.c.definition_hash,
+    projection_checkpoints.c.position,
+)
+
+
+@cache
+def _snapshot_query(until_day: bool, until_known: bool) -> Select[str, str, int, bytes]:
+    """The latest snapshot of a projection and jurisdiction, bounded by day and
+    knowledge as asked; the bounds are bound parameters."""
+    ps = projection_snapshots.c
+    conditions = [
+        ps.projection == bindparam("projection"),
+        ps.jurisdiction == bindparam("jurisdiction"),
+    ]
+    if until_day:
+        conditions.append(ps.valid_date <= bindparam("on_or_before"))
+    if until_known:
+        conditions.append(ps.knowledge_since <= bindparam("known_at"))
+    return (
+        select(ps.valid_date, ps.knowledge_since, ps.facts, ps.state)
+        .where(*conditions)
+        .order_by(ps.valid_date.desc())
+        .limit(1)
+    )
 
 
 class SqlReadModelSession(ReadModelTransaction):
@@ -151,13 +183,12 @@ class SqlReadModelSession(ReadModelTransaction):
 
     # -- the rest, through Core --------------------------------------------------------
     def head(self) -> int:
-        return self.conn.scalar(select(func.coalesce(func.max(events.c.seq), 0))) or 0
+        return self.conn.scalar(_HEAD) or 0
 
     def checkpoints(self) -> Checkpoints:
-        c = projection_checkpoints.c
         return {
-            row.name: (row.definition_hash, row.position)
-            for row in self.conn.execute(select(c.name, c.definition_hash, c.position))
+            name: (built_from, position)
+            for name, built_from, position in self.conn.execute(_CHECKPOINTS)
         }
 
     def save_checkpoint(self, name: str, built_from: str, position: int) -> None:
@@ -267,20 +298,18 @@ class SqlReadModelSession(ReadModelTransaction):
         on_or_before: str | None = None,
         known_at: str | None = None,
     ) -> Snapshot | None:
-        ps = projection_snapshots.c
-        conditions = [ps.projection == projection, ps.jurisdiction == jurisdiction]
-        if on_or_before is not None:
-            conditions.append(ps.valid_date <= on_or_before)
-        if known_at is not None:
-            conditions.append(ps.knowledge_since <= known_at)
-        query = (
-            select(ps.valid_date, ps.knowledge_since, ps.facts, ps.state)
-            .where(*conditions)
-            .order_by(ps.valid_date.desc())
-            .limit(1)
-        )
-        row = self.conn.execute(query).first()
-        return Snapshot(*row) if row else None
+        query = _snapshot_query(on_or_before is not None, known_at is not None)
+        parameters = {
+            "projection": projection,
+            "jurisdiction": jurisdiction,
+            "on_or_before": on_or_before,
+            "known_at": known_at,
+        }
+        row = self.conn.execute(query, parameters).first()
+        if row is None:
+            return None
+        valid_date, knowledge_since, facts, state = row
+        return Snapshot(valid_date, knowledge_since, facts, state)
 
     def delete_snapshots(
         self, projection: str, jurisdiction: str | None = None, *, from_date: str | None = None
