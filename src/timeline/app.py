@@ -26,7 +26,7 @@ from timeline.answers import (
     ProjectionStatus,
     State,
 )
-from timeline.errors import InvalidDateError, InvalidEventError, StoreError, TimelineError
+from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
 from timeline.feeds import review
 from timeline.importer import ImportReport, current_fact, import_path
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
@@ -40,7 +40,6 @@ from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunne
 from timeline.settings import FeedSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
 from timeline.store.base import CandidateFilter, VerifyReport
-from timeline.store.sql.events import SqlEventStore
 
 if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
@@ -236,7 +235,7 @@ class Timeline:
     @cached_property
     def projections(self) -> ProjectionRunner:
         """The runner over every definition in the projections folder."""
-        return ProjectionRunner(self.sql_store, load_definitions(self.projections_path))
+        return ProjectionRunner(self.store, load_definitions(self.projections_path))
 
     def definition(self, projection: str | None = None) -> ProjectionDefinition:
         """A projection's definition (default: the configured one): its sections and
@@ -383,14 +382,6 @@ class Timeline:
         return self._fresh().valid_time_range()
 
     # -- feeds -------------------------------------------------------------------
-    @property
-    def sql_store(self) -> SqlEventStore:
-        """The store as the projections and the digest need it (both backends are SQL
-        stores); the feeds reach theirs through `store.candidates` and `store.feed_health`."""
-        if not isinstance(self.store, SqlEventStore):
-            raise StoreError("feeds need a SQL database (sqlite or postgresql)")
-        return self.store
-
     def poller(self) -> Poller:
         """A `Poller` over the configured feeds; the caller closes it."""
         from timeline.feeds.poll import Poller

@@ -64,6 +64,6 @@ def daemon(tl: Timeline) -> Iterator[Daemon]:
 
     poller = tl.poller()
     try:
-        yield Daemon(tl.sql_store, tl.settings, poller, background_jobs(tl))
+        yield Daemon(tl.store, tl.settings, poller, background_jobs(tl))
     finally:
         poller.close()

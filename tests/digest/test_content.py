@@ -186,7 +186,7 @@ def test_each_list_keeps_its_jurisdictions_and_kinds(make_timeline: MakeTimeline
 
 
 def _candidate(tl: Timeline, title: str, confidence: float, seen: dt.datetime, link: str) -> None:
-    with tl.sql_store.write_transaction("test") as conn:
+    with tl.store.write_transaction("test") as conn:
         conn.execute(
             candidates.insert().values(
                 id=str(uuid.uuid4()),

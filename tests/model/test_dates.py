@@ -12,6 +12,18 @@ from timeline.errors import InvalidDateError
 from timeline.model.dates import PartialDate, Precision
 
 
+# The questions the projections ask of a fact's date on a day (its interval
+# has ended by then: certain; it has begun: possible), asked here of the interval.
+def certainly_by(date: PartialDate, day: dt.date) -> bool:
+    """Every day `date` could mean is on or before `day`."""
+    return date.end <= day
+
+
+def possibly_by(date: PartialDate, day: dt.date) -> bool:
+    """`date` could be on or before `day`."""
+    return date.start <= day
+
+
 @pytest.mark.parametrize(
     ("text", "precision", "start", "end"),
     [
@@ -54,11 +66,11 @@ def test_datetime_is_not_a_date() -> None:
 
 def test_interval_questions_about_a_month() -> None:
     november = PartialDate.parse("2025-11")
-    assert not november.possibly_by(dt.date(2025, 10, 31))
-    assert november.possibly_by(dt.date(2025, 11, 15))
-    assert not november.certainly_by(dt.date(2025, 11, 15))
+    assert not possibly_by(november, dt.date(2025, 10, 31))
+    assert possibly_by(november, dt.date(2025, 11, 15))
+    assert not certainly_by(november, dt.date(2025, 11, 15))
     assert november.contains(dt.date(2025, 11, 15))
-    assert november.certainly_by(dt.date(2025, 11, 30))
+    assert certainly_by(november, dt.date(2025, 11, 30))
     assert november.overlaps(dt.date(2025, 11, 30), dt.date(2026, 1, 1))
 
 
@@ -81,9 +93,9 @@ def test_text_round_trips(text: str) -> None:
 @given(partial_dates, st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)))
 def test_interval_predicates_agree(text: str, day: dt.date) -> None:
     date = PartialDate.parse(text)
-    assert date.contains(day) == (date.possibly_by(day) and not date.end < day)
-    if date.certainly_by(day):
-        assert date.possibly_by(day)
+    assert date.contains(day) == (possibly_by(date, day) and not date.end < day)
+    if certainly_by(date, day):
+        assert possibly_by(date, day)
     assert date.start <= date.end
 
 

@@ -10,20 +10,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from timeline.app import Timeline
-from timeline.projections import runner
+from timeline.projections.definition import load_definitions
+from timeline.projections.runner import ProjectionRunner
 from timeline.store import open_store
 
 
 def main() -> None:
     url, projections = sys.argv[1], Path(sys.argv[2])
-    runner.BULK_CHUNK = runner.CHUNK = 500
-    timeline = Timeline(open_store(url), projections=projections)
+    runner = ProjectionRunner(
+        open_store(url), load_definitions(projections), chunk=500, bulk_chunk=500
+    )
 
     def progress(phase: str, done: int, total: int) -> None:
         print(f"{phase} {done} {total}", flush=True)
 
-    timeline.catch_up(progress)
+    runner.catch_up(progress)
     print("done", flush=True)
 
 

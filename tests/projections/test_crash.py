@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tests.factories import office
 from tests.projections.conftest import PROJECTIONS, REPO, open_timeline
-from timeline.projections.fold import reference_state
+from tests.projections.oracle import reference_state
 from timeline.store.sql.schema import fact_versions
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,12 @@ def test_kill_9_mid_catch_up_then_resume(database_url: str) -> None:
                 for n in range(start, start + 1000)
             ]
         )
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    # The repository for `tests`, then the caller's path: the child runs the code
+    # under test, not whatever copy of timeline is installed.
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    )
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.projections._catch_up", database_url, str(PROJECTIONS)],
         cwd=REPO,

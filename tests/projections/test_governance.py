@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from tests.factories import SOURCE, in_force, office
 from tests.projections.conftest import PROJECTIONS, open_timeline
+from tests.projections.oracle import reference_state
 from timeline.app import Timeline
 from timeline.bootstrap import background_jobs
 from timeline.errors import KnownAtError, UnknownJurisdictionError, UnknownProjectionError
-from timeline.projections import runner as runner_module
 from timeline.projections.definition import load_definitions
-from timeline.projections.fold import reference_state
+from timeline.projections.snapshots import decode_state, snapshot_tag
 from timeline.store import open_store
 from timeline.store.sql.schema import fact_versions, projection_snapshots
 
@@ -201,13 +201,9 @@ def test_a_new_definition_file_is_queryable_and_an_edit_rebuilds(
     tl = open_timeline(database_url, folder)
     report = tl.catch_up()
     assert report.applied == 0
-    with tl.store.read_connection() as conn:  # type: ignore[attr-defined]
-        digest = conn.scalar(
-            select(runner_module.projection_checkpoints.c.definition_hash).where(
-                runner_module.projection_checkpoints.c.name == "governance"
-            )
-        )
-    assert digest == runner_module.snapshot_tag(load_definitions(folder)["governance"])
+    with tl.store.read_models.view() as view:
+        digest, _position = view.checkpoints()["governance"]
+    assert digest == snapshot_tag(load_definitions(folder)["governance"])
     tl.close()
 
 
@@ -219,18 +215,15 @@ def _snapshots(tl: Timeline, jurisdiction: str) -> dict[str, str]:
                 projection_snapshots.c.jurisdiction == jurisdiction,
             )
         ).all()
-    return {day: json.dumps(runner_module._decode_state(blob)) for day, blob in rows}
+    return {day: json.dumps(decode_state(blob)) for day, blob in rows}
 
 
 def _dated_office(n: int, effective: str) -> dict[str, Any]:
     return office(n) | {"effective": effective}
 
 
-def test_a_late_event_invalidates_exactly_the_later_snapshots(
-    timeline: Timeline, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(runner_module, "SNAPSHOT_EVERY", 3)
-    monkeypatch.setattr(runner_module, "SPACE_BY_STATE_SIZE", False)
+def test_a_late_event_invalidates_exactly_the_later_snapshots(database_url: str) -> None:
+    timeline = open_timeline(database_url, snapshot_every=3, space_by_state_size=False)
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=15 * i) for i in range(30)]
     timeline.append([_dated_office(i, d.isoformat()) for i, d in enumerate(days)])
     timeline.catch_up()
@@ -255,6 +248,7 @@ def test_a_late_event_invalidates_exactly_the_later_snapshots(
         assert timeline.state("JP", D(day), known_at=now) == reference_state(
             definition, everything, "JP", D(day), now
         )
+    timeline.close()
 
 
 def test_incremental_and_rebuilt_answers_equal_the_reference(curated: Timeline) -> None:

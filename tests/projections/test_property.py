@@ -20,9 +20,8 @@ from hypothesis import strategies as st
 
 from tests.factories import SOURCE
 from tests.projections.conftest import open_timeline
+from tests.projections.oracle import reference_state
 from timeline.errors import TimelineError
-from timeline.projections import runner as runner_module
-from timeline.projections.fold import reference_state
 
 CODES = ["JP", "FR", "EU"]
 SUBJECTS = ["jp/act-a", "jp/act-b", "eu/act-c", "org/x/office", "org/y/office"]
@@ -94,7 +93,7 @@ days = st.dates(dt.date(2023, 12, 1), dt.date(2027, 1, 31))
 
 
 def _run(database_url: str, ops: list[tuple[Any, ...]], queries: list[tuple[dt.date, int]]) -> None:
-    tl = open_timeline(database_url)
+    tl = open_timeline(database_url, snapshot_every=2, space_by_state_size=False)
     try:
         fact_ids: list[str] = []
         moments: list[dt.datetime] = []
@@ -144,10 +143,7 @@ def test_snapshotted_answer_equals_the_reference_fold_sqlite(
     ops: list[tuple[Any, ...]],
     queries: list[tuple[dt.date, int]],
     tmp_path_factory: pytest.TempPathFactory,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runner_module, "SNAPSHOT_EVERY", 2)
-    monkeypatch.setattr(runner_module, "SPACE_BY_STATE_SIZE", False)
     path: Path = tmp_path_factory.mktemp("prop") / "t.db"
     _run(f"sqlite:///{path}", ops, queries)
 
@@ -166,8 +162,5 @@ def test_snapshotted_answer_equals_the_reference_fold_postgresql(
     ops: list[tuple[Any, ...]],
     queries: list[tuple[dt.date, int]],
     make_database_url: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runner_module, "SNAPSHOT_EVERY", 2)
-    monkeypatch.setattr(runner_module, "SPACE_BY_STATE_SIZE", False)
     _run(make_database_url("postgresql"), ops, queries)

@@ -386,7 +386,7 @@ def test_gc_pause_counts_nested_and_concurrent_users() -> None:
     import gc
     import threading
 
-    from timeline.store.sql.events import cyclic_gc_paused
+    from timeline.gc_pause import cyclic_gc_paused
 
     inside, release = threading.Event(), threading.Event()
 

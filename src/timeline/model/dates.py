@@ -33,8 +33,7 @@ class PartialDate:
 
     Ordering (`<`, `sorted`) is a total order for display: by start, then the
     narrower interval first.  Questions about a particular day use the interval:
-    `certainly_by(d)` (the whole interval is on or before d), `possibly_by(d)`
-    (the interval has begun by d) and `contains(d)`.
+    `contains(d)`, `overlaps(start, end)`, or `start` and `end` themselves.
     """
 
     __slots__ = ("_text", "end", "end_iso", "precision", "start", "start_iso")
@@ -88,14 +87,6 @@ class PartialDate:
     # -- interval questions ------------------------------------------------
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
-
-    def certainly_by(self, day: dt.date) -> bool:
-        """True when every day this date could mean is on or before `day`."""
-        return self.end <= day
-
-    def possibly_by(self, day: dt.date) -> bool:
-        """True when this date could be on or before `day`."""
-        return self.start <= day
 
     def overlaps(self, start: dt.date, end: dt.date) -> bool:
         return self.start <= end and start <= self.end

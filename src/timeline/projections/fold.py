@@ -1,8 +1,9 @@
 """Folding facts into a state: the one place projection rules are applied.
 
 Both the runner (read model with snapshots) and the naive reference fold of
-the tests call `apply` and `render`, so they can only differ in which facts
-they feed in, which is exactly what the property test checks.
+the tests (tests/projections/oracle.py) call `apply` and `render`, so they can
+only differ in which facts they feed in, which is exactly what the property
+test checks.
 
 Valid time
 ----------
@@ -24,10 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from timeline.model.dates import PartialDate
-from timeline.model.events import META_KINDS
 from timeline.projections.definition import Aggregate, ProjectionDefinition, Rule
-from timeline.store.base import RecordedEvent
 
 State = dict[str, dict[str, dict[str, Any]]]
 """section -> item key -> item."""
@@ -57,12 +55,6 @@ class FactVersion:
     @property
     def order_key(self) -> tuple[dt.date, dt.date, int]:
         return (self.end, self.start, self.fact_seq)
-
-    def certain_on(self, day: dt.date) -> bool:
-        return self.end <= day
-
-    def uncertain_on(self, day: dt.date) -> bool:
-        return self.start <= day < self.end
 
 
 def empty_state(definition: ProjectionDefinition) -> State:
@@ -248,19 +240,6 @@ def _number(value: Any) -> Decimal:
 # -- the answer ---------------------------------------------------------------------
 
 
-def fold(
-    definition: ProjectionDefinition,
-    facts: Iterable[FactVersion],
-    jurisdiction: str,
-    state: State | None = None,
-) -> State:
-    """Apply `facts` (already in order) to `state`, or to an empty state."""
-    state = state if state is not None else empty_state(definition)
-    for fact in facts:
-        apply(definition, state, fact, jurisdiction)
-    return state
-
-
 def render(
     definition: ProjectionDefinition,
     state: State,
@@ -350,81 +329,3 @@ def _uncertain_entries(
         for section, items in scratch.items()
         for item in items.values()
     ]
-
-
-# -- the reference: a plain fold of the whole log -------------------------------------
-
-
-def current_versions(
-    events: Iterable[RecordedEvent], known_at: dt.datetime
-) -> dict[int, FactVersion]:
-    """Every fact as the log held it at `known_at`: corrections applied, retractions removed.
-
-    The naive path: it reads the log from the start.  The runner's fact index
-    must give the same versions (tests/projections check it).
-    """
-    by_id: dict[str, int] = {}
-    facts: dict[int, FactVersion] = {}
-    for event in events:
-        if event.recorded_at > known_at:
-            continue
-        if event.kind not in META_KINDS:
-            by_id[event.id] = event.seq
-            facts[event.seq] = FactVersion(
-                fact_seq=event.seq,
-                version_seq=event.seq,
-                cites=(event.id,),
-                kind=event.kind,
-                subject=event.subject,
-                jurisdictions=event.jurisdictions,
-                effective=str(event.effective),
-                start=event.effective.start,
-                end=event.effective.end,
-                payload=event.payload,
-                tx_from=event.recorded_at,
-            )
-            continue
-        payload = event.payload
-        fact_seq = by_id.get(payload["target"])
-        if fact_seq is None or fact_seq not in facts:
-            continue  # retracted before: nothing left to change
-        if event.kind == "event.retracted":
-            del facts[fact_seq]
-            continue
-        corrected = payload["corrected"]
-        effective = PartialDate.parse(corrected["effective"])
-        facts[fact_seq] = FactVersion(
-            fact_seq=fact_seq,
-            version_seq=event.seq,
-            cites=(payload["target"], event.id),
-            kind=corrected["kind"],
-            subject=corrected["subject"],
-            jurisdictions=tuple(corrected["jurisdictions"]),
-            effective=str(effective),
-            start=effective.start,
-            end=effective.end,
-            payload=corrected["payload"],
-            tx_from=event.recorded_at,
-        )
-    return facts
-
-
-def reference_state(
-    definition: ProjectionDefinition,
-    events: Iterable[RecordedEvent],
-    jurisdiction: str,
-    as_of: dt.date,
-    known_at: dt.datetime,
-) -> dict[str, Any]:
-    """The state by the definition of the word: fold every fact, no index, no snapshot."""
-    facts = [
-        fact
-        for fact in current_versions(events, known_at).values()
-        if jurisdiction in fact.jurisdictions and fact.kind in definition.kinds
-    ]
-    certain = sorted((f for f in facts if f.certain_on(as_of)), key=lambda f: f.order_key)
-    state = fold(definition, certain, jurisdiction)
-    uncertain = [f for f in facts if f.uncertain_on(as_of)]
-    return render(
-        definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
-    )

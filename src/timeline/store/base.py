@@ -25,6 +25,11 @@ from timeline.model.upcasting import upcast
 GENESIS_HASH = "0" * 64
 
 
+def format_utc(moment: dt.datetime) -> str:
+    """The one spelling of a transaction time: fixed width, so text sorts as time."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @dataclass(slots=True)
 class RecordedEvent:
     """An event as stored: the fact plus its position, transaction time and hash.
@@ -280,6 +285,11 @@ class EventStore(ABC):
     def close(self) -> None:
         """Release connections."""
 
+    @property
+    @abstractmethod
+    def read_models(self) -> ReadModels:
+        """The projections' read models kept beside the log (`ReadModels`)."""
+
     # -- working state beside the log ----------------------------------------------
     @property
     @abstractmethod
@@ -526,3 +536,222 @@ class DigestLedger(ABC):
     @abstractmethod
     def deliveries(self, week: str | None = None) -> list[Delivery]:
         """Every delivery (of `week`), in key order: who got which digest, or why not yet."""
+
+
+# -- the projections' read models ---------------------------------------------------
+# Derived from the log and rebuildable at any time: the fact index (one row per
+# version of a fact and jurisdiction), each projection's snapshots, and the
+# checkpoints saying which log position each reflects.  Rows cross this
+# interface as plain tuples, as the driver returns them: a rebuild reads every
+# event and every fact version once or twice, and building objects per row
+# cost about as much as the fetch.  Days are ISO text and transaction times
+# `format_utc` text on both sides: both sort as time, as the columns do.
+
+FACT_COLUMNS = (
+    "fact_seq",  # position of the original event: the fact's identity
+    "version_seq",  # position of the event that said this version
+    "jurisdiction",  # the one this row files the version under
+    "kind",
+    "subject",
+    "jurisdictions",  # all the version's codes, space-separated
+    "effective",  # the partial date as written ("2025-11")
+    "effective_start",
+    "effective_end",
+    "tx_from",  # recorded at
+    "tx_to",  # superseded (corrected or retracted) at; None while current
+    "cites",  # event ids, space-separated: the original, then the correction
+    "payload",  # compact JSON, upcast to the kind's current schema
+)
+"""A fact index row: its fields, in the order rows are written and read whole."""
+
+LOG_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "subject",
+    "jurisdictions",  # " EU JP ": codes surrounded by spaces, as stored
+    "effective",
+    "effective_start",  # ISO text, as every day here
+    "effective_end",
+    "recorded_at",  # `format_utc` text
+    "schema_version",
+    "payload",  # the stored JSON text, not upcast
+)
+"""A row of `ReadModelView.log_rows`: an event as stored, but for its sources and hash."""
+
+SCAN_COLUMNS = (
+    "effective_end",
+    "tx_from",
+    "tx_to",
+    "kind",
+    "subject",
+    "effective",
+    "jurisdictions",
+    "payload",
+    "cites",
+)
+"""A row of `ReadModelView.fact_scan`: what folding a version and dating a snapshot need."""
+
+Row = tuple[Any, ...]
+"""A row of one of the column tuples above, as the driver returns it."""
+
+Checkpoints = dict[str, tuple[str, int]]
+"""Read model name -> (what it was built from, the last log position it reflects)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A projection's folded state of one jurisdiction on a day, stored to fold from."""
+
+    valid_date: str  # the state of every fact certain by this ISO day ...
+    knowledge_since: str  # ... as known from this transaction time on
+    facts: int  # versions folded into it
+    state: bytes  # encoded by the projections; opaque to the store
+
+
+class ReadModelView(ABC):
+    """Reads of the read models (and of the log they follow), all in one snapshot of
+    the database: what commits meanwhile is not seen."""
+
+    @abstractmethod
+    def head(self) -> int:
+        """The log's last position (0 when it is empty)."""
+
+    @abstractmethod
+    def checkpoints(self) -> Checkpoints:
+        """Every checkpoint saved (`ReadModelTransaction.save_checkpoint`)."""
+
+    @abstractmethod
+    def log_rows(self, after: int, limit: int) -> list[Row]:
+        """Up to `limit` events after position `after`, in order, as `LOG_COLUMNS` rows.
+
+        The index reads the log here rather than through `EventStore.read`: it
+        needs the stored JSON as text, not decoded records, and skipping the
+        records halves the cost of a rebuild's read (bench/bench_projections.py).
+        """
+
+    @abstractmethod
+    def positions_of(self, ids: Collection[str]) -> dict[str, int]:
+        """The positions of the events with these ids (ids not stored are left out)."""
+
+    @abstractmethod
+    def open_versions(self, fact_seq: int) -> list[Row]:
+        """The current version of a fact: a `FACT_COLUMNS` row per jurisdiction (none
+        once it is retracted)."""
+
+    @abstractmethod
+    def fact_scan(
+        self,
+        jurisdiction: str,
+        kinds: Collection[str],
+        *,
+        end_after: str | None = None,
+        end_until: str | None = None,
+        known_at: str | None = None,
+    ) -> list[Row]:
+        """The versions of `jurisdiction`'s facts of `kinds` whose interval ends after
+        `end_after` and by `end_until` (if given), in fold order (end of interval,
+        start, fact), as `SCAN_COLUMNS` rows: current and superseded ones, or with
+        `known_at` only those the log held at that transaction time."""
+
+    @abstractmethod
+    def uncertain_versions(
+        self, jurisdiction: str, kinds: Collection[str], day: str, known_at: str
+    ) -> list[Row]:
+        """The versions of `kinds` under `jurisdiction` the log held at `known_at` whose
+        interval holds `day` but ends after it, by end of interval, start, fact, as
+        `FACT_COLUMNS` rows."""
+
+    @abstractmethod
+    def versions(
+        self,
+        known_at: str,
+        *,
+        jurisdiction: str | None = None,
+        start_after: str | None = None,
+        start_until: str | None = None,
+    ) -> list[Row]:
+        """The versions the log held at `known_at` (under `jurisdiction`, or under
+        any), whose interval starts after `start_after` and by `start_until` (if
+        given), by start, end, fact, as `FACT_COLUMNS` rows: a fact filed under
+        several jurisdictions comes once per jurisdiction."""
+
+    @abstractmethod
+    def fact_counts(self) -> dict[str, int]:
+        """Jurisdiction -> how many facts are filed under it now (retracted ones left
+        out), in code order."""
+
+    @abstractmethod
+    def valid_time_range(self) -> tuple[str, str] | None:
+        """The first day a current version's interval starts and the last day one ends."""
+
+    @abstractmethod
+    def jurisdictions_with(self, kinds: Collection[str]) -> list[str]:
+        """The jurisdictions with versions of any of `kinds`, in code order."""
+
+    @abstractmethod
+    def snapshot(
+        self,
+        projection: str,
+        jurisdiction: str,
+        *,
+        on_or_before: str | None = None,
+        known_at: str | None = None,
+    ) -> Snapshot | None:
+        """The latest snapshot of `projection` for `jurisdiction`, on or before the day
+        `on_or_before` and valid for `known_at` (its `knowledge_since` not later), if
+        given."""
+
+
+class ReadModelTransaction(ReadModelView):
+    """A write transaction on the read models (never on the log): committed when the
+    block it came from ends, rolled back whole if that raises."""
+
+    @abstractmethod
+    def save_checkpoint(self, name: str, built_from: str, position: int) -> None:
+        """Record that the read model `name`, built from `built_from` (a format or a
+        definition's digest), reflects the log up to `position`."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every read model: the fact index, the snapshots, the checkpoints."""
+
+    @abstractmethod
+    def clear_index(self) -> None:
+        """Delete the fact index and every snapshot built on it (checkpoints stay)."""
+
+    @abstractmethod
+    def insert_versions(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Add fact index rows (`FACT_COLUMNS` order)."""
+
+    @abstractmethod
+    def close_versions(self, closures: Sequence[tuple[str, int]]) -> None:
+        """Supersede the current version of each fact: (tx_to, fact_seq) pairs."""
+
+    @abstractmethod
+    def delete_snapshots(
+        self, projection: str, jurisdiction: str | None = None, *, from_date: str | None = None
+    ) -> None:
+        """Delete `projection`'s snapshots (of `jurisdiction`; on or after `from_date`)."""
+
+    @abstractmethod
+    def insert_snapshots(
+        self, projection: str, jurisdiction: str, snapshots: Sequence[Snapshot]
+    ) -> None:
+        """Store snapshots of `projection` for `jurisdiction` (none there on their days)."""
+
+
+class ReadModels(ABC):
+    """The projections' read models in one database.
+
+    Reads go through a `view`, writes through a `transaction`; one transaction
+    at a time across processes: a second waits for the first to end.
+    """
+
+    @abstractmethod
+    def view(self) -> AbstractContextManager[ReadModelView]:
+        """Reads in one snapshot of the database, for the block's duration."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[ReadModelTransaction]:
+        """A write transaction, serialised with every other read-model transaction."""

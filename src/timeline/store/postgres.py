@@ -15,7 +15,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.errors import AppendOnlyViolationError, StoreError, TimelineError
+from timeline.store.base import LOG_COLUMNS
 from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.readmodels import SqlReadModelSession
 from timeline.store.sql.schema import events
 
 # Key of the transaction-scoped advisory lock that serialises appenders
@@ -24,7 +26,26 @@ from timeline.store.sql.schema import events
 APPEND_LOCK_KEY = 0x74696D656C696E65
 
 
+class PostgresReadModelSession(SqlReadModelSession):
+    marker = "%s"
+    # The dates and the transaction time formatted by the server, as the
+    # SQLite backend stores them (`format_utc` for the time): cheaper than
+    # psycopg's decoding into dates and datetimes, let alone formatting those.
+    log_columns = ", ".join(
+        {
+            "effective_start": "to_char(effective_start, 'YYYY-MM-DD')",
+            "effective_end": "to_char(effective_end, 'YYYY-MM-DD')",
+            "recorded_at": (
+                "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+            ),
+        }.get(column, column)
+        for column in LOG_COLUMNS
+    )
+
+
 class PostgresEventStore(SqlEventStore):
+    _read_model_session = PostgresReadModelSession
+
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         connect_args = {"connect_timeout": 10}
         if read_only:

@@ -29,6 +29,7 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.store.sql.events import SqlEventStore
+from timeline.store.sql.readmodels import SqlReadModelSession
 
 _WRITE = "timeline_append"
 BUSY_TIMEOUT_MS = 30_000
@@ -78,7 +79,13 @@ def _engine(parsed: URL, *, read_only: bool, writer: bool) -> Engine:
     return engine
 
 
+class SqliteReadModelSession(SqlReadModelSession):
+    marker = "?"
+
+
 class SqliteEventStore(SqlEventStore):
+    _read_model_session = SqliteReadModelSession
+
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         parsed = make_url(url)
         path = parsed.database

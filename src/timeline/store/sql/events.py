@@ -21,9 +21,7 @@ log (thousands of events a day at most, batched) does not notice.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
-import threading
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,6 +47,7 @@ from timeline.errors import (
     StoreError,
     TimelineError,
 )
+from timeline.gc_pause import cyclic_gc_paused
 from timeline.model.dates import parse_text
 from timeline.model.events import (
     EVENT_ADAPTER,
@@ -73,57 +72,16 @@ from timeline.store.base import (
     VerifyReport,
     chain_hash,
     event_id_for_key,
+    format_utc,
 )
 from timeline.store.sql.candidates import SqlCandidates
 from timeline.store.sql.digest_ledger import SqlDigestLedger
 from timeline.store.sql.feed_health import SqlFeedHealth
 from timeline.store.sql.lease import SqlLease
-from timeline.store.sql.schema import UTCDateTime, events, format_utc, legacy_event_keys
+from timeline.store.sql.readmodels import SqlReadModels, SqlReadModelSession
+from timeline.store.sql.schema import UTCDateTime, events, legacy_event_keys
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
-
-
-class _CyclicGcPause:
-    """Holds off CPython's cyclic garbage collector while an append runs
-    (reference counting still frees everything at once).
-
-    Why: a batch allocates tens of thousands of container objects (models,
-    lists, dicts) and keeps them until it is stored, so the collector's
-    allocation counter triggers collection after collection, and the older
-    generations' passes walk the whole heap (pycountry's registry, SQLAlchemy,
-    pydantic schemas) to find nothing: what an append makes holds no reference
-    cycles.  On the 2-core CI machine that was a quarter of an append's time
-    (49 -> 36 us CPU per event at 20,000 events, bench/bench_log.py); `timeit`
-    disables the collector for the same reason.  Nested and concurrent uses
-    (threads) count depth, so only the last one out restores the collector,
-    and only if it was enabled when the first one came in.  The pause lasts as
-    long as the append, a wait for the log's lock included (at most the
-    backend's lock timeout); cycles other threads make meanwhile are collected
-    after it.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._was_enabled = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0 and self._was_enabled:
-                    gc.enable()
-
-
-cyclic_gc_paused = _CyclicGcPause()
 
 
 class SqlEventStore(EventStore):
@@ -139,6 +97,13 @@ class SqlEventStore(EventStore):
         # Where transaction times come from.  Only tests replace it, to record
         # events "last week"; callers still never choose an event's recorded_at.
         self.clock: Callable[[], dt.datetime] = _utc_now
+
+    # The read models' SQL on this backend's driver (see store/sql/readmodels.py).
+    _read_model_session: type[SqlReadModelSession]
+
+    @cached_property
+    def read_models(self) -> SqlReadModels:
+        return SqlReadModels(self, self._read_model_session)
 
     # -- backend hooks ---------------------------------------------------------
     @property

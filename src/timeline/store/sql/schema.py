@@ -29,12 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from timeline.store.base import format_utc
+
 metadata = MetaData()
-
-
-def format_utc(moment: dt.datetime) -> str:
-    """The one spelling of a transaction time: fixed width, so text sorts as time."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

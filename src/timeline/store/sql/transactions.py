@@ -30,6 +30,16 @@ class Transactions(Protocol):
         """A connection that sees one snapshot of the database."""
 
 
+class ReadModelTransactions(Protocol):
+    """Connections for the derived read models."""
+
+    def read_connection(self) -> AbstractContextManager[Connection]:
+        """A connection that sees one snapshot of the database."""
+
+    def read_model_transaction(self) -> AbstractContextManager[Connection]:
+        """The one transaction at a time that writes the read models."""
+
+
 class AppendingTransactions(Transactions, Protocol):
     """Transactions that may also append to the log, with working state in the same
     transaction (a candidate marked accepted with its event)."""
