@@ -45,7 +45,7 @@ class _Entry:
     event: AnyEvent
 
 
-def current_fact(store: EventStore, original: RecordedEvent) -> StandingFact:
+def current_fact(store: EventStore, original: RecordedEvent) -> StandingFact[RecordedEvent]:
     """The fact as the log says it now: the meta events of its subject applied."""
     metas = store.read(EventFilter(subject=original.subject, kinds=META_KINDS))
     return standing_fact(original, metas)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,9 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from timeline import parsing
-from timeline.answers import aggregate
+from timeline.answers import Comparison, State, aggregate
 from timeline.answers import section as section_items
+from timeline.app import Timeline
 from timeline.cli._common import Format, _moment, _open, command
+from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import penalty_text
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
@@ -47,6 +49,24 @@ def _no_csv(fmt: Format) -> None:
         raise typer.BadParameter("this view prints table or json")
 
 
+Answer = TypeVar("Answer", State, Comparison)
+
+
+def _answer(
+    ctx: typer.Context, format_: Format, ask: Callable[[Timeline], Answer]
+) -> tuple[Answer, ProjectionDefinition] | None:
+    """Ask, and print the answer as JSON when asked to (None), or hand it back with
+    its projection's definition for a table."""
+    _no_csv(format_)
+    with _open(ctx) as tl:
+        result = ask(tl)
+        definition = tl.definition(result["projection"])
+    if format_ is Format.json:
+        _json_out(result)
+        return None
+    return result, definition
+
+
 @command()
 def state(
     ctx: typer.Context,
@@ -57,15 +77,11 @@ def state(
     format_: ViewFormat = Format.table,
 ) -> None:
     """A jurisdiction's state on a day, as the log knew it at a time."""
-    _no_csv(format_)
-    with _open(ctx) as tl:
-        result = tl.state(
-            jurisdiction, parsing.day(as_of, "--as-of"), _moment(known_at), projection
-        )
-        sections = tl.definition(result["projection"])
-    if format_ is Format.json:
-        _json_out(result)
+    day, moment = parsing.day(as_of, "--as-of"), _moment(known_at)
+    answered = _answer(ctx, format_, lambda tl: tl.state(jurisdiction, day, moment, projection))
+    if answered is None:
         return
+    result, sections = answered
     console = _console()
     console.print(
         f"[bold]{result['jurisdiction']}[/] on {result['as_of']} "
@@ -139,15 +155,11 @@ def compare(
     format_: ViewFormat = Format.table,
 ) -> None:
     """Jurisdictions side by side on one day; rows that differ are highlighted."""
-    _no_csv(format_)
-    with _open(ctx) as tl:
-        result = tl.compare(
-            jurisdictions, parsing.day(as_of, "--as-of"), _moment(known_at), projection
-        )
-        definition = tl.definition(result["projection"])
-    if format_ is Format.json:
-        _json_out(result)
+    day, moment = parsing.day(as_of, "--as-of"), _moment(known_at)
+    answered = _answer(ctx, format_, lambda tl: tl.compare(jurisdictions, day, moment, projection))
+    if answered is None:
         return
+    result, definition = answered
     codes: Sequence[str] = result["jurisdictions"]
     table = Table(title=f"{' vs '.join(codes)} on {result['as_of']}", title_justify="left")
     table.add_column("")

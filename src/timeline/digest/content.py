@@ -23,7 +23,7 @@ from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, parse_event
-from timeline.model.facts import fact_dict, fact_title
+from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact
 from timeline.projections.fold import penalty_text
 from timeline.projections.queries import diff_states
 from timeline.settings import DigestListSettings, DigestSettings
@@ -229,16 +229,6 @@ class _Filter:
         return tuple(parts)
 
 
-@dataclass(slots=True)
-class _Fact:
-    """An event's fact as known at some time, after the corrections known then."""
-
-    event: RecordedEvent
-    fact: dict[str, Any]
-    corrected_by: list[RecordedEvent] = field(default_factory=list)
-    retracted_by: RecordedEvent | None = None
-
-
 def gather(
     source: DigestSource,
     settings: DigestSettings,
@@ -371,28 +361,15 @@ def _metas_of(
 
 def _facts_as_known(
     store: EventStore, recorded: Sequence[RecordedEvent], known_at: dt.datetime
-) -> dict[str, _Fact]:
+) -> dict[str, StandingFact[RecordedEvent]]:
     metas = _metas_of(store, (e.subject for e in recorded), known_at)
-    known: dict[str, _Fact] = {}
-    for event in recorded:
-        fact = _Fact(event, fact_dict(event.to_event()))
-        for meta in metas.get(event.id, []):
-            if meta.kind == "event.retracted":
-                fact.retracted_by = meta
-            else:
-                fact.fact = fact_dict(parse_event(meta.payload["corrected"]))
-                fact.corrected_by.append(meta)
-        known[event.id] = fact
-    return known
+    return {event.id: standing_fact(event, metas.get(event.id, [])) for event in recorded}
 
 
 def _fact_before(store: EventStore, target: RecordedEvent, meta: RecordedEvent) -> dict[str, Any]:
     """What the log said of `target` just before `meta` was recorded."""
-    fact = fact_dict(target.to_event())
-    for earlier in _metas_of(store, [target.subject], meta.recorded_at).get(target.id, []):
-        if earlier.seq < meta.seq and earlier.kind == "event.corrected":
-            fact = fact_dict(parse_event(earlier.payload["corrected"]))
-    return fact
+    metas = _metas_of(store, [target.subject], meta.recorded_at).get(target.id, [])
+    return standing_fact(target, metas, before_seq=meta.seq).fact
 
 
 def _title(fact: Mapping[str, Any]) -> str:
@@ -403,7 +380,9 @@ def _local_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
     return moment.astimezone(zone).date()
 
 
-def _event_line(fact: _Fact, zone: ZoneInfo, week_known_at: dt.datetime) -> EventLine:
+def _event_line(
+    fact: StandingFact[RecordedEvent], zone: ZoneInfo, week_known_at: dt.datetime
+) -> EventLine:
     data = fact.fact
     note = None
     if fact.retracted_by is not None:
@@ -411,7 +390,7 @@ def _event_line(fact: _Fact, zone: ZoneInfo, week_known_at: dt.datetime) -> Even
         note += f": {one_line(fact.retracted_by.payload['reason'])}"
     elif fact.corrected_by:
         last = fact.corrected_by[-1]
-        original = fact_dict(fact.event.to_event())
+        original = fact_dict(fact.original.to_event())
         changed = _fact_changes(original, data)
         note = _since("corrected", last, zone, week_known_at)
         if changed:
@@ -421,13 +400,13 @@ def _event_line(fact: _Fact, zone: ZoneInfo, week_known_at: dt.datetime) -> Even
         for s in data.get("sources", [])
     )
     return EventLine(
-        id=fact.event.id,
+        id=fact.original.id,
         kind=data["kind"],
         kind_label=KIND_LABELS.get(data["kind"], data["kind"]),
         title=_title(data),
         jurisdictions=tuple(data["jurisdictions"]),
         effective=str(data["effective"]),
-        recorded_day=_local_day(fact.event.recorded_at, zone),
+        recorded_day=_local_day(fact.original.recorded_at, zone),
         sources=sources,
         note=note,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from timeline.model.events import AnyEvent, parse_event
 
@@ -55,20 +55,23 @@ def corrected_fact(correction_payload: Mapping[str, Any]) -> dict[str, Any]:
     return fact_dict(parse_event(correction_payload["corrected"], "correction"))
 
 
+E = TypeVar("E", bound=LoggedEvent)
+
+
 @dataclass(slots=True)
-class StandingFact:
+class StandingFact(Generic[E]):
     """A fact as the log says it after the meta events naming it."""
 
-    original: LoggedEvent
+    original: E
     fact: dict[str, Any]
-    corrected_by: list[LoggedEvent] = field(default_factory=list)
-    retracted_by: LoggedEvent | None = None
+    corrected_by: list[E] = field(default_factory=list)
+    retracted_by: E | None = None
 
     @property
     def retracted(self) -> bool:
         return self.retracted_by is not None
 
-    def apply(self, meta: LoggedEvent) -> bool:
+    def apply(self, meta: E) -> bool:
         """Apply one meta event naming this fact; False when it changes nothing
         (the fact was retracted before it)."""
         if self.retracted_by is not None:
@@ -82,8 +85,8 @@ class StandingFact:
 
 
 def standing_fact(
-    original: LoggedEvent, metas: Iterable[LoggedEvent], *, before_seq: int | None = None
-) -> StandingFact:
+    original: E, metas: Iterable[E], *, before_seq: int | None = None
+) -> StandingFact[E]:
     """`original` as the log says it after `metas` (in log order; those naming other
     events are skipped), or just before position `before_seq`."""
     standing = StandingFact(original, fact_dict(original.to_event()))

@@ -29,7 +29,7 @@ from timeline.store.base import (
 )
 from timeline.store.sql.feed_health import feed_lock, save_health
 from timeline.store.sql.schema import UTCDateTime, candidates
-from timeline.store.sql.transactions import AppendingTransactions
+from timeline.store.sql.transactions import AppendThen, Transactions
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -143,8 +143,9 @@ class _Batch(CandidateBatch):
 
 
 class SqlCandidates(CandidateRepository):
-    def __init__(self, store: AppendingTransactions) -> None:
+    def __init__(self, store: Transactions, append_then: AppendThen) -> None:
         self._store = store
+        self._append_then = append_then
 
     def find(self, flt: CandidateFilter | None = None) -> list[Candidate]:
         flt = flt or CandidateFilter()
@@ -178,7 +179,7 @@ class SqlCandidates(CandidateRepository):
         def marked(conn: Connection, result: AppendResult) -> None:
             _apply(conn, candidate_id, lambda current: mark(current, result.events[0]))
 
-        return self._store.append_then([event], marked, lock_name=_lock(candidate_id)).events[0]
+        return self._append_then([event], marked, lock_name=_lock(candidate_id)).events[0]
 
     def newest_by_feed(self) -> dict[str, dt.datetime]:
         # type_coerce: SQLite hands an aggregate back as the stored text otherwise.

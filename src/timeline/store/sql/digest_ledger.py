@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -162,15 +163,8 @@ def _issue(conn: Connection, week: str, list_name: str) -> DigestIssue | None:
     ).first()
     if row is None:
         return None
-    return DigestIssue(
-        week=row.week,
-        list_name=row.list,
-        known_at=row.known_at,
-        created_at=row.created_at,
-        subject=row.subject,
-        skipped=bool(row.skipped),
-        message=bytes(row.message),
-    )
+    # The column types give bool and bytes; `bytes()` also takes a driver's memoryview.
+    return _record(DigestIssue, row, message=bytes(row.message))
 
 
 def _delivery(conn: Connection, key: DeliveryKey) -> Delivery:
@@ -179,16 +173,16 @@ def _delivery(conn: Connection, key: DeliveryKey) -> Delivery:
 
 
 def _from_row(row: Any) -> Delivery:
-    return Delivery(
-        week=row.week,
-        list_name=row.list,
-        recipient=row.recipient,
-        status=row.status,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        next_attempt_at=row.next_attempt_at,
-        claimed_at=row.claimed_at,
-        message_id=row.message_id,
-        sent_at=row.sent_at,
-        known_at=row.known_at,
-    )
+    return _record(Delivery, row)
+
+
+def _record(cls: type[R], row: Any, **given: Any) -> R:
+    """A ledger record from its row: each field from the column of its name (the
+    list's column is `list`), but those `given`."""
+    data = row._mapping
+    names = (f.name for f in fields(cls))
+    return cls(**{n: given[n] if n in given else data[_COLUMN.get(n, n)] for n in names})
+
+
+_COLUMN = {"list_name": "list"}
+R = TypeVar("R", DigestIssue, Delivery)

@@ -251,7 +251,7 @@ class SqlEventStore(EventStore):
 
     @cached_property
     def candidates(self) -> CandidateRepository:
-        return SqlCandidates(self)
+        return SqlCandidates(self, self.append_then)
 
     @cached_property
     def feed_health(self) -> FeedHealthRepository:

@@ -8,13 +8,12 @@ provides them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection
 
-from timeline.model.events import AnyEvent
 from timeline.store.base import AppendResult
 
 
@@ -40,15 +39,6 @@ class ReadModelTransactions(Protocol):
         """The one transaction at a time that writes the read models."""
 
 
-class AppendingTransactions(Transactions, Protocol):
-    """Transactions that may also append to the log, with working state in the same
-    transaction (a candidate marked accepted with its event)."""
-
-    def append_then(
-        self,
-        events_in: Sequence[AnyEvent | Mapping[str, Any]],
-        then: Callable[[Connection, AppendResult], None],
-        *,
-        lock_name: str,
-    ) -> AppendResult:
-        """Append, then run `then` under `lock_name` in the same transaction."""
+AppendThen = Callable[..., AppendResult]
+"""`SqlEventStore.append_then`: append a batch, then run working-state writes under
+a lock in the same transaction (a candidate marked accepted with its event)."""
