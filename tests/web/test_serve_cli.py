@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.projections.conftest import PROJECTIONS
-from timeline.cli.serve import _listen
+from timeline.cli.serve import listening_socket
 
 pytestmark = pytest.mark.slow
 
@@ -141,7 +141,7 @@ def test_served_connections_send_without_waiting_for_acks() -> None:
     """Kept-alive connections must have Nagle's algorithm off: with it on, every
     response (headers and body written apart) waited for the client's delayed ACK,
     40 ms each on Linux."""
-    listener = _listen("127.0.0.1", 0)
+    listener = listening_socket("127.0.0.1", 0)
     seen: dict[str, int] = {}
 
     async def main() -> None:

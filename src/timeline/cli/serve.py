@@ -34,7 +34,7 @@ def serve(
     port = settings.web.port if port is None else port
     if not 1 <= port <= 65535:
         raise ConfigError(f"--port must be between 1 and 65535, not {port}")
-    listener = _listen(host, port)  # first: a taken port fails before any other work
+    listener = listening_socket(host, port)  # first: a taken port fails before any other work
     service = WebService(settings)
     try:
         service.start()  # a missing or unreachable database stops us here, in one line
@@ -45,7 +45,7 @@ def serve(
         listener.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int) -> socket.socket:
     """The listening socket, opened here so that a taken port or a bad address is a
     one-line error rather than uvicorn's log and exit."""
     try:
