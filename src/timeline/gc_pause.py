@@ -19,7 +19,7 @@ class _CyclicGcPause:
     allocation counter triggers collection after collection, and the older
     generations' passes walk the whole heap (pycountry's registry, SQLAlchemy,
     pydantic schemas) to find nothing: what an append makes holds no reference
-    cycles.  On the 2-core CI machine that was a quarter of an append's time
+    cycles.  On 2 cores that was a quarter of an append's time
     (49 -> 36 us CPU per event at 20,000 events, bench/bench_log.py); `timeit`
     disables the collector for the same reason.  Nested and concurrent uses
     (threads) count depth, so only the last one out restores the collector,

@@ -1,8 +1,7 @@
 """Projection definitions: a small declarative language, read from TOML files.
 
 A definition names the sections of a state and, per event kind, what an event
-does to an item of a section.  The whole language (README, "Projection
-definitions") is:
+does to an item of a section.  The whole language (docs/projections.md) is:
 
     name, description, sections = [...]        the projection and its sections
     [order] FIELD = [v1, v2, ...]              orders used by `advance`

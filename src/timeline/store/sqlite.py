@@ -48,7 +48,7 @@ BUSY_TIMEOUT_MS = 30_000
 #   at a million events) stay in the process rather than being read back from
 #   the OS at every insert.  SQLite allocates pages as it uses them: a small
 #   log costs little; the ceiling bounds what the appender of a large one holds.
-# Measured on the 2-core CI machine: with 64 MiB, bare executemany batches of
+# Measured on 2 cores: with 64 MiB, bare executemany batches of
 # timeline rows ran 1.8x (checkpoints) and 2.3x (both) faster at 100,000
 # events; at 1,000,000 events (bench/bench_log.py) timeline's appends went from
 # 11,144/s with 64 MiB to 15,025/s with 256 MiB.  The bench's bare ceiling

@@ -161,7 +161,7 @@ class SqlEventStore(EventStore):
     def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         # The INSERT is compiled by SQLAlchemy once, then run through the
         # driver's executemany.  Core's own parameter processing cost about
-        # 45 us a row on the 2-core CI machine, more than the insert itself
+        # 45 us a row on 2 cores, more than the insert itself
         # (bench/bench_log.py); the backend converts values once instead.
         sql, columns = self._compiled_insert
         conn.exec_driver_sql(sql, [self._driver_row(row, columns) for row in rows])
