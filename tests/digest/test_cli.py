@@ -212,6 +212,18 @@ def _send_process(config: Path) -> subprocess.Popen[str]:
     )
 
 
+def _wait_until_held(smtp: SmtpServer, sender: subprocess.Popen[str]) -> None:
+    """Until the server holds the second recipient; a sender that exits first fails
+    the test with its own words, not a time-out."""
+    deadline = time.monotonic() + 120  # a loaded 2-core machine starts Python slowly
+    while not smtp.handler.held.wait(0.5):
+        if sender.poll() is not None:
+            _, stderr = sender.communicate()
+            pytest.fail(f"the sender exited {sender.returncode} first: {stderr[-2000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail("the sender never reached the second recipient")
+
+
 def _run(config: Path) -> str:
     process = _send_process(config)
     stdout, stderr = process.communicate(timeout=60)
@@ -229,7 +241,7 @@ def test_sigkill_mid_send_then_restart_sends_each_recipient_once(
     smtp.handler.accept_before_hold = server_had_it
     sender = _send_process(config)
     try:
-        assert smtp.handler.held.wait(60), "the sender never reached the second recipient"
+        _wait_until_held(smtp, sender)
         os.kill(sender.pid, signal.SIGKILL)
         sender.wait(30)
     finally:
