@@ -14,7 +14,7 @@ import datetime as dt
 import re
 
 from timeline.errors import InvalidDateError
-from timeline.model.dates import PartialDate, parse_moment, utc_text
+from timeline.model.dates import PartialDate, parse_moment
 
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -45,8 +45,3 @@ def partial_bound(value: str | None, name: str, *, end: bool) -> dt.date | None:
     except InvalidDateError as exc:
         raise InvalidDateError(f"{name}: {exc}") from None
     return partial.end if end else partial.start
-
-
-def timestamp(moment: dt.datetime | None) -> str | None:
-    """A transaction time to the second, for tables and the API's health rows."""
-    return utc_text(moment, "seconds") if moment else None

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from timeline import parsing
 from timeline.cli._common import (
     Format,
     _open,
@@ -24,7 +23,6 @@ from timeline.cli._common import (
 )
 from timeline.errors import ConfigError
 from timeline.feeds.config import add_feed, remove_feed
-from timeline.model.feeds import FeedHealth
 from timeline.settings import FeedSettings
 
 feeds_app = typer.Typer(help="The watched feeds: list, add, remove, health.", no_args_is_help=True)
@@ -107,7 +105,7 @@ def feeds_status(
             "feed": s.name,
             "configured": s.config is not None,
             "enabled": bool(s.config and s.config.enabled),
-            **(_health_dict(s.health) if s.health else {"state": "never polled"}),
+            **(s.health.as_dict() if s.health else {"state": "never polled"}),
         }
         for s in statuses
     ]
@@ -131,23 +129,6 @@ def feeds_status(
             row.get("last_error") or row.get("bozo_warning") or "",
         )
     Console(width=None if sys.stdout.isatty() else 200).print(table)
-
-
-def _health_dict(health: FeedHealth) -> dict[str, Any]:
-    return {
-        "state": "healthy" if health.healthy else ("failing" if health.last_error else "unknown"),
-        "url": health.url,
-        "last_status": health.last_status,
-        "consecutive_failures": health.consecutive_failures,
-        "last_attempt_at": parsing.timestamp(health.last_attempt_at),
-        "last_success_at": parsing.timestamp(health.last_success_at),
-        "next_due_at": parsing.timestamp(health.next_due_at),
-        "last_error": health.last_error,
-        "bozo_warning": health.bozo_warning,
-        "etag": health.etag,
-        "last_modified": health.last_modified,
-        "items_last_poll": health.items_last_poll,
-    }
 
 
 @command()

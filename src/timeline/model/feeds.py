@@ -158,6 +158,19 @@ class FeedHealth:
     def healthy(self) -> bool:
         return self.consecutive_failures == 0 and self.last_success_at is not None
 
+    @property
+    def state(self) -> str:
+        """`healthy`, `failing` (its last poll failed) or `unknown` (neither yet)."""
+        return "healthy" if self.healthy else ("failing" if self.last_error else "unknown")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as `feeds status --format json` and `/api/feeds` show it."""
+        row: dict[str, Any] = {"state": self.state}
+        for name in _SHOWN:
+            value = getattr(self, name)
+            row[name] = utc_text(value, "seconds") if isinstance(value, dt.datetime) else value
+        return row
+
     def is_due(self, now: dt.datetime) -> bool:
         return self.next_due_at is None or self.next_due_at <= now
 
@@ -204,3 +217,19 @@ class FeedHealth:
             consecutive_failures=self.consecutive_failures + 1,
             next_due_at=next_due_at,
         )
+
+
+# What a health row shows, in the order tables and JSON list it.
+_SHOWN = (
+    "url",
+    "last_status",
+    "consecutive_failures",
+    "last_attempt_at",
+    "last_success_at",
+    "next_due_at",
+    "last_error",
+    "bozo_warning",
+    "etag",
+    "last_modified",
+    "items_last_poll",
+)

@@ -278,15 +278,4 @@ def _feed(status: FeedStatus) -> dict[str, Any]:
     health = status.health
     if health is None:
         return row
-    return row | {
-        "url": health.url,
-        "state": "healthy" if health.healthy else ("failing" if health.last_error else "unknown"),
-        "last_status": health.last_status,
-        "consecutive_failures": health.consecutive_failures,
-        "last_attempt_at": params.timestamp(health.last_attempt_at),
-        "last_success_at": params.timestamp(health.last_success_at),
-        "next_due_at": params.timestamp(health.next_due_at),
-        "last_error": health.last_error,
-        "bozo_warning": health.bozo_warning,
-        "items_last_poll": health.items_last_poll,
-    }
+    return row | health.as_dict()
