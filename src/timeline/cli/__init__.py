@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from timeline.cli._common import app
 
-# Imported in the order `timeline --help` lists them.
+# Each module registers its commands on `app` when imported, in the order
+# `timeline --help` lists them.
 # isort: off
-from timeline.cli import log, projections, feeds, candidates, digest, serve, daemon
+from timeline.cli import log, projections, feeds, candidates, digest, serve, daemon  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]
-_COMMAND_GROUPS = (log, projections, feeds, candidates, digest, serve, daemon)
 
 
 def main() -> None:
