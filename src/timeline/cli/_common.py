@@ -69,12 +69,12 @@ class Format(StrEnum):
     csv = "csv"
 
 
-def _settings(ctx: typer.Context) -> Settings:
+def settings_of(ctx: typer.Context) -> Settings:
     return ctx.ensure_object(dict)["settings"]  # type: ignore[no-any-return]
 
 
-def _open(ctx: typer.Context, *, read_only: bool = False) -> Timeline:
-    return Timeline.open(_settings(ctx), read_only=read_only)
+def open_timeline(ctx: typer.Context, *, read_only: bool = False) -> Timeline:
+    return Timeline.open(settings_of(ctx), read_only=read_only)
 
 
 @app.callback()
@@ -92,11 +92,11 @@ def _main(
     ctx.ensure_object(dict)["config_path"] = config_file(config)
 
 
-def _moment(value: str | None) -> dt.datetime | None:
+def known_at_option(value: str | None) -> dt.datetime | None:
     return parsing.moment(value, "--known-at")
 
 
-def _write_json_array(items: Iterable[dict[str, Any]]) -> None:
+def write_json_array(items: Iterable[dict[str, Any]]) -> None:
     """Stream a JSON array item by item, so a long log never sits in memory."""
     out = sys.stdout
     out.write("[")
@@ -107,7 +107,7 @@ def _write_json_array(items: Iterable[dict[str, Any]]) -> None:
     out.write("]\n" if separator == "\n  " else "\n]\n")
 
 
-def _write_csv(rows: list[dict[str, Any]]) -> None:
+def write_csv(rows: list[dict[str, Any]]) -> None:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     writer = csv.DictWriter(sys.stdout, columns)
     writer.writeheader()

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from timeline.cli._common import Format, _open, _write_csv, _write_json_array, app, command
+from timeline.cli._common import Format, app, command, open_timeline, write_csv, write_json_array
 from timeline.model.feeds import Candidate
 
 candidates_app = typer.Typer(
@@ -32,15 +32,15 @@ def candidates_list(
     format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """List candidates, oldest first; by default those awaiting review."""
-    with _open(ctx, read_only=True) as tl:
+    with open_timeline(ctx, read_only=True) as tl:
         found = tl.candidates(
             statuses=None if all_ else (status or ["pending"]), feed=feed, limit=limit
         )
     if format_ is Format.json:
-        _write_json_array(c.as_dict() for c in found)
+        write_json_array(c.as_dict() for c in found)
         return
     if format_ is Format.csv:
-        _write_csv([_candidate_row(c) for c in found])
+        write_csv([_candidate_row(c) for c in found])
         return
     piped = not sys.stdout.isatty()
     table = Table(box=None)
@@ -84,7 +84,7 @@ def candidates_show(
     ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Candidate id or id prefix.")]
 ) -> None:
     """Show one candidate in full (evidence, edits, history), as JSON."""
-    with _open(ctx, read_only=True) as tl:
+    with open_timeline(ctx, read_only=True) as tl:
         candidate = tl.candidate(ref)
     typer.echo(json.dumps(candidate.as_dict(), indent=2, ensure_ascii=False))
 
@@ -94,7 +94,7 @@ def candidates_accept(
     ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Candidate id or id prefix.")]
 ) -> None:
     """Append the candidate's event; accepting it again appends nothing."""
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         event = tl.accept_candidate(ref)
     typer.echo(f"accepted as #{event.seq} {event.id} {event.kind} {event.subject}")
 
@@ -106,7 +106,7 @@ def candidates_reject(
     reason: Annotated[str, typer.Option(help="Why it is not an event worth recording.")],
 ) -> None:
     """Reject a candidate, keeping it with the reason so it is not proposed again."""
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         candidate = tl.reject_candidate(ref, reason)
     typer.echo(f"rejected {candidate.id}: {candidate.reason}")
 
@@ -136,7 +136,7 @@ def candidates_edit(
         "title": title,
         "payload": dict(_key_value(item) for item in payload or []),
     }
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         candidate = tl.edit_candidate(ref, changes)
     typer.echo(json.dumps(candidate.as_dict(), indent=2, ensure_ascii=False))
 

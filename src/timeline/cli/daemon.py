@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from timeline.cli._common import _open, command
+from timeline.cli._common import command, open_timeline
 
 
 @command()
@@ -22,7 +22,7 @@ def daemon(ctx: typer.Context) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with _open(ctx) as tl, bootstrap.daemon(tl) as daemon:
+        with open_timeline(ctx) as tl, bootstrap.daemon(tl) as daemon:
             daemon.run(stop)
     finally:
         for sig, handler in previous.items():

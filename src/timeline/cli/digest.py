@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from timeline import bootstrap
-from timeline.cli._common import _open, command
+from timeline.cli._common import command, open_timeline
 from timeline.digest.deliver import DigestRun, check_addresses
 from timeline.digest.render import CHART_FILE, RenderedDigest, preview_message
 from timeline.errors import DigestSendError, TimelineError
@@ -52,7 +52,7 @@ def digest(
             "--as-known-now is for --preview: a sent digest is as known at the end of its week"
         )
     check_addresses(to or ())
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         digests = bootstrap.digests(tl)
         if preview is not None:
             _digest, rendered = digests.render(week, list_name=list_name, as_known_now=as_known_now)

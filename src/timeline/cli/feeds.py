@@ -14,12 +14,12 @@ from rich.table import Table
 
 from timeline.cli._common import (
     Format,
-    _open,
-    _settings,
-    _write_csv,
-    _write_json_array,
     app,
     command,
+    open_timeline,
+    settings_of,
+    write_csv,
+    write_json_array,
 )
 from timeline.errors import ConfigError
 from timeline.feeds.config import add_feed, remove_feed
@@ -35,7 +35,7 @@ def feeds_list(ctx: typer.Context) -> None:
     table = Table(box=None)
     for header in ("name", "enabled", "interval", "jurisdiction", "language", "auto-accept", "url"):
         table.add_column(header)
-    for feed in _settings(ctx).feeds:
+    for feed in settings_of(ctx).feeds:
         table.add_row(
             feed.name,
             "yes" if feed.enabled else "no",
@@ -98,7 +98,7 @@ def feeds_status(
     ctx: typer.Context, format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table
 ) -> None:
     """Each feed's health: last success, last error, failures in a row, next due."""
-    with _open(ctx, read_only=True) as tl:
+    with open_timeline(ctx, read_only=True) as tl:
         statuses = tl.feed_status()
     rows = [
         {
@@ -113,7 +113,7 @@ def feeds_status(
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if format_ is Format.csv:
-        _write_csv(rows)
+        write_csv(rows)
         return
     table = Table(box=None)
     for header in ("feed", "state", "status", "fails", "last success", "next due", "problem"):
@@ -142,7 +142,7 @@ def poll(
     ] = False,
 ) -> None:
     """Poll the feeds that are due, once, in the foreground."""
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         outcomes = tl.poll(feed, force=force)
     for o in outcomes:
         if o.status == "failed":
@@ -185,12 +185,12 @@ def extract(
     from timeline.feeds.extract import extract_source
 
     items, warning = extract_source(
-        source, language=language, jurisdiction_hint=jurisdiction, polling=_settings(ctx).polling
+        source, language=language, jurisdiction_hint=jurisdiction, polling=settings_of(ctx).polling
     )
     if warning:
         typer.echo(f"Warning: {source}: malformed feed, used anyway ({warning})", err=True)
     if format_ is ExtractFormat.json:
-        _write_json_array(item.as_json() for item in items)
+        write_json_array(item.as_json() for item in items)
         return
     piped = not sys.stdout.isatty()
     table = Table(box=None)

@@ -14,7 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from timeline import parsing
-from timeline.cli._common import Format, _moment, _open, _settings, _write_json_array, command
+from timeline.cli._common import (
+    Format,
+    command,
+    known_at_option,
+    open_timeline,
+    settings_of,
+    write_json_array,
+)
 from timeline.documents import parse_documents, read_documents
 from timeline.errors import ChainBrokenError
 from timeline.model.facts import describe
@@ -24,9 +31,9 @@ from timeline.store import RecordedEvent
 @command()
 def init(ctx: typer.Context) -> None:
     """Create the database, or bring its schema up to date."""
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         tl.init()
-        typer.echo(f"initialised {_settings(ctx).database.url}")
+        typer.echo(f"initialised {settings_of(ctx).database.url}")
 
 
 @command("import")
@@ -35,7 +42,7 @@ def import_(
     path: Annotated[Path, typer.Argument(help="A folder of .toml event files, or one file.")],
 ) -> None:
     """Import curated events; a second run imports nothing, edits become corrections."""
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         report = tl.import_path(path)
     typer.echo(
         f"{report.entries} entries in {report.files} files: {len(report.new)} new, "
@@ -65,7 +72,7 @@ def append(
         if len(subjects) != 1:
             raise typer.BadParameter("--expected-version needs all events on one subject")
         expected = {subjects.pop(): expected_version}
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         result = tl.append(documents, expected)
     for event, written in zip(result.events, result.written, strict=False):
         verb = "appended" if written else "already stored"
@@ -89,14 +96,14 @@ def log_(
     format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """List events in the order they were recorded."""
-    with _open(ctx, read_only=True) as tl:
+    with open_timeline(ctx, read_only=True) as tl:
         events = tl.log(
             jurisdiction=jurisdiction,
             kinds=kind,
             subject=subject,
             effective_from=parsing.partial_bound(from_, "--from", end=False),
             effective_to=parsing.partial_bound(to, "--to", end=True),
-            known_at=_moment(known_at),
+            known_at=known_at_option(known_at),
             limit=limit,
         )
         _render(events, format_)
@@ -104,7 +111,7 @@ def log_(
 
 def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
     if fmt is Format.json:
-        _write_json_array(ev.as_dict() for ev in events)
+        write_json_array(ev.as_dict() for ev in events)
     elif fmt is Format.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(
@@ -163,7 +170,7 @@ def show(
     ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or position.")]
 ) -> None:
     """Show one event in full, as JSON."""
-    with _open(ctx, read_only=True) as tl:
+    with open_timeline(ctx, read_only=True) as tl:
         event = tl.show(ref)
     typer.echo(json.dumps(event.as_dict(), indent=2, ensure_ascii=False))
 
@@ -188,7 +195,7 @@ def correct(
     why = reason or file_reason
     if not why:
         raise typer.BadParameter("give a reason: --reason or `reason` in the file")
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         event = tl.correct(ref, changes, str(why))
     typer.echo(f"appended #{event.seq} {event.id} event.corrected {event.subject}")
 
@@ -200,7 +207,7 @@ def retract(
     reason: Annotated[str, typer.Option(help="Why it should not have been recorded.")],
 ) -> None:
     """Record a retraction: the event stays in the log, marked as withdrawn."""
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         event = tl.retract(ref, reason)
     typer.echo(f"appended #{event.seq} {event.id} event.retracted {event.subject}")
 
@@ -208,7 +215,7 @@ def retract(
 @command()
 def verify(ctx: typer.Context) -> None:
     """Walk the hash chain; exit 1 naming the first broken position."""
-    with _open(ctx, read_only=True) as tl:
+    with open_timeline(ctx, read_only=True) as tl:
         report = tl.verify()
     if not report.ok:
         raise ChainBrokenError(report.broken_at or 0, report.detail or "")

@@ -20,7 +20,7 @@ from timeline import parsing
 from timeline.answers import Comparison, State, aggregate
 from timeline.answers import section as section_items
 from timeline.app import Timeline
-from timeline.cli._common import Format, _moment, _open, command
+from timeline.cli._common import Format, command, known_at_option, open_timeline
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import penalty_text
 
@@ -58,7 +58,7 @@ def _answer(
     """Ask, and print the answer as JSON when asked to (None), or hand it back with
     its projection's definition for a table."""
     _no_csv(format_)
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         result = ask(tl)
         definition = tl.definition(result["projection"])
     if format_ is Format.json:
@@ -77,7 +77,7 @@ def state(
     format_: ViewFormat = Format.table,
 ) -> None:
     """A jurisdiction's state on a day, as the log knew it at a time."""
-    day, moment = parsing.day(as_of, "--as-of"), _moment(known_at)
+    day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
     answered = _answer(ctx, format_, lambda tl: tl.state(jurisdiction, day, moment, projection))
     if answered is None:
         return
@@ -155,7 +155,7 @@ def compare(
     format_: ViewFormat = Format.table,
 ) -> None:
     """Jurisdictions side by side on one day; rows that differ are highlighted."""
-    day, moment = parsing.day(as_of, "--as-of"), _moment(known_at)
+    day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
     answered = _answer(ctx, format_, lambda tl: tl.compare(jurisdictions, day, moment, projection))
     if answered is None:
         return
@@ -205,12 +205,12 @@ def diff(
 ) -> None:
     """What changed in a jurisdiction's state between two days, each change citing its events."""
     _no_csv(format_)
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         result = tl.diff(
             jurisdiction,
             parsing.day(from_, "--from"),
             parsing.day(to, "--to"),
-            _moment(known_at),
+            known_at_option(known_at),
             projection,
         )
     if format_ is Format.json:
@@ -252,8 +252,8 @@ def history(
 ) -> None:
     """The dated timeline: every fact in order of when it takes effect."""
     _no_csv(format_)
-    with _open(ctx) as tl:
-        entries = tl.history(jurisdiction, _moment(known_at))
+    with open_timeline(ctx) as tl:
+        entries = tl.history(jurisdiction, known_at_option(known_at))
     _entries_out(entries, format_)
 
 
@@ -267,7 +267,7 @@ def upcoming(
 ) -> None:
     """What takes effect in the days after --as-of."""
     _no_csv(format_)
-    with _open(ctx) as tl:
+    with open_timeline(ctx) as tl:
         entries = tl.upcoming(jurisdiction, parsing.day(as_of, "--as-of"), days)
     _entries_out(entries, format_)
 
@@ -298,7 +298,7 @@ def rebuild(ctx: typer.Context) -> None:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with _open(ctx) as tl, Progress(*columns, transient=not sys.stderr.isatty()) as bar:
+    with open_timeline(ctx) as tl, Progress(*columns, transient=not sys.stderr.isatty()) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(phase: str, done: int, total: int) -> None:

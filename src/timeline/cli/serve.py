@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._common import _settings, command
+from timeline.cli._common import command, settings_of
 from timeline.errors import ConfigError
 
 
@@ -29,7 +29,7 @@ def serve(
     from timeline.web.app import create_app
     from timeline.web.service import WebService
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     host = host or settings.web.host
     port = settings.web.port if port is None else port
     if not 1 <= port <= 65535:
