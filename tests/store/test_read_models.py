@@ -29,11 +29,15 @@ def _fact_row(fact_seq: int, end: str, tx_from: str) -> list[object]:
 
 
 def test_log_rows_are_the_stored_text_on_every_backend(store: EventStore) -> None:
-    [first, second] = store.append([office(1), office(2)]).events
     with store.read_models.view() as view:
-        assert view.head() == 2
+        assert view.first_recorded_at() is None  # an empty log
+    [first, second] = store.append([office(1), office(2)]).events
+    store.append([office(3)])
+    with store.read_models.view() as view:
+        assert view.head() == 3
+        assert view.first_recorded_at() == first.recorded_at
         rows = view.log_rows(0, 10)
-        assert [row[0] for row in view.log_rows(1, 10)] == [2]
+        assert [row[0] for row in view.log_rows(1, 10)] == [2, 3]
         assert view.positions_of([second.id, "no-such-id"]) == {second.id: 2}
     row = dict(zip(LOG_COLUMNS, rows[0], strict=True))
     assert row["id"] == first.id
@@ -62,6 +66,7 @@ def test_versions_are_opened_closed_and_seen_as_of_a_time(store: EventStore) -> 
         assert [r[0] for r in view.versions(early)] == [1, 2]
         assert [r[0] for r in view.versions(late)] == [1], "closed at `late`"
         assert view.open_versions(2) == []
+        assert view.open_versions(1) == [tuple(_fact_row(1, "2025-11-30", early)[:9])]
         assert view.fact_counts() == {"JP": 1}
         assert view.valid_time_range() == ("2025-11-01", "2025-11-30")
         assert view.jurisdictions_with({"office.opened"}) == ["JP"]

@@ -31,7 +31,6 @@ from timeline.projections.index import (
 from timeline.projections.snapshots import Snapshots, fold_until, snapshot_tag
 from timeline.store.base import (
     Checkpoints,
-    EventFilter,
     EventStore,
     ReadModelTransaction,
     format_utc,
@@ -145,8 +144,9 @@ class ProjectionRunner:
                 progress("events", position, head)
         with models.transaction() as tx:
             position = tx.checkpoints()[FACT_INDEX][1]
+            done = tx.checkpoints()  # each save below touches only its own row
             for definition in self.definitions.values():
-                if tx.checkpoints().get(definition.name) != (snapshot_tag(definition), position):
+                if done.get(definition.name) != (snapshot_tag(definition), position):
                     snapshots += self._build_all_snapshots(tx, definition, progress)
                     tx.save_checkpoint(definition.name, snapshot_tag(definition), position)
         return CatchUpReport(position, applied, snapshots)
@@ -281,8 +281,8 @@ class ProjectionRunner:
 
     def first_recorded_at(self) -> dt.datetime | None:
         """When the log's first event was recorded (None: the log is empty)."""
-        first = list(self.store.read(EventFilter(limit=1)))
-        return first[0].recorded_at if first else None
+        with self.store.read_models.view() as view:
+            return view.first_recorded_at()
 
     def _known_at(self, known_at: dt.datetime | None) -> dt.datetime:
         now = dt.datetime.now(dt.UTC)

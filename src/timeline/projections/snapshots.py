@@ -34,9 +34,9 @@ from timeline.store.base import ReadModelTransaction, ReadModelView, Row, Snapsh
 class Snapshots:
     """When to snapshot a projection's states, and building them."""
 
-    every: int = 128
+    every: int
     """Facts folded at least between two snapshots of a jurisdiction."""
-    by_state_size: bool = True
+    by_state_size: bool
     """Space them also at least half as many facts apart as the state has items (tests
     turn it off to get snapshots every few facts)."""
 

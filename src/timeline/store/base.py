@@ -618,6 +618,10 @@ class ReadModelView(ABC):
         """The log's last position (0 when it is empty)."""
 
     @abstractmethod
+    def first_recorded_at(self) -> dt.datetime | None:
+        """When the log's first event was recorded (None: the log is empty)."""
+
+    @abstractmethod
     def checkpoints(self) -> Checkpoints:
         """Every checkpoint saved (`ReadModelTransaction.save_checkpoint`)."""
 
@@ -636,8 +640,8 @@ class ReadModelView(ABC):
 
     @abstractmethod
     def open_versions(self, fact_seq: int) -> list[Row]:
-        """The current version of a fact: a `FACT_COLUMNS` row per jurisdiction (none
-        once it is retracted)."""
+        """The current version of a fact: a row per jurisdiction of the first
+        `FACT_COLUMNS`, up to `effective_end` (none once it is retracted)."""
 
     @abstractmethod
     def fact_scan(

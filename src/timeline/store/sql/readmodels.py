@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_,
 from timeline.store.base import (
     FACT_COLUMNS,
     LOG_COLUMNS,
+    SCAN_COLUMNS,
     Checkpoints,
     ReadModels,
     ReadModelTransaction,
@@ -56,6 +57,10 @@ _ORDER_BY_END = " ORDER BY effective_end, effective_start, fact_seq"
 # The statements every state query runs, built once: building a Core statement
 # costs more than SQLAlchemy's cached compilation of it.
 _HEAD = select(func.coalesce(func.max(events.c.seq), 0))
+_FIRST_RECORDED = select(events.c.recorded_at).order_by(events.c.seq).limit(1)
+_SCAN_SELECT = ", ".join(SCAN_COLUMNS)
+# What closing a stored version needs of it: the columns up to its valid time's end.
+_OPEN_VERSION_COLUMNS = FACT_COLUMNS[: FACT_COLUMNS.index("effective_end") + 1]
 _CHECKPOINTS = select(
     projection_checkpoints.c.name,
     projection_checkpoints.c.definition_hash,
@@ -128,8 +133,7 @@ class SqlReadModelSession(ReadModelTransaction):
         m = self.marker
         ordered = sorted(kinds)
         sql = (
-            "SELECT effective_end, tx_from, tx_to, kind, subject, effective, jurisdictions, "
-            "payload, cites FROM fact_versions "
+            f"SELECT {_SCAN_SELECT} FROM fact_versions "
             f"WHERE jurisdiction = {m} AND kind IN ({self._markers(len(ordered))})"
         )
         parameters: list[Any] = [jurisdiction, *ordered]
@@ -183,6 +187,9 @@ class SqlReadModelSession(ReadModelTransaction):
     def head(self) -> int:
         return self.conn.scalar(_HEAD) or 0
 
+    def first_recorded_at(self) -> dt.datetime | None:
+        return self.conn.scalar(_FIRST_RECORDED)
+
     def checkpoints(self) -> Checkpoints:
         return {
             name: (built_from, position)
@@ -208,7 +215,7 @@ class SqlReadModelSession(ReadModelTransaction):
 
     def open_versions(self, fact_seq: int) -> list[Row]:
         fv = fact_versions.c
-        query = select(*(fv[c] for c in FACT_COLUMNS)).where(
+        query = select(*(fv[c] for c in _OPEN_VERSION_COLUMNS)).where(
             fv.fact_seq == fact_seq, fv.tx_to.is_(None)
         )
         return [tuple(row) for row in self.conn.execute(query)]
