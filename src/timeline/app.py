@@ -55,6 +55,17 @@ class FeedStatus:
     config: FeedSettings | None
     health: FeedHealth | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The feed as `feeds status --format json` and `/api/feeds` show it."""
+        row: dict[str, Any] = {
+            "feed": self.name,
+            "configured": self.config is not None,
+            "enabled": bool(self.config and self.config.enabled),
+            "url": self.config.url if self.config else None,
+            "state": "never polled",
+        }
+        return row | self.health.as_dict() if self.health else row
+
 
 class Timeline:
     """An event log opened on one database, with its projections."""

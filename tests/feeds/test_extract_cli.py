@@ -192,6 +192,13 @@ def test_url_errors_are_one_line(tmp_path: Path, server: str) -> None:
     )
 
 
+def test_a_url_httpx_cannot_parse_is_a_one_line_error(tmp_path: Path) -> None:
+    # httpx.InvalidURL is not an httpx.HTTPError: it used to end in a traceback.
+    assert one_line_error(run(tmp_path, "https://[::1")) == (
+        "Error: https://[::1: InvalidURL: Invalid port: ':1'"
+    )
+
+
 def test_a_file_over_the_size_cap_is_an_error(tmp_path: Path) -> None:
     big = tmp_path / "big.xml"
     big.write_bytes(b"<rss>" + b" " * 5000 + b"</rss>")

@@ -100,15 +100,7 @@ def feeds_status(
     """Each feed's health: last success, last error, failures in a row, next due."""
     with open_timeline(ctx, read_only=True) as tl:
         statuses = tl.feed_status()
-    rows = [
-        {
-            "feed": s.name,
-            "configured": s.config is not None,
-            "enabled": bool(s.config and s.config.enabled),
-            **(s.health.as_dict() if s.health else {"state": "never polled"}),
-        }
-        for s in statuses
-    ]
+    rows = [status.as_dict() for status in statuses]
     if format_ is Format.json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -343,7 +343,9 @@ def _recorded_between(
 
 def _knew_anything(store: EventStore, known_at: dt.datetime) -> bool:
     """Whether the log's first event was recorded by `known_at`."""
-    return any(first.recorded_at <= known_at for first in store.read(EventFilter(limit=1)))
+    with store.read_models.view() as view:
+        first = view.first_recorded_at()
+    return first is not None and first <= known_at
 
 
 def _metas_of(

@@ -100,10 +100,10 @@ class Digests:
         """The digest of `week` (`2026-W25`; default: the last complete week) for one
         list (default: the first), as known at the week's end or, `as_known_now`, now."""
         iso_week = self._week(week)
-        spec = self._lists(list_name)[0] if list_name or self.settings.digest.lists else None
-        if spec is None:
+        specs = self._lists(list_name)
+        if not specs:
             raise TimelineError("no digest list configured ([[digest.lists]] in config.toml)")
-        return self._render(iso_week, spec, as_known_now=as_known_now)
+        return self._render(iso_week, specs[0], as_known_now=as_known_now)
 
     def send(
         self,

@@ -155,7 +155,7 @@ class Fetcher:
             )
         except httpx.ReadTimeout:
             return FetchResult(None, error=f"read timed out after {self.settings.read_timeout:g}s")
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
             return FetchResult(None, error=f"{type(exc).__name__}: {exc}".splitlines()[0])
 
     def _read(self, response: httpx.Response) -> FetchResult:

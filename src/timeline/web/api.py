@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from timeline import parsing as params
 from timeline.answers import Comparison, Diff, FactEntry, JurisdictionEntry, State
-from timeline.app import FeedStatus
 from timeline.errors import InvalidDateError
 from timeline.web.models import (
     CandidateOut,
@@ -264,18 +263,4 @@ def candidate(service: Service, ref: CandidateRef) -> dict[str, Any]:
 @router.get("/feeds", response_model=list[FeedOut], summary="Feed health")
 def feeds(service: Service) -> list[dict[str, Any]]:
     """Each configured feed's health, then feeds with health rows but no config."""
-    return [_feed(status) for status in service.timeline.feed_status()]
-
-
-def _feed(status: FeedStatus) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "feed": status.name,
-        "configured": status.config is not None,
-        "enabled": bool(status.config and status.config.enabled),
-        "url": status.config.url if status.config else None,
-        "state": "never polled",
-    }
-    health = status.health
-    if health is None:
-        return row
-    return row | health.as_dict()
+    return [status.as_dict() for status in service.timeline.feed_status()]
