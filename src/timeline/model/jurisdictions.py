@@ -96,3 +96,15 @@ def validate_code(code: str) -> str:
 @cache
 def _known_codes() -> frozenset[str]:
     return frozenset(registry().by_code)
+
+
+def within(code: str, parent: str) -> bool:
+    """Whether `code` is `parent` itself or one of its ISO 3166-2 subdivisions.
+
+    The one rule for "does a question about `parent` cover `code`": `US-TX` is
+    within `US`, `US` is not within `US-TX`, and a group's members are not
+    within the group (a fact about France is not a fact about the EU).
+    Subdivision codes are the country's code, a hyphen and the local part, so
+    the test needs no registry lookup.
+    """
+    return code == parent or code.startswith(f"{parent}-")
