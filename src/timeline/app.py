@@ -28,7 +28,7 @@ from timeline.answers import (
 )
 from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
 from timeline.feeds import review
-from timeline.importer import ImportReport, current_fact, import_path
+from timeline.importer import ImportReport, Prefer, current_fact, import_path
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import fact_dict, fact_title
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
@@ -120,9 +120,12 @@ class Timeline:
         )
         return result
 
-    def import_path(self, path: Path) -> ImportReport:
-        """Import curated TOML files; unchanged entries are skipped, edited ones corrected."""
-        report = import_path(self.store, path)
+    def import_path(self, path: Path, *, prefer: Prefer | None = None) -> ImportReport:
+        """Import curated TOML files: entries unchanged since their import are skipped
+        (whatever analysts did since), edited ones corrected unless an analyst changed
+        the fact too; those are `report.conflicts`, with nothing written for them,
+        unless `prefer` names the side that wins ("file" or "log")."""
+        report = import_path(self.store, path, prefer=prefer)
         log.info(
             "events.imported",
             path=str(path),
@@ -130,6 +133,7 @@ class Timeline:
             new=len(report.new),
             corrected=len(report.corrected),
             unchanged=report.unchanged,
+            conflicts=len(report.conflicts),
         )
         return report
 

@@ -80,6 +80,11 @@ class ImportFileError(TimelineError):
     """A curated event file cannot be read or parsed; names the file and entry."""
 
 
+class ImportConflictError(TimelineError):
+    """Curated entries changed both in their file and, differently, in the log since
+    their import; nothing was written for them until a side is chosen."""
+
+
 class ProjectionDefinitionError(TimelineError):
     """A projection definition in projections/ has a mistake; says file and line."""
 

@@ -88,6 +88,46 @@ def test_changed_entry_is_imported_as_a_correction(cli: Cli, tmp_path: Path) -> 
     assert "0 new, 0 corrected" in cli.ok("import", str(folder))
 
 
+def test_import_keeps_an_analysts_correction_and_reports_a_conflict(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "events"
+    shutil.copytree(EVENTS, folder)
+    cli.ok("import", str(folder))
+    [plan] = cli.log_json("--subject", "jp/ai-basic-plan")
+    fix = tmp_path / "fix.toml"
+    fix.write_text('effective = "2025-12"\nreason = "the day is not in the source"\n')
+    cli.ok("correct", str(plan["seq"]), str(fix))
+
+    assert "0 new, 0 corrected" in cli.ok("import", str(folder))  # the file did not change
+    [correction] = cli.log_json("--kind", "event.corrected")
+    assert correction["payload"]["reason"] == "the day is not in the source"  # type: ignore[index]
+
+    path = folder / "jp-domestic.toml"
+    path.write_text(
+        path.read_text().replace('effective = "2025-12-23"', 'effective = "2025-12-24"')
+    )
+    result = cli("import", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "1 in conflict" in result.stdout
+    assert (
+        f"conflict: entry 'jp-ai-basic-plan-adopted' (jp-domestic.toml), event #{plan['seq']}: "
+        "corrected in the log, and changed differently in the file\n"
+        '  effective: file "2025-12-24" | log "2025-12"\n'
+    ) in result.stdout
+    assert result.stderr.strip().splitlines()[-1:] == [
+        "Error: 1 entries changed both in their file and in the log since their import; "
+        "nothing written for them (the rest is imported): choose with --prefer-file or "
+        "--prefer-log, or edit the file to match the log"
+    ]
+    assert len(cli.log_json("--kind", "event.corrected")) == 1
+    assert "1 kept as the log has them" in cli.ok("import", str(folder), "--prefer-log")
+    assert "0 new, 1 corrected" in cli.ok("import", str(folder), "--prefer-file")
+    [_, from_file] = cli.log_json("--kind", "event.corrected")
+    assert from_file["effective"] == "2025-12-24"
+    assert cli("import", str(folder), "--prefer-file", "--prefer-log").exit_code == 2
+
+
 def test_log_json_has_the_documented_keys(cli: Cli) -> None:
     cli.ok("import", str(EVENTS))
     events = cli.log_json("--jurisdiction", "jp", "--kind", "instrument.in_force")

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,9 +23,12 @@ from timeline.cli._common import (
     write_json_array,
 )
 from timeline.documents import parse_documents, read_documents
-from timeline.errors import ChainBrokenError
+from timeline.errors import ChainBrokenError, ImportConflictError
 from timeline.model.facts import describe
 from timeline.store import RecordedEvent
+
+if TYPE_CHECKING:
+    from timeline.importer import ImportConflict, Prefer
 
 
 @command()
@@ -40,15 +43,66 @@ def init(ctx: typer.Context) -> None:
 def import_(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A folder of .toml event files, or one file.")],
+    prefer_file: Annotated[
+        bool, typer.Option("--prefer-file", help="In a conflict, correct the log from the file.")
+    ] = False,
+    prefer_log: Annotated[
+        bool, typer.Option("--prefer-log", help="In a conflict, keep the log's version.")
+    ] = False,
 ) -> None:
     """Import curated events; a second run imports nothing, edits become corrections."""
+    if prefer_file and prefer_log:
+        raise typer.BadParameter("--prefer-file and --prefer-log exclude each other")
+    prefer: Prefer | None = "file" if prefer_file else "log" if prefer_log else None
     with open_timeline(ctx) as tl:
-        report = tl.import_path(path)
+        report = tl.import_path(path, prefer=prefer)
     typer.echo(
         f"{report.entries} entries in {report.files} files: {len(report.new)} new, "
         f"{len(report.corrected)} corrected, {report.unchanged} unchanged"
         + (f", {len(report.retracted)} retracted (left alone)" if report.retracted else "")
+        + (f", {len(report.kept)} kept as the log has them" if report.kept else "")
+        + (f", {len(report.conflicts)} in conflict" if report.conflicts else "")
     )
+    for conflict in report.conflicts:
+        typer.echo(_conflict_text(conflict))
+    if report.conflicts:
+        raise ImportConflictError(
+            f"{len(report.conflicts)} entries changed both in their file and in the log since "
+            "their import; nothing written for them (the rest is imported): choose with "
+            "--prefer-file or --prefer-log, or edit the file to match the log"
+        )
+
+
+def _conflict_text(conflict: ImportConflict) -> str:
+    """An entry in conflict: each field that differs, as the file and the log say it."""
+    event = conflict.event
+    lines = [
+        f"conflict: entry {conflict.entry_id!r} ({conflict.file}), event #{event.seq}: "
+        + (
+            f"retracted by #{conflict.retracted_by.seq} "
+            f"({conflict.retracted_by.payload['reason']}), and changed in the file"
+            if conflict.retracted_by
+            else "corrected in the log, and changed differently in the file"
+        )
+    ]
+    in_file, in_log = _flat(conflict.in_file), _flat(conflict.in_log)
+    for name in sorted(set(in_file) | set(in_log)):
+        if in_file.get(name) != in_log.get(name):
+            lines.append(
+                f"  {name}: file {json.dumps(in_file.get(name), ensure_ascii=False)}"
+                f" | log {json.dumps(in_log.get(name), ensure_ascii=False)}"
+            )
+    return "\n".join(lines)
+
+
+def _flat(fact: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in fact.items():
+        if isinstance(value, dict):
+            flat |= _flat(value, f"{prefix}{key}.")
+        else:
+            flat[prefix + key] = value
+    return flat
 
 
 @command()
