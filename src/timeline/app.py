@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,8 +29,9 @@ from timeline.answers import (
 from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
 from timeline.feeds import review
 from timeline.importer import ImportReport, Prefer, current_fact, import_path
+from timeline.model.dates import parse_text
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
-from timeline.model.facts import fact_dict, fact_title
+from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
 from timeline.model.jurisdictions import registry, validate_code
 from timeline.projections.definition import ProjectionDefinition, load_definitions
@@ -65,6 +66,45 @@ class FeedStatus:
             "state": "never polled",
         }
         return row | self.health.as_dict() if self.health else row
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """An event as `log` and `show` list it: the event, and for a fact, how it stands
+    after the corrections and retractions naming it (None for those meta events)."""
+
+    event: RecordedEvent
+    standing: StandingFact[RecordedEvent] | None
+
+    @property
+    def mark(self) -> str | None:
+        """ "retracted by #N (reason)", "corrected by #N", or None."""
+        return self.standing.mark() if self.standing else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event's JSON form (`RecordedEvent.as_dict`) and `superseded`: null, or
+        how, by which event (`by`: its position, `id`), why (`reason`) and `text`."""
+        return self.event.as_dict() | {
+            "superseded": self.standing.superseded() if self.standing else None
+        }
+
+    def current_dict(self) -> dict[str, Any]:
+        """`as_dict` with the fact as it now stands (a corrected fact's fields are
+        those of its last correction; position and id stay the original's)."""
+        row = self.as_dict()
+        if self.standing is None:
+            return row
+        fact = self.standing.fact
+        effective = parse_text(fact["effective"])
+        return row | {
+            "kind": fact["kind"],
+            "subject": fact["subject"],
+            "jurisdictions": fact["jurisdictions"],
+            "effective": str(effective),
+            "effective_precision": effective.precision.value,
+            "payload": fact["payload"],
+            "sources": fact.get("sources", []),
+        }
 
 
 class Timeline:
@@ -223,9 +263,7 @@ class Timeline:
         """Stream events in log order, filtered; validates the filters first.
 
         `after_seq` starts after that position: a cursor for reading page by page."""
-        for kind in kinds or ():
-            if kind not in KINDS:
-                raise InvalidEventError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        _check_kinds(kinds)
         flt = EventFilter(
             after_seq=after_seq,
             subject=subject,
@@ -241,6 +279,84 @@ class Timeline:
     def show(self, ref: str) -> RecordedEvent:
         """One event by id or position."""
         return self.store.get(ref)
+
+    def entries(
+        self,
+        *,
+        current: bool = False,
+        jurisdiction: str | None = None,
+        kinds: Sequence[str] | None = None,
+        subject: str | None = None,
+        effective_from: dt.date | None = None,
+        effective_to: dt.date | None = None,
+        known_at: dt.datetime | None = None,
+        limit: int | None = None,
+        after_seq: int = 0,
+    ) -> Iterator[LogEntry]:
+        """`log` with each fact's standing (marked when corrected or retracted, as
+        known at `known_at`); `current`: only facts as they now stand, the filters
+        applied to what they now say, with no retracted fact and no meta event.
+
+        The meta events are read once, up front (they are few next to facts); with
+        `current` the facts are filtered here, on what their corrections say."""
+        metas = self._metas_by_target(known_at)
+        if not current:
+            events = self.log(
+                jurisdiction=jurisdiction,
+                kinds=kinds,
+                subject=subject,
+                effective_from=effective_from,
+                effective_to=effective_to,
+                known_at=known_at,
+                limit=limit,
+                after_seq=after_seq,
+            )
+            yield from (_entry(event, metas) for event in events)
+            return
+        _check_kinds(kinds)
+        code = validate_code(jurisdiction) if jurisdiction else None
+        facts = self.log(
+            kinds=[k for k in KINDS if k not in META_KINDS], known_at=known_at, after_seq=after_seq
+        )
+        found = 0
+        for event in facts:
+            if limit is not None and found >= limit:
+                return
+            entry = _entry(event, metas)
+            assert entry.standing is not None
+            fact = entry.standing.fact
+            if entry.standing.retracted or (kinds and fact["kind"] not in kinds):
+                continue
+            if (subject and fact["subject"] != subject) or (
+                code and code not in fact["jurisdictions"]
+            ):
+                continue
+            effective = parse_text(fact["effective"])
+            if effective_from and effective.end < effective_from:
+                continue
+            if effective_to and effective.start > effective_to:
+                continue
+            found += 1
+            yield entry
+
+    def entry(self, ref: str) -> LogEntry:
+        """One event by id or position, with its standing now."""
+        event = self.store.get(ref)
+        metas = self.store.read(EventFilter(subject=event.subject, kinds=META_KINDS))
+        return _entry(event, self._by_target(metas, None))
+
+    def _metas_by_target(self, known_at: dt.datetime | None) -> dict[str, list[RecordedEvent]]:
+        return self._by_target(self.store.read(EventFilter(kinds=META_KINDS)), known_at)
+
+    @staticmethod
+    def _by_target(
+        metas: Iterable[RecordedEvent], known_at: dt.datetime | None
+    ) -> dict[str, list[RecordedEvent]]:
+        by_target: dict[str, list[RecordedEvent]] = {}
+        for meta in metas:
+            if known_at is None or meta.recorded_at <= known_at:
+                by_target.setdefault(meta.payload["target"], []).append(meta)
+        return by_target
 
     def verify(self) -> VerifyReport:
         """Walk the hash chain; the report names the first broken position, if any."""
@@ -456,6 +572,18 @@ class Timeline:
     def reject_candidate(self, ref: str, reason: str) -> Candidate:
         """Mark the candidate rejected with `reason`; it is never proposed again."""
         return review.reject(self.store, ref, reason)
+
+
+def _check_kinds(kinds: Sequence[str] | None) -> None:
+    for kind in kinds or ():
+        if kind not in KINDS:
+            raise InvalidEventError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+
+
+def _entry(event: RecordedEvent, metas: Mapping[str, list[RecordedEvent]]) -> LogEntry:
+    if event.kind in META_KINDS:
+        return LogEntry(event, None)
+    return LogEntry(event, standing_fact(event, metas.get(event.id, ())))
 
 
 def _fact_entry(fact: FactVersion) -> FactEntry:

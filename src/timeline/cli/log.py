@@ -25,9 +25,9 @@ from timeline.cli._common import (
 from timeline.documents import parse_documents, read_documents
 from timeline.errors import ChainBrokenError, ImportConflictError
 from timeline.model.facts import describe
-from timeline.store import RecordedEvent
 
 if TYPE_CHECKING:
+    from timeline.app import LogEntry
     from timeline.importer import ImportConflict, Prefer
 
 
@@ -147,11 +147,18 @@ def log_(
         str | None, typer.Option(help="Only what had been recorded by then (ISO date-time).")
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1)] = None,
+    current: Annotated[
+        bool,
+        typer.Option(
+            "--current", help="Only facts as they now stand: no retracted fact, no meta event."
+        ),
+    ] = False,
     format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
-    """List events in the order they were recorded."""
+    """List events in the order they were recorded; superseded facts are marked."""
     with open_timeline(ctx, read_only=True) as tl:
-        events = tl.log(
+        entries = tl.entries(
+            current=current,
             jurisdiction=jurisdiction,
             kinds=kind,
             subject=subject,
@@ -160,12 +167,14 @@ def log_(
             known_at=known_at_option(known_at),
             limit=limit,
         )
-        _render(events, format_)
+        _render(entries, format_, current=current)
 
 
-def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
+def _render(entries: Iterator[LogEntry], fmt: Format, *, current: bool) -> None:
+    """Each entry as stored, or with `current` as its fact now stands."""
+    rows = (entry.current_dict() if current else entry.as_dict() for entry in entries)
     if fmt is Format.json:
-        write_json_array(ev.as_dict() for ev in events)
+        write_json_array(rows)
     elif fmt is Format.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(
@@ -178,23 +187,25 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
                 "effective",
                 "recorded_at",
                 "summary",
+                "superseded",
                 "payload",
                 "sources",
             ]
         )
-        for ev in events:
+        for row in rows:
             writer.writerow(
                 [
-                    ev.seq,
-                    ev.id,
-                    ev.kind,
-                    ev.subject,
-                    " ".join(ev.jurisdictions),
-                    ev.effective,
-                    ev.as_dict()["recorded_at"],
-                    describe(ev.kind, ev.payload),
-                    json.dumps(ev.payload, ensure_ascii=False),
-                    json.dumps(ev.sources, ensure_ascii=False),
+                    row["seq"],
+                    row["id"],
+                    row["kind"],
+                    row["subject"],
+                    " ".join(row["jurisdictions"]),
+                    row["effective"],
+                    row["recorded_at"],
+                    describe(row["kind"], row["payload"]),
+                    _mark(row),
+                    json.dumps(row["payload"], ensure_ascii=False),
+                    json.dumps(row["sources"], ensure_ascii=False),
                 ]
             )
     else:
@@ -207,26 +218,35 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
         table.add_column(
             "what", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None
         )
-        for ev in events:
+        table.add_column("superseded", no_wrap=piped)
+        for row in rows:
             table.add_row(
-                str(ev.seq),
-                str(ev.effective),
-                ev.kind,
-                ev.subject,
-                " ".join(ev.jurisdictions),
-                describe(ev.kind, ev.payload),
+                str(row["seq"]),
+                row["effective"],
+                row["kind"],
+                row["subject"],
+                " ".join(row["jurisdictions"]),
+                describe(row["kind"], row["payload"]),
+                _mark(row),
             )
-        Console(width=200 if piped else None).print(table)
+        Console(width=240 if piped else None).print(table)
+
+
+def _mark(row: dict[str, Any]) -> str:
+    superseded = row["superseded"]
+    return str(superseded["text"]) if superseded else ""
 
 
 @command()
 def show(
     ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or position.")]
 ) -> None:
-    """Show one event in full, as JSON."""
+    """Show one event in full, as JSON; a superseded fact says by what."""
     with open_timeline(ctx, read_only=True) as tl:
-        event = tl.show(ref)
-    typer.echo(json.dumps(event.as_dict(), indent=2, ensure_ascii=False))
+        entry = tl.entry(ref)
+    typer.echo(json.dumps(entry.as_dict(), indent=2, ensure_ascii=False))
+    if entry.mark:
+        typer.echo(f"#{entry.event.seq} is {entry.mark}", err=True)
 
 
 @command()

@@ -154,9 +154,14 @@ def events(
         int, Query(ge=0, le=2**62, description="Start after this position (the cursor).")
     ] = 0,
     limit: Limit = 100,
+    current: Annotated[
+        bool, Query(description="Only facts as they now stand (no retracted fact, no meta).")
+    ] = False,
 ) -> dict[str, Any]:
-    """The same filters as `timeline log`; `next_after` is the cursor of the next page."""
-    found = service.timeline.log(
+    """The same filters as `timeline log`; `next_after` is the cursor of the next page.
+    Each event says whether (and by what) it was superseded."""
+    found = service.timeline.entries(
+        current=current,
         jurisdiction=jurisdiction,
         kinds=kind,
         subject=subject,
@@ -166,7 +171,10 @@ def events(
         limit=limit + 1,  # one more than asked: whether there is a next page
         after_seq=after,
     )
-    page = [event.as_dict() for event in itertools.islice(found, limit + 1)]
+    page = [
+        entry.current_dict() if current else entry.as_dict()
+        for entry in itertools.islice(found, limit + 1)
+    ]
     more = len(page) > limit
     page = page[:limit]
     return {"events": page, "next_after": page[-1]["seq"] if more else None}
@@ -174,7 +182,7 @@ def events(
 
 @router.get("/events/{ref}", response_model=EventOut, summary="One event, in full")
 def event(service: Service, ref: EventRef) -> dict[str, Any]:
-    return service.timeline.show(ref).as_dict()
+    return service.timeline.entry(ref).as_dict()
 
 
 @router.get("/state", response_model=State, summary="A jurisdiction's state on a day")

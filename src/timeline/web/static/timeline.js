@@ -412,6 +412,11 @@
         el("dd", {}, `#${corrected.seq} at ${corrected.recorded_at}: ${corrected.payload.reason}`),
       );
     }
+    // Shown as known at an earlier moment, a fact may have been superseded since.
+    const since = original.superseded;
+    if (since && !(corrected && corrected.seq === since.by)) {
+      facts.append(el("dt", {}, "since"), el("dd", { class: "superseded" }, since.text));
+    }
     const list = el("ul", { class: "sources" });
     for (const source of sources) {
       const published = source.published ? `, ${source.published}` : "";
