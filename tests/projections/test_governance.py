@@ -18,6 +18,7 @@ from tests.projections.oracle import reference_state
 from timeline.app import Timeline
 from timeline.bootstrap import background_jobs
 from timeline.errors import KnownAtError, UnknownJurisdictionError, UnknownProjectionError
+from timeline.model.jurisdictions import is_jurisdiction
 from timeline.projections.definition import load_definitions
 from timeline.projections.snapshots import decode_state, snapshot_tag
 from timeline.store import open_store
@@ -176,6 +177,23 @@ def test_partners_projection_from_its_file(curated: Timeline) -> None:
     assert {"FR", "IN"} <= codes
     assert "JP" not in codes
     assert partners["partner_count"] == len(partners["partners"])
+
+
+def test_partners_are_jurisdictions_and_organisations_are_listed_apart(
+    curated: Timeline,
+) -> None:
+    partners = curated.state("JP", D("2026-06-30"), projection="partners")
+    codes = {p["key"] for p in partners["partners"]}
+    assert "Japan AI Safety Institute" not in codes
+    assert "Anthropic" not in codes
+    assert {"FR", "IN", "ASEAN"} <= codes
+    assert all(is_jurisdiction(code) for code in codes)
+    organisations = {o["key"]: o for o in partners["organisations"]}
+    assert {"Anthropic", "Japan AI Safety Institute"} <= set(organisations)
+    assert organisations["Anthropic"]["agreements"] == [
+        "Memorandum of Cooperation between Anthropic and the Japan AI Safety Institute"
+    ]
+    assert partners["partner_count"] == len(codes)
 
 
 def test_a_new_definition_file_is_queryable_and_an_edit_rebuilds(

@@ -98,6 +98,13 @@ def _known_codes() -> frozenset[str]:
     return frozenset(registry().by_code)
 
 
+def is_jurisdiction(text: str) -> bool:
+    """Whether `text` is a jurisdiction code as stored (canonical): a country, a
+    subdivision or a group, rather than the name of an organisation.  Event
+    parties are either (`model.events`), and codes are validated on the way in."""
+    return text in _known_codes()
+
+
 def within(code: str, parent: str) -> bool:
     """Whether `code` is `parent` itself or one of its ISO 3166-2 subdivisions.
 
