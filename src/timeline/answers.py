@@ -69,6 +69,11 @@ class State(TypedDict):
     jurisdiction: str
     as_of: str
     known_at: str
+    with_subdivisions: bool
+    """Whether the facts of the jurisdiction's subdivisions are folded in."""
+    subdivisions: list[str]
+    """The jurisdiction's subdivisions the log has facts of (of the projection's kinds,
+    as known at `known_at`): folded in, or left out, as `with_subdivisions` says."""
     uncertain: list[Uncertain]
 
 

@@ -403,12 +403,19 @@ class Timeline:
         as_of: dt.date,
         known_at: dt.datetime | None = None,
         projection: str | None = None,
+        *,
+        with_subdivisions: bool = False,
     ) -> State:
-        """`jurisdiction`'s state on `as_of`, as the log knew it at `known_at` (default: now)."""
+        """`jurisdiction`'s state on `as_of`, as the log knew it at `known_at` (default: now).
+
+        The facts of its subdivisions (`US-TX` for `US`) are folded in only with
+        `with_subdivisions`; either way the state lists those that have facts."""
         code = validate_code(jurisdiction)
         runner = self._fresh()
+        name = projection or self.default_projection
         return cast(
-            "State", runner.state(projection or self.default_projection, code, as_of, known_at)
+            "State",
+            runner.state(name, code, as_of, known_at, with_subdivisions=with_subdivisions),
         )
 
     def compare(
@@ -417,15 +424,24 @@ class Timeline:
         as_of: dt.date,
         known_at: dt.datetime | None = None,
         projection: str | None = None,
+        *,
+        with_subdivisions: bool = False,
     ) -> Comparison:
-        """Several jurisdictions' states on one date, and which parts differ."""
+        """Several jurisdictions' states on one date, and which parts differ (each with
+        its subdivisions' facts folded in, with `with_subdivisions`)."""
         codes = list(dict.fromkeys(validate_code(j) for j in jurisdictions))
         if len(codes) < 2:
             raise TimelineError("compare needs at least two different jurisdictions")
         runner = self._fresh()
         name = projection or self.default_projection
         known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
-        states = {code: cast("State", runner.state(name, code, as_of, known_at)) for code in codes}
+        states = {
+            code: cast(
+                "State",
+                runner.state(name, code, as_of, known_at, with_subdivisions=with_subdivisions),
+            )
+            for code in codes
+        }
         first = next(iter(states.values()))
         return {
             "projection": name,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories import in_force
 from tests.projections.conftest import open_timeline
 from tests.web.conftest import instrument, web_settings
 from timeline.errors import StoreError
@@ -371,3 +372,31 @@ def test_superseded_events_say_by_what_and_current_lists_facts_as_they_stand(
             client, "/api/events", current="true", **{"from": "2025-09-01", "to": "2025-09-30"}
         )["events"]
         assert act.id not in [e["id"] for e in in_september]  # it now says October
+
+
+def test_state_and_compare_take_with_subdivisions(curated_url: str) -> None:
+    timeline = open_timeline(curated_url)
+    timeline.append([in_force("us-tx/traiga", "2026-01-01", ["US-TX"], title="Texas AI Act")])
+    timeline.close()
+    with TestClient(create_app(web_settings(curated_url))) as client:
+        alone = ok(client, "/api/state", jurisdiction="US", as_of="2026-02-01")
+        assert alone["instruments"] == []
+        assert (alone["with_subdivisions"], alone["subdivisions"]) == (False, ["US-TX"])
+        whole = ok(
+            client, "/api/state", jurisdiction="US", as_of="2026-02-01", with_subdivisions="true"
+        )
+        assert [i["title"] for i in whole["instruments"]] == ["Texas AI Act"]
+        side = ok(
+            client,
+            "/api/compare",
+            jurisdiction=["US", "JP"],
+            as_of="2026-02-01",
+            with_subdivisions="true",
+        )
+        assert side["states"]["US"]["subdivisions"] == ["US-TX"]
+        assert "instruments" in side["differences"]
+        page = client.get("/", params={"j": "US", "as_of": "2026-02-01"})
+        assert "US without its subdivisions, which have facts of their own: US-TX" in page.text
+        page = client.get("/", params={"j": "US", "as_of": "2026-02-01", "sub": "true"})
+        assert "US with the facts of its subdivisions: US-TX." in page.text
+        assert "Texas AI Act" in page.text

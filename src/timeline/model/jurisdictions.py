@@ -115,3 +115,10 @@ def within(code: str, parent: str) -> bool:
     the test needs no registry lookup.
     """
     return code == parent or code.startswith(f"{parent}-")
+
+
+@cache
+def subdivisions_of(parent: str) -> tuple[str, ...]:
+    """Every known code `within` `parent` but `parent` itself, in code order (ISO
+    3166-2 lists them: a country's subdivisions, and theirs)."""
+    return tuple(sorted(c for c in _known_codes() if c != parent and within(c, parent)))

@@ -115,6 +115,15 @@ async def _view(
     return View(params.day(as_of, "as_of"), params.moment(known_at, "known_at"), projection)
 
 
+WithSubdivisions = Annotated[
+    bool,
+    Query(
+        description="Fold in the facts of the jurisdiction's subdivisions (US-TX for US); "
+        "either way the state lists those with facts."
+    ),
+]
+
+
 ViewQuery = Annotated[View, Depends(_view)]
 
 
@@ -186,10 +195,23 @@ def event(service: Service, ref: EventRef) -> dict[str, Any]:
 
 
 @router.get("/state", response_model=State, summary="A jurisdiction's state on a day")
-def state(service: Service, jurisdiction: Code, view: ViewQuery) -> Response:
+def state(
+    service: Service,
+    jurisdiction: Code,
+    view: ViewQuery,
+    with_subdivisions: WithSubdivisions = False,
+) -> Response:
     """As `timeline state --format json`: every section of the projection, its
     aggregates, and the facts still uncertain on that day."""
-    return _answer(service.timeline.state(jurisdiction, view.as_of, view.known_at, view.projection))
+    return _answer(
+        service.timeline.state(
+            jurisdiction,
+            view.as_of,
+            view.known_at,
+            view.projection,
+            with_subdivisions=with_subdivisions,
+        )
+    )
 
 
 @router.get("/compare", response_model=Comparison, summary="States side by side")
@@ -199,11 +221,18 @@ def compare(
         list[str], Query(min_length=2, max_length=12, description="Two or more codes, repeated.")
     ],
     view: ViewQuery,
+    with_subdivisions: WithSubdivisions = False,
 ) -> Response:
     """Several jurisdictions on one day, all as known at one moment; `differences`
     names the sections and aggregates that differ."""
     return _answer(
-        service.timeline.compare(jurisdiction, view.as_of, view.known_at, view.projection)
+        service.timeline.compare(
+            jurisdiction,
+            view.as_of,
+            view.known_at,
+            view.projection,
+            with_subdivisions=with_subdivisions,
+        )
     )
 
 

@@ -79,6 +79,7 @@
     for (const code of selected()) params.append("j", code);
     if (asOf.value) params.set("as_of", asOf.value);
     if (knownAt.value) params.set("known_at", knownAt.value);
+    if (document.getElementById("with-subdivisions").checked) params.set("sub", "true");
     return params;
   }
 
@@ -134,7 +135,7 @@
     refresh();
   });
   form.addEventListener("change", (event) => {
-    if (event.target.name === "j") refresh();
+    if (event.target.name === "j" || event.target.name === "sub") refresh();
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
