@@ -219,6 +219,48 @@ def test_verify_names_the_first_tampered_position(store: EventStore, database_ur
     assert report.events == 2
 
 
+# One forgery per stored column, behind the triggers' back: each must break the
+# chain at the row it was made on.  (`seq` moves the row: the position is missing.)
+_FORGERIES = {
+    "seq": "seq = 100",
+    "id": "id = '00000000-0000-8000-8000-000000000000'",
+    "kind": "kind = 'body.established'",
+    "subject": "subject = 'org/forged/office'",
+    "stream_version": "stream_version = 7",
+    "jurisdictions": "jurisdictions = ' FR '",
+    "effective": "effective = '2025-12'",
+    "effective_start": "effective_start = '2025-11-02'",
+    "effective_end": "effective_end = '2025-11-29'",
+    "recorded_at": None,  # per backend, below
+    "idempotency_key": "idempotency_key = 'forged'",
+    "schema_version": "schema_version = 9",
+    "payload": """payload = '{"city":"Osaka","organisation":"Company 2"}'""",
+    "sources": "sources = '[]'",
+    "provenance": """provenance = '{"by":"someone else"}'""",
+    "hash": "hash = '" + "f" * 64 + "'",
+}
+
+
+def test_every_stored_column_is_forged_in_the_tamper_test() -> None:
+    assert set(_FORGERIES) == {column.name for column in events.columns}
+
+
+@pytest.mark.parametrize("column", sorted(_FORGERIES))
+def test_verify_names_the_position_of_a_forged_column(
+    store: EventStore, database_url: str, backend: str, column: str
+) -> None:
+    store.append([office(n) for n in range(5)])
+    forgery = _FORGERIES[column] or (
+        "recorded_at = '2020-01-01T00:00:00.000000Z'"
+        if backend == "sqlite"
+        else "recorded_at = recorded_at - interval '1 second'"
+    )
+    tamper(database_url, f"UPDATE events SET {forgery} WHERE seq = 3")
+    report = store.verify()
+    assert (report.broken_at, report.events) == (3, 2), column
+    assert not report.ok
+
+
 def test_verify_notices_a_removed_event(store: EventStore, database_url: str) -> None:
     store.append([office(n) for n in range(4)])
     tamper(database_url, "DELETE FROM events WHERE seq = 2")
