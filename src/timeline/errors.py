@@ -46,9 +46,13 @@ class ConcurrencyError(TimelineError):
         self.subject = subject
         self.expected = expected
         self.actual = actual
-        super().__init__(
-            f"subject {subject!r} is at version {actual}, not the expected {expected}: "
+        why = (
             "another writer appended first; re-read and retry"
+            if expected < actual
+            else "the expected version is ahead of the stream; re-read it"
+        )
+        super().__init__(
+            f"subject {subject!r} is at version {actual}, not the expected {expected}: {why}"
         )
 
 

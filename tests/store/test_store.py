@@ -143,6 +143,24 @@ def test_expected_version_guards_the_subject_stream(store: EventStore) -> None:
     assert store.stream_version("jp/ai-promotion-act") == 2
 
 
+@pytest.mark.parametrize(("stored", "expected"), [(0, 1), (1, 2), (1, 5)])
+def test_an_expected_version_ahead_of_the_stream_is_refused(
+    store: EventStore, stored: int, expected: int
+) -> None:
+    store.append([in_force(effective=f"2025-0{n + 1}") for n in range(stored)])
+    with pytest.raises(
+        ConcurrencyError,
+        match=f"at version {stored}, not the expected {expected}: the expected version is "
+        "ahead of the stream",
+    ):
+        store.append(
+            [in_force(effective="2026-01"), office(7)],
+            expected_versions={"jp/ai-promotion-act": expected},
+        )
+    assert count(store) == stored  # nothing of the batch was written
+    assert store.stream_version("jp/ai-promotion-act") == stored
+
+
 def test_expected_version_of_a_stream_only_read_is_checked_too(store: EventStore) -> None:
     store.append([in_force()])
     with pytest.raises(ConcurrencyError, match="'jp/ai-promotion-act' is at version 1"):
