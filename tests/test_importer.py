@@ -4,11 +4,13 @@ what was last imported from it, and what the log says after analysts."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from timeline.app import Timeline
-from timeline.importer import KEY_PREFIX
+from timeline.errors import ConcurrencyError
+from timeline.importer import KEY_PREFIX, import_path
 from timeline.model.events import canonical_json
 from timeline.store import EventFilter, EventStore
 
@@ -199,3 +201,45 @@ def test_corrections_and_keys_are_stored_whole(curated: Curated, store: EventSto
     assert canonical_json(correction.provenance) == canonical_json(
         {"file": "bodies.toml", "entry": "jp-aisi"}
     )
+
+
+class _CorrectedMeanwhile:
+    """The store, with an analyst's correction landing between the importer's read of
+    a fact's standing and its append (as another process's would)."""
+
+    def __init__(self, store: EventStore, correction: dict[str, object]) -> None:
+        self.store = store
+        self.correction = correction
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def append(self, events: Any, expected_versions: Any = None) -> Any:
+        self.store.append([self.correction])
+        return self.store.append(events, expected_versions)
+
+
+def test_a_correction_recorded_during_an_import_fails_it_whole(
+    curated: Curated, store: EventStore
+) -> None:
+    curated.write(name="J-AISI")
+    analyst = {
+        "kind": "event.corrected",
+        "subject": "jp/aisi",
+        "jurisdictions": ["JP"],
+        "effective": "2024-02",
+        "payload": {
+            "target": curated.original_id(),
+            "reason": "the day is not sourced",
+            "corrected": curated.tl.entry(curated.original_id()).standing.fact  # type: ignore[union-attr]
+            | {"effective": "2024-02"},
+        },
+    }
+    racing = _CorrectedMeanwhile(store, analyst)
+    with pytest.raises(ConcurrencyError, match="'jp/aisi' is at version 2, not the expected 1"):
+        import_path(racing, curated.folder)  # type: ignore[arg-type]
+    corrections = list(store.read(EventFilter(kinds=frozenset({"event.corrected"}))))
+    assert [c.payload["reason"] for c in corrections] == ["the day is not sourced"]
+    # Run again, the importer sees the analyst's correction: a conflict, not an overwrite.
+    [conflict] = import_path(store, curated.folder).conflicts
+    assert conflict.in_log["effective"] == "2024-02"

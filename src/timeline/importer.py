@@ -175,13 +175,18 @@ def import_path(store: EventStore, path: Path, *, prefer: Prefer | None = None) 
     stored = store.find_by_keys(KEY_PREFIX + e.entry_id for e in entries)
     batch: list[AnyEvent | dict[str, Any]] = []
     kinds_of_batch: list[str] = []
+    # The stream of each fact corrected, as long as it was when its standing was
+    # read: a correction an analyst appends meanwhile fails the import, rather
+    # than being overwritten by a decision taken without it.
+    read_versions: dict[str, int] = {}
     for entry in entries:
         original = stored.get(KEY_PREFIX + entry.entry_id)
         if original is None:
             batch.append(entry.event)
             kinds_of_batch.append("new")
             continue
-        metas = _metas_of(store, original)
+        stream = list(store.read(EventFilter(subject=original.subject)))
+        metas = [event for event in stream if event.kind in META_KINDS]
         now = standing_fact(original, metas)
         imported, imported_seq = last_imported(entry.entry_id, original, metas)
         wanted = fact_dict(entry.event)
@@ -217,8 +222,9 @@ def import_path(store: EventStore, path: Path, *, prefer: Prefer | None = None) 
             reason += " (the file preferred over the log's correction)"
         batch.append(_correction(entry, original, wanted, imported_seq, reason))
         kinds_of_batch.append("corrected")
+        read_versions[original.subject] = stream[-1].stream_version
     # One transaction for the whole import: a failure leaves the log untouched.
-    result = store.append(batch)
+    result = store.append(batch, read_versions)
     for what, event, written in zip(kinds_of_batch, result.events, result.written, strict=False):
         if written:
             (report.new if what == "new" else report.corrected).append(event)
