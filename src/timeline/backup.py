@@ -264,6 +264,8 @@ class ExportReader:
         try:
             return json.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
+            if self._number == 1:
+                raise self._bad("not a timeline export (not JSON Lines)") from None
             raise self._bad(f"not valid JSON ({exc})") from None
 
     def _bad(self, what: str) -> BackupFileError:
