@@ -5,7 +5,7 @@ a digest ledger; and what to compare two databases by."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 

@@ -78,8 +78,9 @@ DAMAGE: dict[str, tuple[Callable[[Lines], Lines], Callable[[int, int], str]]] = 
     ),
     "last line missing": (
         _drop_last,
-        lambda n, m: f"line {m}: the file ends after 1 digest_deliveries records; "
-        "its header announces 2",
+        lambda n, m: (
+            f"line {m}: the file ends after 1 digest_deliveries records; its header announces 2"
+        ),
     ),
 }
 
@@ -164,7 +165,7 @@ def test_a_database_holding_another_log_is_refused_and_left_as_it_was(
         tl.init()
         tl.import_path(EVENTS)  # the same curated events, recorded at another time
         before = dump(database_url)
-        with pytest.raises(RestoreTargetError, match="not the first .* of the log"):
+        with pytest.raises(RestoreTargetError, match=r"not the first .* of the log"):
             tl.restore(path)
     assert dump(database_url) == before
 
@@ -203,13 +204,11 @@ def test_the_privileged_path_takes_only_what_continues_the_chain(
     database_url: str, make_populated: Callable[[str], str], tmp_path: Path
 ) -> None:
     lines, _ = _export(make_populated("sqlite"), tmp_path / "log.jsonl")
-    events = [
-        {k: v for k, v in json.loads(line).items() if k != "type"} for line in lines[1:6]
-    ]
+    events = [{k: v for k, v in json.loads(line).items() if k != "type"} for line in lines[1:6]]
     store = open_store(database_url)
     store.initialise()
     try:
-        with pytest.raises(RestoreTargetError, match="ends at position 0; .* start at 2"):
+        with pytest.raises(RestoreTargetError, match=r"ends at position 0; .* start at 2"):
             store.backup.restore_batch(events[1:])
         forged = [dict(e) for e in events]
         forged[2]["subject"] = "jp/forged"

@@ -18,7 +18,7 @@ from timeline.errors import InvalidEventError
 from timeline.store import open_store
 
 
-@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: "-to-".join(p))
+@pytest.mark.parametrize("pair", PAIRS, ids="-to-".join)
 @pytest.mark.parametrize("compressed", [False, True], ids=["jsonl", "gz"])
 def test_export_then_restore_keeps_every_event_and_every_answer(
     pair: tuple[str, str],
@@ -42,11 +42,13 @@ def test_export_then_restore_keeps_every_event_and_every_answer(
     assert (report.restored, report.already_present) == (header.events, 0)
     expected = dump(source)
     assert dump(target) == expected
-    assert expected["candidates"] and expected["feed_health"] and expected["digest_deliveries"]
+    assert expected["candidates"]
+    assert expected["feed_health"]
+    assert expected["digest_deliveries"]
     assert answers(target) == answers(source)
 
 
-@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: "-to-".join(p))
+@pytest.mark.parametrize("pair", PAIRS, ids="-to-".join)
 def test_copy_moves_the_log_and_its_working_state(
     pair: tuple[str, str],
     make_populated: Callable[[str], str],
