@@ -68,7 +68,7 @@ def populate(url: str) -> None:
         tl.import_path(EVENTS)
         facts = [e for e in tl.log() if e.kind == "instrument.in_force"]
         at(store, CORRECTED)
-        tl.correct(facts[0].id, {"effective": "2025-10-01"}, "the act took effect a month later")
+        tl.correct(facts[0].id, {"effective": "2024-09-01"}, "it took effect a month later")
         at(store, RETRACTED)
         tl.retract(facts[1].id, "recorded by mistake")
 
