@@ -66,7 +66,7 @@ class Sampler:
         self.samples: dict[str, float] = {}
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        if phase != "events" or not total:
+        if phase not in ("exporting", "writing") or not total:
             return
         if done >= total / 10 and "tenth" not in self.samples:
             self.samples["tenth"] = _rss_mb()

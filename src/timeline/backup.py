@@ -140,9 +140,9 @@ def export_lines(
         yield _line({"type": "event", **row})
         done += 1
         if progress and done % BATCH == 0:
-            progress("events", done, header.events)
+            progress("exporting", done, header.events)
     if progress:
-        progress("events", done, header.events)
+        progress("exporting", done, header.events)
     yield from _records(snapshot, tables, header.head_hash)
 
 
@@ -158,7 +158,7 @@ def write_export(
     try:
         with _create(partial) as raw:
             if _gz(destination):
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+                with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as packed:
                     header = _write_lines(backup, packed, progress)
             else:
                 header = _write_lines(backup, raw, progress)
@@ -439,12 +439,12 @@ def restore_items(
             written += len(batch)
             batch = []
             if progress:
-                progress("events", start + written, header.events)
+                progress("writing", start + written, header.events)
     if batch or any(records.values()):
         target.restore_batch(batch, records)
         written += len(batch)
     if progress:
-        progress("events", header.events, header.events)
+        progress("writing", header.events, header.events)
     return RestoreReport(
         header.events,
         written,
@@ -463,8 +463,13 @@ def restore_file(target: LogBackup, path: Path, progress: Progress | None = None
     with target.snapshot() as snap:
         wanted = snap.head()[0]
     for item in reader:  # the whole file is checked before anything is written
-        if not isinstance(item, Record) and item["seq"] == wanted:
+        if isinstance(item, Record):
+            continue
+        seq = item["seq"]
+        if seq == wanted:
             hashes[wanted] = item["hash"]
+        if progress and (seq % BATCH == 0 or seq == header.events):
+            progress("checking", seq, header.events)
     start = _target_start(target, header, hashes.get)
     if start < 0:
         return RestoreReport(header.events, 0, header.events, 0, header.head_hash)
