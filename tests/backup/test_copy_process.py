@@ -4,6 +4,7 @@ second run continues from the target's head and the target ends equal to the sou
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -82,3 +83,54 @@ def test_a_copy_killed_mid_way_continues_when_run_again(
         heads.append(done.stdout)
     assert heads[0] == heads[1]
     assert heads[0].startswith(f"ok: {total} events, chain verified up to #{total} (")
+
+
+def _stderr_on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal; the exit code, stdout and what the
+    terminal received."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
+    )
+    os.close(slave)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(master)
+    stdout = process.stdout.read().decode() if process.stdout else ""
+    return process.wait(), stdout, received.decode(errors="replace")
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(
+    make_populated: Callable[[str], str], make_database_url: Callable[[str], str], tmp_path: Path
+) -> None:
+    source = make_populated("sqlite")
+    config = tmp_path / "config.toml"
+    config.write_text(f"[projections]\npath = '{PROJECTIONS}'\n")
+
+    def argv(target: str) -> list[str]:
+        return [sys.executable, "-m", "timeline", "--config", str(config), "copy", "--to", target]
+
+    code, stdout, terminal = _stderr_on_a_terminal(argv(make_database_url("sqlite")), _env(source))
+    assert code == 0, terminal
+    assert stdout.startswith("copied ")
+    assert "writing" in terminal
+    assert "━" in terminal  # Rich's bar
+
+    piped = subprocess.run(
+        argv(make_database_url("sqlite")),
+        env=_env(source),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.startswith("copied ")
+    assert "━" not in piped.stderr
+    assert "writing" not in piped.stderr
