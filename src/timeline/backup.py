@@ -362,20 +362,28 @@ class ExportReader:
 
 
 def open_lines(path: Path) -> Iterator[bytes]:
-    """The lines of an export file, decompressed if it is gzip (by its first bytes)."""
+    """The lines of an export file, decompressed if it is gzip (by its first bytes).
+    A file that cannot be opened is refused now, not on the first line."""
     try:
-        with path.open("rb") as raw:
-            compressed = raw.read(2) == GZIP_MAGIC
-            raw.seek(0)
-            if compressed:
-                with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
-                    yield from unpacked
-            else:
-                yield from raw
+        raw = path.open("rb")
     except FileNotFoundError:
         raise TimelineError(f"no file {path}") from None
     except IsADirectoryError:
         raise TimelineError(f"{path} is a folder, not an export file") from None
+    except OSError as exc:
+        raise TimelineError(f"cannot read {path}: {exc.strerror}") from None
+    return _lines(raw)
+
+
+def _lines(raw: IO[bytes]) -> Iterator[bytes]:
+    with raw:
+        compressed = raw.read(2) == GZIP_MAGIC
+        raw.seek(0)
+        if compressed:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
+                yield from unpacked
+        else:
+            yield from raw
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,12 @@ from typer.testing import CliRunner
 
 from tests.backup.conftest import EVENTS, dump, open_timeline
 from timeline.cli import app
-from timeline.errors import BackupFileError, ChainBrokenError, RestoreTargetError
+from timeline.errors import (
+    BackupFileError,
+    ChainBrokenError,
+    RestoreTargetError,
+    TimelineError,
+)
 from timeline.model.feeds import FeedHealth
 from timeline.store import open_store
 
@@ -153,6 +158,10 @@ def test_a_truncated_or_corrupt_file_is_refused(
             tl.restore(empty)
         with pytest.raises(BackupFileError, match=r"^line 1: not a timeline export"):
             tl.restore(EVENTS / "jp-domestic.toml")
+        with pytest.raises(TimelineError, match=r"^no file .*missing\.jsonl$"):
+            tl.restore(tmp_path / "missing.jsonl")
+        with pytest.raises(TimelineError, match=r"is a folder, not an export file$"):
+            tl.restore(tmp_path)
     _assert_empty(target)
 
 
