@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import structlog
 
@@ -24,14 +24,31 @@ from timeline.answers import (
     FactEntry,
     JurisdictionEntry,
     ProjectionStatus,
+    StandingFactEntry,
     State,
+)
+from timeline.backup import (
+    Header,
+    RestoreReport,
+    Writable,
+    copy_log,
+    restore_file,
+    spooled,
+    write_export,
 )
 from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
 from timeline.feeds import review
 from timeline.importer import ImportReport, Prefer, current_fact, import_path
-from timeline.model.dates import parse_text
+from timeline.model.dates import parse_text, utc_text
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
-from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact
+from timeline.model.facts import (
+    CORRECTED,
+    RETRACTED,
+    StandingFact,
+    fact_dict,
+    fact_title,
+    standing_fact,
+)
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
 from timeline.model.jurisdictions import registry, validate_code
 from timeline.projections.definition import ProjectionDefinition, load_definitions
@@ -527,6 +544,88 @@ class Timeline:
         """The first day any fact's interval starts and the last day one ends (None: no
         facts)."""
         return self._fresh().valid_time_range()
+
+    # -- backup, restore, copy ---------------------------------------------------
+    def export(self, destination: Path | Writable, progress: Progress | None = None) -> Header:
+        """Write the whole log, exactly as stored, and the working state beside it
+        (candidates, feed health, the digest ledger) to `destination`: a file
+        (compressed when its name ends in `.gz`) or a binary stream.  One consistent
+        snapshot, streamed.  Read models are left out: a restore rebuilds them."""
+        return write_export(self.store.backup, destination, progress)
+
+    def restore(self, source: Path | IO[bytes], progress: Progress | None = None) -> RestoreReport:
+        """Restore an export into this database, then rebuild the read models.
+
+        The whole file is checked first (header, every line's hash, the chain, the
+        counts): a bad file raises `BackupFileError` naming its first bad line and
+        writes nothing.  The database must be empty, or hold exactly a prefix of the
+        file's log (a restore cut short), whose rest is then appended; ids,
+        positions and transaction times are kept exactly."""
+        self.store.initialise()
+        # The definitions load first: a mistake in one stops the restore before it writes.
+        _ = self.projections
+        if isinstance(source, Path):
+            report = restore_file(self.store.backup, source, progress)
+        else:
+            with spooled(source) as spool:
+                report = restore_file(self.store.backup, Path(spool.name), progress)
+        if report.restored or report.records:
+            self.rebuild(progress)
+        return report
+
+    def copy_to(self, target: Timeline, progress: Progress | None = None) -> RestoreReport:
+        """Copy this log and its working state into `target`'s database, checked as a
+        restore checks a file, committed in batches: if it is cut short, a second
+        copy continues from the target's head.  Then `target` rebuilds its read
+        models."""
+        target.store.initialise()
+        _ = target.projections  # as in `restore`: a bad definition stops it before it writes
+        report = copy_log(self.store.backup, target.store.backup, progress)
+        if report.restored or report.records:
+            target.rebuild(progress)
+        return report
+
+    def facts_on(
+        self, as_of: dt.date, known_at: dt.datetime | None = None
+    ) -> list[StandingFactEntry]:
+        """Every fact whose date has begun by `as_of`, as the log knew it at `known_at`
+        (default: now): one entry per fact, corrections applied, retracted ones left
+        out, with its sources; in valid-time order."""
+        versions = self._fresh().facts(None, known_at, start_until=as_of)
+        originals = {version.cites[0]: version for version in versions}
+        found: dict[str, RecordedEvent] = {}
+        metas: dict[str, list[RecordedEvent]] = {}
+        # One pass over the log as known then, keeping only these facts' events.
+        for event in self.log(known_at=known_at or dt.datetime.now(dt.UTC)):
+            if event.id in originals:
+                found[event.id] = event
+            elif event.kind in (CORRECTED, RETRACTED):
+                target = event.payload["target"]
+                if target in originals:
+                    metas.setdefault(target, []).append(event)
+        entries: list[StandingFactEntry] = []
+        for fact_id, version in originals.items():
+            standing = standing_fact(found[fact_id], metas.get(fact_id, []))
+            fact = standing.fact
+            entries.append(
+                {
+                    "fact": fact_id,
+                    "kind": fact["kind"],
+                    "subject": fact["subject"],
+                    "title": fact_title(fact["kind"], fact["payload"]),
+                    "jurisdictions": list(fact["jurisdictions"]),
+                    "effective": fact["effective"],
+                    "effective_start": version.start.isoformat(),
+                    "effective_end": version.end.isoformat(),
+                    "certain": version.end <= as_of,
+                    "recorded_at": utc_text(found[fact_id].recorded_at),
+                    "corrections": len(standing.corrected_by),
+                    "events": list(version.cites),
+                    "payload": fact["payload"],
+                    "sources": fact.get("sources", []),
+                }
+            )
+        return entries
 
     # -- feeds -------------------------------------------------------------------
     def poller(self) -> Poller:

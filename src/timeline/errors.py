@@ -138,3 +138,14 @@ class DigestSendError(TimelineError):
 
 class InvalidAddressError(TimelineError):
     """An email address given on the command line that is not one (`--to`)."""
+
+
+class BackupFileError(TimelineError):
+    """An export file that `restore` refuses: unreadable, not an export, corrupt,
+    truncated, tampered with or reordered.  The message names the first bad line;
+    nothing has been written when it is raised."""
+
+
+class RestoreTargetError(TimelineError):
+    """A database that a restore or copy may not write into: it holds events that are
+    not a prefix of the log being restored, or working state of its own."""
