@@ -41,14 +41,14 @@ def meeting(effective: str = "2025-11", jurisdictions: tuple[str, ...] = ("FR",)
 
 
 class SteppingClock:
-    """Transaction times an hour apart, so that every change is seen to be later
-    (calendars and HTTP dates count whole seconds)."""
+    """Transaction times a second apart from now on, so that every change is seen
+    to be later (calendars and HTTP dates count whole seconds)."""
 
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+        self.now = dt.datetime.now(dt.UTC)
 
     def __call__(self) -> dt.datetime:
-        self.now += dt.timedelta(hours=1)
+        self.now += dt.timedelta(seconds=1)
         return self.now
 
 
