@@ -41,11 +41,12 @@ def meeting(effective: str = "2025-11", jurisdictions: tuple[str, ...] = ("FR",)
 
 
 class SteppingClock:
-    """Transaction times a second apart from now on, so that every change is seen
-    to be later (calendars and HTTP dates count whole seconds)."""
+    """Transaction times a second apart from an hour ago, so that every change is
+    seen to be later (calendars and HTTP dates count whole seconds) and none is in
+    the future (a state asked "as known now" would refuse it)."""
 
     def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.UTC)
+        self.now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
 
     def __call__(self) -> dt.datetime:
         self.now += dt.timedelta(seconds=1)

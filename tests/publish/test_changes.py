@@ -136,3 +136,22 @@ def test_bad_filters_are_422_with_one_line(
     reply = client.get(path)
     assert reply.status_code == 422
     assert message in reply.json()["error"].lower() or message in reply.json()["error"]
+
+
+def test_the_page_links_the_selections_calendar_and_change_feed(
+    recorded: list[RecordedEvent], client: TestClient
+) -> None:
+    import re
+
+    page = client.get("/", params=[("j", "EU"), ("j", "FR")]).text
+    fragment = client.get("/fragments/states", params=[("j", "EU"), ("j", "FR")]).text
+    for html in (page, fragment):
+        links = re.findall(r'href="(/(?:calendar\.ics|changes\.atom)\?[^"]+)"', html)
+        assert sorted(set(links)) == [
+            "/calendar.ics?jurisdiction=EU&amp;jurisdiction=FR",
+            "/changes.atom?jurisdiction=EU&amp;jurisdiction=FR",
+        ]
+    assert 'rel="alternate" type="application/atom+xml"' in page
+    feed = feedparser.parse(client.get("/changes.atom?jurisdiction=EU&jurisdiction=FR").content)
+    assert {entry.id for entry in feed.entries} == {f"urn:uuid:{e.id}" for e in recorded[:4]}
+    assert "/calendar.ics" not in client.get("/").text  # nothing picked, nothing to subscribe to

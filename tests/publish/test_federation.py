@@ -36,7 +36,7 @@ def recorded(timeline: Timeline) -> list[RecordedEvent]:
     assert isinstance(clock, SteppingClock)
     clock.now = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     events = timeline.append([*staged_act(), meeting(), in_force()]).events
-    clock.now = dt.datetime.now(dt.UTC)
+    clock.now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     return events
 
 
