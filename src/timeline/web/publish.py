@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from timeline.app import selection_title
 from timeline.model.selection import Selection
@@ -44,11 +44,11 @@ Subdivisions = Annotated[
 Position = Annotated[int | None, Query(ge=0, le=2**62)]
 
 
-def selection_of(
-    jurisdiction: list[str] | None,
-    kind: list[str] | None,
-    subject: list[str] | None,
-    with_subdivisions: bool,
+async def _selection(  # async: no thread-pool hop for parsing (see api._service)
+    jurisdiction: Codes = None,
+    kind: Kinds = None,
+    subject: Subjects = None,
+    with_subdivisions: Subdivisions = False,
 ) -> Selection:
     return Selection.of(
         jurisdiction or (),
@@ -56,6 +56,9 @@ def selection_of(
         kinds=kind or (),
         subjects=subject or (),
     )
+
+
+Selected = Annotated[Selection, Depends(_selection)]
 
 
 def _http_date(moment: dt.datetime) -> str:
@@ -103,14 +106,10 @@ def conditional(
 def calendar_ics(
     request: Request,
     service: Service,
-    jurisdiction: Codes = None,
-    kind: Kinds = None,
-    subject: Subjects = None,
-    with_subdivisions: Subdivisions = False,
+    selection: Selected,
 ) -> Response:
     """RFC 5545: an all-day event per fact with a stable UID; a corrected date raises
     its SEQUENCE, a retraction sets STATUS:CANCELLED; a month or year is spanned."""
-    selection = selection_of(jurisdiction, kind, subject, with_subdivisions)
     return conditional(
         request,
         service,
@@ -131,10 +130,7 @@ def calendar_ics(
 def changes_atom(
     request: Request,
     service: Service,
-    jurisdiction: Codes = None,
-    kind: Kinds = None,
-    subject: Subjects = None,
-    with_subdivisions: Subdivisions = False,
+    selection: Selected,
     before: Annotated[
         Position, Query(description="Only events before this position: the cursor of a page.")
     ] = None,
@@ -145,7 +141,6 @@ def changes_atom(
 ) -> Response:
     """Atom 1.0, newest first, paged (RFC 5005: `next` links to older entries); each
     entry's `tl:event` (namespace https://timeline.example/ns/1) holds the event's fields."""
-    selection = selection_of(jurisdiction, kind, subject, with_subdivisions)
 
     def body() -> bytes:
         page = service.timeline.changes(selection, before=before, after=after, limit=limit)
