@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -490,12 +491,25 @@ class Timeline:
         return review.reject(self.store, ref, reason)
 
 
+_SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
+_KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
+
+
 def _checked(selection: Selection) -> Selection:
-    """`selection`, once each kind pattern is known to match some kind of fact: a
-    misspelt pattern would otherwise publish an empty calendar without a word."""
+    """`selection`, once each subject pattern is known to be one and each kind
+    pattern to match some kind of fact: a misspelt pattern would otherwise publish
+    an empty calendar without a word."""
     facts = [kind for kind in KINDS if kind not in META_KINDS]
+    for pattern in selection.subjects:
+        if not _SUBJECT_PATTERN.fullmatch(pattern):
+            raise InvalidEventError(
+                f"subject {pattern!r} is not a subject or pattern: lower-case words "
+                "separated by '/', with * ? [] wildcards, e.g. 'eu/*'"
+            )
     for pattern in selection.kinds:
-        if not any(Selection(kinds=(pattern,)).matches(kind, "", ()) for kind in facts):
+        if not _KIND_PATTERN.fullmatch(pattern) or not any(
+            Selection(kinds=(pattern,)).matches(kind, "", ()) for kind in facts
+        ):
             raise InvalidEventError(
                 f"kind {pattern!r} matches no kind of fact; known kinds: {', '.join(facts)}"
             )

@@ -127,6 +127,10 @@ def test_a_calendar_is_the_same_bytes_for_the_same_log(
 def test_bad_filters_are_one_line_errors(timeline: Timeline) -> None:
     with pytest.raises(InvalidEventError, match=r"^kind 'instrumnt\.\*' matches no kind of fact"):
         timeline.calendar(Selection.of(kinds=["instrumnt.*"]))
+    with pytest.raises(InvalidEventError, match=r"^subject 'eu/\\n' is not a subject or pattern"):
+        timeline.calendar(Selection.of(subjects=["eu/\n"]))
+    with pytest.raises(InvalidEventError, match=r"^kind '\[\\ni\]nstrument\.\*' matches no"):
+        timeline.calendar(Selection.of(kinds=["[\ni]nstrument.*"]))
     with pytest.raises(UnknownJurisdictionError):
         Selection.of(["UK"])
 
