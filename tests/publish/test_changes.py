@@ -155,3 +155,20 @@ def test_the_page_links_the_selections_calendar_and_change_feed(
     feed = feedparser.parse(client.get("/changes.atom?jurisdiction=EU&jurisdiction=FR").content)
     assert {entry.id for entry in feed.entries} == {f"urn:uuid:{e.id}" for e in recorded[:4]}
     assert "/calendar.ics" not in client.get("/").text  # nothing picked, nothing to subscribe to
+
+
+def test_text_xml_cannot_hold_is_replaced_and_the_payload_keeps_it(
+    timeline: Timeline, client: TestClient
+) -> None:
+    from tests.factories import in_force
+
+    (event,) = timeline.append([in_force(title="Act\x01 on AI")]).events
+    import xml.etree.ElementTree as ET
+
+    body = client.get("/changes.atom").content
+    feed = feedparser.parse(body)
+    assert not feed.bozo
+    assert feed.entries[0].title.startswith("Recorded: Act\ufffd on AI")
+    payload = next(ET.fromstring(body).iter(f"{{{NAMESPACE}}}payload")).text
+    assert json.loads(payload or "")["title"] == "Act\x01 on AI"
+    assert event.payload["title"] == "Act\x01 on AI"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +45,15 @@ NAMESPACE = "https://timeline.example/ns/1"
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
 ET.register_namespace("tl", NAMESPACE)
+
+
+# Characters XML 1.0 cannot hold; ElementTree would write them and make the
+# feed unreadable.  The payload keeps them (JSON escapes them as \u0001).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _atom(name: str) -> str:
@@ -97,7 +107,7 @@ def _event_element(parent: ET.Element, event: RecordedEvent) -> None:
         },
     ).text = str(effective)
     for source in event.sources:
-        ET.SubElement(element, _tl("source"), {k: str(v) for k, v in source.items()})
+        ET.SubElement(element, _tl("source"), {k: _xml(str(v)) for k, v in source.items()})
     payload = event.payload
     if "target" in payload:
         ET.SubElement(element, _tl("target")).text = payload["target"]
@@ -130,15 +140,15 @@ def write_feed(
     for event in entries:
         entry = ET.SubElement(feed, _atom("entry"))
         ET.SubElement(entry, _atom("id")).text = f"urn:uuid:{event.id}"
-        ET.SubElement(entry, _atom("title")).text = entry_title(event)
+        ET.SubElement(entry, _atom("title")).text = _xml(entry_title(event))
         moment = utc_text(event.recorded_at, "seconds")
         ET.SubElement(entry, _atom("published")).text = moment
         ET.SubElement(entry, _atom("updated")).text = moment
         _link(entry, "alternate", links.event_url.replace("{id}", event.id))
         ET.SubElement(entry, _atom("category"), {"term": event.kind, "scheme": f"{NAMESPACE}#kind"})
-        ET.SubElement(
-            entry, _atom("summary")
-        ).text = f"{event.kind}, effective {event.effective}: {describe(event.kind, event.payload)}"
+        ET.SubElement(entry, _atom("summary")).text = _xml(
+            f"{event.kind}, effective {event.effective}: {describe(event.kind, event.payload)}"
+        )
         _event_element(entry, event)
     body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return body

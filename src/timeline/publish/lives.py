@@ -85,7 +85,13 @@ def fact_lives(events: Iterable[RecordedEvent], selection: Selection) -> list[Fa
             metas.setdefault(event.payload["target"], []).append(event)
         else:
             originals[event.id] = event
-    found = (
-        _life(event, metas.get(event_id, ()), selection) for event_id, event in originals.items()
-    )
-    return [life for life in found if life is not None]
+    lives = []
+    for event_id, event in originals.items():
+        changes = metas.get(event_id, ())
+        # A fact never changed is selected or not by its event alone: the checks
+        # below (validating the fact) are spent on the facts in the selection.
+        if not changes and not selection.matches(event.kind, event.subject, event.jurisdictions):
+            continue
+        if (life := _life(event, changes, selection)) is not None:
+            lives.append(life)
+    return lives
