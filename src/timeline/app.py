@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -51,6 +52,7 @@ from timeline.model.facts import (
 )
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
 from timeline.model.jurisdictions import registry, validate_code
+from timeline.model.selection import Selection
 from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
@@ -61,6 +63,7 @@ from timeline.store.base import CandidateFilter, VerifyReport
 
 if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
+    from timeline.publish.changes import ChangesPage
 
 log = structlog.get_logger("timeline")
 
@@ -626,6 +629,39 @@ class Timeline:
                 }
             )
         return entries
+    # -- publishing ----------------------------------------------------------------
+    def log_head(self) -> tuple[int, dt.datetime | None]:
+        """The last position of the log and when it was recorded ((0, None): empty).
+
+        Everything published is a function of the log up to its head, so this is
+        what a conditional GET compares, without reading the log."""
+        with self.store.read_models.view() as view:
+            head = view.head()
+        return head, (self.store.get(head).recorded_at if head else None)
+
+    def calendar(self, selection: Selection, name: str | None = None) -> bytes:
+        """The RFC 5545 calendar of the facts `selection` covers: an all-day event per
+        fact, its UID stable, moved (SEQUENCE raised) when its date is corrected and
+        cancelled when it is retracted; see `timeline.publish.calendar`."""
+        from timeline.publish.calendar import calendar
+        from timeline.publish.lives import fact_lives
+
+        lives = fact_lives(self.store.read(), _checked(selection))
+        return calendar(lives, name or f"timeline: {selection_title(selection)}")
+
+    def changes(
+        self, selection: Selection, *, before: int | None = None, after: int = 0, limit: int = 50
+    ) -> ChangesPage:
+        """A page of the change feed: the events (facts, corrections, retractions) of
+        the facts `selection` covers, newest first, recorded after position `after`
+        and before position `before` (the cursor of the previous page)."""
+        from timeline.publish.changes import MAX_PAGE_SIZE, changes_page
+        from timeline.publish.lives import fact_lives
+
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise TimelineError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
+        lives = fact_lives(self.store.read(), _checked(selection))
+        return changes_page(lives, before=before, after=after, limit=limit)
 
     # -- feeds -------------------------------------------------------------------
     def poller(self) -> Poller:
@@ -699,6 +735,38 @@ def _entry(event: RecordedEvent, metas: Mapping[str, list[RecordedEvent]]) -> Lo
     if event.kind in META_KINDS:
         return LogEntry(event, None)
     return LogEntry(event, standing_fact(event, metas.get(event.id, ())))
+_SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
+_KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
+
+
+def _checked(selection: Selection) -> Selection:
+    """`selection`, once each subject pattern is known to be one and each kind
+    pattern to match some kind of fact: a misspelt pattern would otherwise publish
+    an empty calendar without a word."""
+    facts = [kind for kind in KINDS if kind not in META_KINDS]
+    for pattern in selection.subjects:
+        if not _SUBJECT_PATTERN.fullmatch(pattern):
+            raise InvalidEventError(
+                f"subject {pattern!r} is not a subject or pattern: lower-case words "
+                "separated by '/', with * ? [] wildcards, e.g. 'eu/*'"
+            )
+    for pattern in selection.kinds:
+        if not _KIND_PATTERN.fullmatch(pattern) or not any(
+            Selection(kinds=(pattern,)).matches(kind, "", ()) for kind in facts
+        ):
+            raise InvalidEventError(
+                f"kind {pattern!r} matches no kind of fact; known kinds: {', '.join(facts)}"
+            )
+    return selection
+
+
+def selection_title(selection: Selection) -> str:
+    """What a selection covers, for a calendar's or a feed's title."""
+    places = ", ".join(selection.jurisdictions) or "all jurisdictions"
+    if selection.jurisdictions and selection.with_subdivisions:
+        places += " (with subdivisions)"
+    parts = [places, ", ".join(selection.kinds), ", ".join(selection.subjects)]
+    return "; ".join(part for part in parts if part)
 
 
 def _fact_entry(fact: FactVersion) -> FactEntry:
