@@ -29,6 +29,7 @@ from timeline.answers import (
 from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
 from timeline.feeds import review
 from timeline.importer import ImportReport, current_fact, import_path
+from timeline.model.dates import utc_text
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import fact_dict, fact_title
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
@@ -37,9 +38,9 @@ from timeline.projections.definition import ProjectionDefinition, load_definitio
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
-from timeline.settings import FeedSettings, Settings, load_settings
+from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
-from timeline.store.base import CandidateFilter, VerifyReport
+from timeline.store.base import CandidateFilter, FollowHealth, VerifyReport
 
 if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
@@ -65,6 +66,44 @@ class FeedStatus:
             "state": "never polled",
         }
         return row | self.health.as_dict() if self.health else row
+
+
+@dataclass(frozen=True, slots=True)
+class FollowStatus:
+    """A follow as configured (None once removed from config.toml) and what the alert
+    ledger says of it."""
+
+    name: str
+    config: FollowSettings | None
+    health: FollowHealth | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The follow as `follow list --format json` and `/api/status` show it."""
+        config = self.config
+        health = self.health
+        return {
+            "follow": self.name,
+            "configured": config is not None,
+            "enabled": bool(config and config.enabled),
+            "jurisdictions": config.jurisdictions if config else [],
+            "with_subdivisions": bool(config and config.with_subdivisions),
+            "kinds": config.kinds if config else [],
+            "subjects": config.subjects if config else [],
+            "to": config.to if config else [],
+            "webhook": config.webhook if config else None,
+            "alerts": health.alerts if health else 0,
+            "last_alert_at": _utc_or_none(health.last_alert_at if health else None),
+            "last_sent_at": _utc_or_none(health.last_sent_at if health else None),
+            "waiting": health.waiting if health else 0,
+            "failing": health.failing if health else 0,
+            "refused": health.refused if health else 0,
+            "next_retry_at": _utc_or_none(health.next_retry_at if health else None),
+            "last_error": health.last_error if health else None,
+        }
+
+
+def _utc_or_none(moment: dt.datetime | None) -> str | None:
+    return utc_text(moment, "seconds") if moment is not None else None
 
 
 class Timeline:
@@ -416,6 +455,23 @@ class Timeline:
         return configured + [
             FeedStatus(name, None, row) for name, row in health.items() if name not in names
         ]
+
+    # -- follows -------------------------------------------------------------------
+    def follow_status(self) -> list[FollowStatus]:
+        """Every configured follow with what the alert ledger says of it (last alert,
+        deliveries waiting and failing, next retry), then follows with alerts but no
+        config."""
+        health = self.store.alert_ledger.health()
+        configured = [FollowStatus(f.name, f, health.get(f.name)) for f in self.settings.follows]
+        names = {f.name for f in self.settings.follows}
+        return configured + [
+            FollowStatus(name, None, row) for name, row in health.items() if name not in names
+        ]
+
+    def start_follow(self, name: str) -> int:
+        """Begin the alerts of the follow `name` at the log's head, if they have not
+        begun: it alerts about what is recorded from now on.  Returns the position."""
+        return self.store.alert_ledger.cursors([name])[name]
 
     # -- candidates ----------------------------------------------------------------
     def candidates(
