@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,13 +93,17 @@ class Harness:
 def make_harness(database_url: str, smtp: SmtpServer) -> Iterator[Callable[..., Harness]]:
     opened: list[Timeline] = []
 
-    def make(follows: Sequence[dict[str, Any]] = (), *, init: bool = True, **alerts: Any) -> Harness:
+    def make(
+        follows: Sequence[dict[str, Any]] = (),
+        *,
+        projections: Path = PROJECTIONS,
+        **alerts: Any,
+    ) -> Harness:
         store = open_store(database_url)
-        if init:
-            store.initialise()
+        store.initialise()
         clock = Clock(START)
         store.clock = clock
-        tl = Timeline(store, settings_for(smtp.port, follows, **alerts), projections=PROJECTIONS)
+        tl = Timeline(store, settings_for(smtp.port, follows, **alerts), projections=projections)
         opened.append(tl)
         return Harness(tl, clock)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.alerts.conftest import Harness, follow
 from tests.factories import SOURCE, in_force
@@ -155,4 +156,14 @@ def test_remind_days_empty_sends_no_reminders(make_harness: Make) -> None:
     h.alerts.scan()
     h.tl.append([in_force(effective="2026-06-05")])
     h.alerts.scan()
+    assert h.types() == ["fact.recorded"]
+
+
+def test_without_projections_to_ask_the_event_alerts_still_come(
+    make_harness: Make, tmp_path: Path
+) -> None:
+    h = make_harness([follow("jp", to=["a@example.org"])], projections=tmp_path / "none")
+    h.alerts.scan()
+    h.tl.append([in_force(effective="2026-06-05")])
+    assert h.alerts.scan() == 1  # the reminder cannot be known; the recorded fact is
     assert h.types() == ["fact.recorded"]

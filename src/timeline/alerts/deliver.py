@@ -18,11 +18,17 @@ from typing import Literal
 
 import structlog
 
-from timeline.alerts.match import Upcoming, endpoints, find_alerts, webhook_id
+from timeline.alerts.match import (
+    Upcoming,
+    endpoints,
+    find_alerts,
+    find_reminders,
+    webhook_id,
+)
 from timeline.alerts.render import alert_email
 from timeline.alerts.webhook import WebhookSender, secret_from_environment
 from timeline.digest.send import DeliveryFailure, SmtpSender
-from timeline.errors import ConfigError
+from timeline.errors import ConfigError, TimelineError
 from timeline.settings import AlertSettings, FollowSettings, Settings
 from timeline.store.base import (
     AlertChannel,
@@ -95,17 +101,22 @@ class Alerts:
         new = 0
         while True:
             cursors = self.ledger.cursors([f.name for f in follows])
-            found = find_alerts(
-                self.store,
-                follows,
-                cursors,
-                now=self.clock(),
-                remind_days=self.settings.alerts.remind_days if new == 0 else (),
-                upcoming=self.upcoming,
-            )
+            found = find_alerts(self.store, follows, cursors)
             new += self.ledger.record(found.alerts, found.deliveries, found.cursors)
             if found.cursors == cursors:  # the end of the log
                 break
+        try:
+            reminders = find_reminders(
+                self.store,
+                follows,
+                now=self.clock(),
+                remind_days=self.settings.alerts.remind_days,
+                upcoming=self.upcoming,
+            )
+        except TimelineError as exc:  # no projections to ask: the other alerts still go
+            log.warning("alerts.reminders_failed", error=str(exc))
+        else:
+            new += self.ledger.record(reminders.alerts, reminders.deliveries, {})
         if new:
             log.info("alerts.found", alerts=new)
         return new

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,13 +68,9 @@ def find_alerts(
     follows: Sequence[FollowSettings],
     cursors: Mapping[str, int],
     *,
-    now: dt.datetime,
-    remind_days: Sequence[int],
-    upcoming: Upcoming,
     limit: int = 1000,
 ) -> Found:
-    """The alerts of up to `limit` events after the follows' cursors, and the reminders
-    due on `now`'s day (UTC)."""
+    """The alerts of up to `limit` events after the follows' cursors."""
     found = Found([], [], {})
     if not follows:
         return found
@@ -91,8 +87,39 @@ def find_alerts(
             if alert is not None:
                 _add(found, follow, alert)
     found.cursors = {f.name: max(cursors[f.name], last) for f in follows}
-    if remind_days:
-        _reminders(store, follows, selections, found, now, remind_days, upcoming)
+    return found
+
+
+def find_reminders(
+    store: EventStore,
+    follows: Sequence[FollowSettings],
+    *,
+    now: dt.datetime,
+    remind_days: Sequence[int],
+    upcoming: Upcoming,
+) -> Found:
+    """The reminders due on `now`'s day (UTC): `d` days before a followed fact's
+    interval starts, for the nearest `d` of `remind_days` not yet passed (a fact
+    recorded 5 days ahead gets the 7-day reminder only).  A date that moves gets
+    reminders for its new date."""
+    found = Found([], [], {})
+    selections = {f.name: f.selection() for f in follows if f.enabled}
+    if not remind_days or not selections:
+        return found
+    today = now.astimezone(dt.UTC).date()
+    entries = upcoming(today, max(remind_days))
+    for follow in follows:
+        selection = selections.get(follow.name)
+        if selection is None:
+            continue
+        for entry in entries:
+            if not selection.matches(entry["kind"], entry["subject"], entry["jurisdictions"]):
+                continue
+            days_left = (PartialDate.parse(entry["effective"]).start - today).days
+            due = [d for d in remind_days if days_left <= d]
+            if due:
+                alert = _reminder(store, follow.name, entry, min(due), days_left, now)
+                _add(found, follow, alert)
     return found
 
 
@@ -199,34 +226,6 @@ def _record(
 
 
 # -- reminders ---------------------------------------------------------------------
-
-
-def _reminders(
-    store: EventStore,
-    follows: Iterable[FollowSettings],
-    selections: Mapping[str, Selection],
-    found: Found,
-    now: dt.datetime,
-    remind_days: Sequence[int],
-    upcoming: Upcoming,
-) -> None:
-    """A reminder `d` days before a followed fact's interval starts, for the nearest
-    `d` of `remind_days` not yet passed: a fact recorded 5 days ahead gets the
-    7-day reminder only.  A date that moves gets reminders for its new date."""
-    today = now.astimezone(dt.UTC).date()
-    entries = upcoming(today, max(remind_days))
-    for follow in follows:
-        selection = selections.get(follow.name)
-        if selection is None:
-            continue
-        for entry in entries:
-            if not selection.matches(entry["kind"], entry["subject"], entry["jurisdictions"]):
-                continue
-            days_left = (PartialDate.parse(entry["effective"]).start - today).days
-            due = [d for d in remind_days if days_left <= d]
-            if not due:
-                continue
-            _add(found, follow, _reminder(store, follow.name, entry, min(due), days_left, now))
 
 
 def _reminder(
