@@ -181,3 +181,16 @@ def test_two_senders_never_take_the_same_delivery(make_harness: Make, receiver: 
     assert len(first) == 3
     assert len(second) == 2
     assert not {d.key for d, _ in first} & {d.key for d, _ in second}
+
+
+def test_a_round_posts_every_due_alert_claiming_a_few_at_a_time(
+    make_harness: Make, receiver: Receiver
+) -> None:
+    # 30 s of sending timeout over 2 x 5 s of webhook timeout: three per claim.
+    h = make_harness([follow("jp", webhook=receiver.url)], sending_timeout=30, webhook_timeout=5)
+    h.alerts.scan()
+    h.tl.append([in_force(subject=f"jp/act-{n}") for n in range(7)])
+    outcomes = h.alerts.run()
+    assert [o.outcome for o in outcomes] == ["sent"] * 7
+    assert len(set(receiver.ids())) == 7
+    assert all(got.verified for got in receiver.received)

@@ -13,7 +13,6 @@ import datetime as dt
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Literal
 
 import structlog
@@ -128,14 +127,19 @@ class Alerts:
 
     # -- webhooks --------------------------------------------------------------------
     def webhooks(self) -> list[DeliveryOutcome]:
-        """Post every webhook delivery that is due, one alert per request."""
+        """Post every webhook delivery that is due, one alert per request.
+
+        Claimed a few at a time, as many as can be posted within the sending
+        timeout even if each waits out `alerts.webhook_timeout`, so that no claim
+        looks abandoned while its sender is still at work."""
+        settings = self.settings.alerts
+        per_claim = max(1, int(settings.sending_timeout // (2 * settings.webhook_timeout)))
         outcomes: list[DeliveryOutcome] = []
-        claimed = self.ledger.claim("webhook", sending_timeout=self.sending_timeout)
-        if not claimed:
-            return outcomes
-        with WebhookSender(self.settings.alerts.webhook_timeout) as sender:
-            for delivery, alert in claimed:
-                outcomes.append(self._post(sender, delivery, alert))
+        with WebhookSender(settings.webhook_timeout) as sender:
+            while claimed := self.ledger.claim(
+                "webhook", sending_timeout=self.sending_timeout, limit=per_claim
+            ):
+                outcomes += [self._post(sender, delivery, alert) for delivery, alert in claimed]
         return outcomes
 
     def _post(
@@ -160,19 +164,19 @@ class Alerts:
 
     # -- email -----------------------------------------------------------------------
     def emails(self) -> list[DeliveryOutcome]:
-        """Send each follow's waiting alerts to each of its addresses, one message each."""
-        claimed = self.ledger.claim("email", sending_timeout=self.sending_timeout)
-        if not claimed:
+        """Send each follow's waiting alerts to each of its addresses, one message each
+        (each batch claimed just before it is sent)."""
+        due = self.ledger.due_endpoints("email", sending_timeout=self.sending_timeout)
+        if not due:
             return []
         outcomes = []
-        batches = groupby(
-            sorted(claimed, key=lambda c: (c[0].follow, c[0].endpoint)),
-            key=lambda c: (c[0].follow, c[0].endpoint),
-        )
         with SmtpSender(self.settings.smtp) as smtp:
-            for (follow, address), items in batches:
-                batch = list(items)
-                outcomes.append(self._mail(smtp, follow, address, batch))
+            for follow, address in due:
+                batch = self.ledger.claim(
+                    "email", sending_timeout=self.sending_timeout, to=(follow, address)
+                )
+                if batch:  # another sender may have taken it meanwhile
+                    outcomes.append(self._mail(smtp, follow, address, batch))
         return outcomes
 
     def _mail(

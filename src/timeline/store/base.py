@@ -636,11 +636,23 @@ class AlertLedger(ABC):
 
     @abstractmethod
     def claim(
-        self, channel: AlertChannel, *, sending_timeout: dt.timedelta, limit: int = 500
+        self,
+        channel: AlertChannel,
+        *,
+        sending_timeout: dt.timedelta,
+        limit: int = 500,
+        to: tuple[str, str] | None = None,
     ) -> list[tuple[AlertDelivery, AlertRecord]]:
-        """Take up to `limit` deliveries of `channel` that are due (pending; failed and
-        due again; or claimed more than `sending_timeout` ago with no outcome), oldest
-        first, with their alerts.  Committed before returning."""
+        """Take up to `limit` deliveries of `channel` (to one (follow, endpoint), if
+        `to`) that are due (pending; failed and due again; or claimed more than
+        `sending_timeout` ago with no outcome), oldest first, with their alerts.
+        Committed before returning: the caller sends them within the timeout."""
+
+    @abstractmethod
+    def due_endpoints(
+        self, channel: AlertChannel, *, sending_timeout: dt.timedelta
+    ) -> list[tuple[str, str]]:
+        """The (follow, endpoint) pairs with deliveries of `channel` due, in name order."""
 
     @abstractmethod
     def mark_sent(self, keys: Sequence[AlertDeliveryKey]) -> None:

@@ -93,10 +93,18 @@ class SqlAlertLedger(AlertLedger):
             return len(fresh)
 
     def claim(
-        self, channel: AlertChannel, *, sending_timeout: dt.timedelta, limit: int = 500
+        self,
+        channel: AlertChannel,
+        *,
+        sending_timeout: dt.timedelta,
+        limit: int = 500,
+        to: tuple[str, str] | None = None,
     ) -> list[tuple[AlertDelivery, AlertRecord]]:
         now = self.store.clock()
         d = alert_deliveries.c
+        which = [d.channel == channel, _ready(now, sending_timeout)]
+        if to is not None:
+            which += [d.follow == to[0], d.endpoint == to[1]]
         with self.store.write_transaction(_LOCK) as conn:
             a = alerts.c
             rows = conn.execute(
@@ -110,7 +118,7 @@ class SqlAlertLedger(AlertLedger):
                     a.body,
                 )
                 .join(alerts, alerts.c.id == d.alert_id)
-                .where(d.channel == channel, _ready(now, sending_timeout))
+                .where(*which)
                 .order_by(d.created_at, d.alert_id, d.endpoint)
                 .limit(limit)
             ).all()
@@ -142,6 +150,19 @@ class SqlAlertLedger(AlertLedger):
                 )
             )
         return claimed
+
+    def due_endpoints(
+        self, channel: AlertChannel, *, sending_timeout: dt.timedelta
+    ) -> list[tuple[str, str]]:
+        d = alert_deliveries.c
+        with self.store.read_connection() as conn:
+            rows = conn.execute(
+                select(d.follow, d.endpoint)
+                .where(d.channel == channel, _ready(self.store.clock(), sending_timeout))
+                .group_by(d.follow, d.endpoint)
+                .order_by(d.follow, d.endpoint)
+            ).all()
+        return [(row.follow, row.endpoint) for row in rows]
 
     def mark_sent(self, keys: Sequence[AlertDeliveryKey]) -> None:
         self._mark(keys, status="sent", sent_at=self.store.clock(), next_attempt_at=None)
