@@ -57,9 +57,9 @@ from timeline.projections.definition import ProjectionDefinition, load_definitio
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
-from timeline.settings import FeedSettings, Settings, load_settings
+from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
-from timeline.store.base import CandidateFilter, VerifyReport
+from timeline.store.base import CandidateFilter, FollowHealth, VerifyReport
 
 if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
@@ -125,6 +125,44 @@ class LogEntry:
             "payload": fact["payload"],
             "sources": fact.get("sources", []),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FollowStatus:
+    """A follow as configured (None once removed from config.toml) and what the alert
+    ledger says of it."""
+
+    name: str
+    config: FollowSettings | None
+    health: FollowHealth | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The follow as `follow list --format json` and `/api/status` show it."""
+        config = self.config
+        health = self.health
+        return {
+            "follow": self.name,
+            "configured": config is not None,
+            "enabled": bool(config and config.enabled),
+            "jurisdictions": config.jurisdictions if config else [],
+            "with_subdivisions": bool(config and config.with_subdivisions),
+            "kinds": config.kinds if config else [],
+            "subjects": config.subjects if config else [],
+            "to": config.to if config else [],
+            "webhook": config.webhook if config else None,
+            "alerts": health.alerts if health else 0,
+            "last_alert_at": _utc_or_none(health.last_alert_at if health else None),
+            "last_sent_at": _utc_or_none(health.last_sent_at if health else None),
+            "waiting": health.waiting if health else 0,
+            "failing": health.failing if health else 0,
+            "refused": health.refused if health else 0,
+            "next_retry_at": _utc_or_none(health.next_retry_at if health else None),
+            "last_error": health.last_error if health else None,
+        }
+
+
+def _utc_or_none(moment: dt.datetime | None) -> str | None:
+    return utc_text(moment, "seconds") if moment is not None else None
 
 
 class Timeline:
@@ -629,6 +667,7 @@ class Timeline:
                 }
             )
         return entries
+
     # -- publishing ----------------------------------------------------------------
     def log_head(self) -> tuple[int, dt.datetime | None]:
         """The last position of the log and when it was recorded ((0, None): empty).
@@ -688,6 +727,23 @@ class Timeline:
             FeedStatus(name, None, row) for name, row in health.items() if name not in names
         ]
 
+    # -- follows -------------------------------------------------------------------
+    def follow_status(self) -> list[FollowStatus]:
+        """Every configured follow with what the alert ledger says of it (last alert,
+        deliveries waiting and failing, next retry), then follows with alerts but no
+        config."""
+        health = self.store.alert_ledger.health()
+        configured = [FollowStatus(f.name, f, health.get(f.name)) for f in self.settings.follows]
+        names = {f.name for f in self.settings.follows}
+        return configured + [
+            FollowStatus(name, None, row) for name, row in health.items() if name not in names
+        ]
+
+    def start_follow(self, name: str) -> int:
+        """Begin the alerts of the follow `name` at the log's head, if they have not
+        begun: it alerts about what is recorded from now on.  Returns the position."""
+        return self.store.alert_ledger.cursors([name])[name]
+
     # -- candidates ----------------------------------------------------------------
     def candidates(
         self,
@@ -735,6 +791,8 @@ def _entry(event: RecordedEvent, metas: Mapping[str, list[RecordedEvent]]) -> Lo
     if event.kind in META_KINDS:
         return LogEntry(event, None)
     return LogEntry(event, standing_fact(event, metas.get(event.id, ())))
+
+
 _SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
 _KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
 

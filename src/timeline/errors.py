@@ -113,6 +113,10 @@ class UnknownFeedError(TimelineError):
     """A feed name that config.toml does not list."""
 
 
+class UnknownFollowError(TimelineError):
+    """A follow name that config.toml does not list."""
+
+
 class CandidateNotFoundError(TimelineError):
     """A candidate id (or id prefix) that matches no candidate, or more than one."""
 

@@ -281,6 +281,11 @@ class EventStore(ABC):
     def digest_ledger(self) -> DigestLedger:
         """The weekly digest's rendered issues and deliveries in this database."""
 
+    @property
+    @abstractmethod
+    def alert_ledger(self) -> AlertLedger:
+        """The follows' cursors, their alerts and each alert's deliveries."""
+
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
@@ -622,6 +627,140 @@ class DigestLedger(ABC):
     @abstractmethod
     def deliveries(self, week: str | None = None) -> list[Delivery]:
         """Every delivery (of `week`), in key order: who got which digest, or why not yet."""
+
+
+# -- the follows' alerts ------------------------------------------------------------
+
+AlertChannel = Literal["email", "webhook"]
+AlertDeliveryKey = tuple[str, str, str]
+"""One delivery: (alert id, channel, endpoint: the address or the URL)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One alert of one follow, as first rendered: every delivery sends `body`."""
+
+    id: str
+    webhook_id: str
+    follow: str
+    type: str
+    fact_id: str
+    created_at: dt.datetime
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDelivery:
+    """One endpoint's copy of one alert, and how far its sending got."""
+
+    alert_id: str
+    channel: AlertChannel
+    endpoint: str
+    follow: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    next_attempt_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def key(self) -> AlertDeliveryKey:
+        return (self.alert_id, self.channel, self.endpoint)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowHealth:
+    """What the ledger says of one follow: its alerts and how their deliveries went."""
+
+    follow: str
+    alerts: int
+    last_alert_at: dt.datetime | None
+    last_sent_at: dt.datetime | None
+    waiting: int
+    """Deliveries not sent yet: pending, being sent, or failed and to be retried."""
+    failing: int
+    """Deliveries whose last attempt failed and that will be retried."""
+    refused: int
+    """Deliveries given up: the receiver said 410 Gone, or the mail server 5xx."""
+    next_retry_at: dt.datetime | None
+    last_error: str | None
+
+
+class AlertLedger(ABC):
+    """Each follow's cursor in the log, each alert, and one row per (alert, endpoint):
+    exactly once, as far as HTTP and SMTP allow.
+
+    The digest ledger's reasoning (`DigestLedger`): a sender *claims* rows
+    (pending or due -> sending) in a transaction committed before it talks to
+    the receiver, records `sent` as soon as the receiver has taken them, and a
+    claim left `sending` by a sender that died is taken again once the sending
+    timeout has passed, and sent with the same webhook-id or Message-ID.  That
+    is the one window for a duplicate.
+
+    Every write is serialised with every other one, on either backend.  Times
+    come from the store's clock.
+    """
+
+    @abstractmethod
+    def cursors(self, follows: Sequence[str]) -> dict[str, int]:
+        """Each follow's cursor: the last log position its alerts were looked for in.
+        A follow not seen before starts at the log's head, so it alerts about what is
+        recorded from then on."""
+
+    @abstractmethod
+    def record(
+        self,
+        alerts: Sequence[AlertRecord],
+        deliveries: Sequence[AlertDeliveryKey],
+        cursors: Mapping[str, int],
+    ) -> int:
+        """In one transaction: keep the alerts not kept yet, a pending row per delivery
+        not in the ledger yet, and move the follows' cursors forward (never back).
+        Returns how many alerts were new."""
+
+    @abstractmethod
+    def claim(
+        self,
+        channel: AlertChannel,
+        *,
+        sending_timeout: dt.timedelta,
+        limit: int = 500,
+        to: tuple[str, str] | None = None,
+    ) -> list[tuple[AlertDelivery, AlertRecord]]:
+        """Take up to `limit` deliveries of `channel` (to one (follow, endpoint), if
+        `to`) that are due (pending; failed and due again; or claimed more than
+        `sending_timeout` ago with no outcome), oldest first, with their alerts.
+        Committed before returning: the caller sends them within the timeout."""
+
+    @abstractmethod
+    def due_endpoints(
+        self, channel: AlertChannel, *, sending_timeout: dt.timedelta
+    ) -> list[tuple[str, str]]:
+        """The (follow, endpoint) pairs with deliveries of `channel` due, in name order."""
+
+    @abstractmethod
+    def mark_sent(self, keys: Sequence[AlertDeliveryKey]) -> None:
+        """The receiver took them."""
+
+    @abstractmethod
+    def mark_failed(
+        self, keys: Sequence[AlertDeliveryKey], error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """The receiver did not take them; `retry_at` None: given up for good (`refused`)."""
+
+    @abstractmethod
+    def alerts(self, follow: str | None = None) -> list[AlertRecord]:
+        """Every alert (of `follow`), oldest first."""
+
+    @abstractmethod
+    def deliveries(self, follow: str | None = None) -> list[AlertDelivery]:
+        """Every delivery (of `follow`), oldest first."""
+
+    @abstractmethod
+    def health(self) -> dict[str, FollowHealth]:
+        """Each follow the ledger has alerts for, by name."""
 
 
 # -- the projections' read models ---------------------------------------------------

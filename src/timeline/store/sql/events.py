@@ -61,6 +61,7 @@ from timeline.model.events import (
 from timeline.store.base import (
     EVENT_COLUMNS,
     GENESIS_HASH,
+    AlertLedger,
     AppendResult,
     CandidateRepository,
     Clock,
@@ -76,6 +77,7 @@ from timeline.store.base import (
     event_id_for_key,
     format_utc,
 )
+from timeline.store.sql.alert_ledger import SqlAlertLedger
 from timeline.store.sql.backup import SqlBackup
 from timeline.store.sql.candidates import SqlCandidates
 from timeline.store.sql.digest_ledger import SqlDigestLedger
@@ -597,6 +599,10 @@ class SqlEventStore(EventStore):
     @cached_property
     def digest_ledger(self) -> DigestLedger:
         return SqlDigestLedger(self)
+
+    @cached_property
+    def alert_ledger(self) -> AlertLedger:
+        return SqlAlertLedger(self)
 
     def close(self) -> None:
         self.engine.dispose()
