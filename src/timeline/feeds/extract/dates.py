@@ -8,8 +8,10 @@ the year that puts it nearest the item's publication date, and relative words
 publication date, relative and year-less mentions are dropped rather than
 guessed.
 
-English, French and Japanese patterns all run on every text: their words do
-not collide, and a mislabelled feed language then costs nothing.
+English, French and Japanese patterns are written here; other languages'
+are built from their `DateWords` (month and weekday names from the CLDR).
+All run on every text: their words do not collide, and a mislabelled feed
+language then costs nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from timeline.feeds.extract.languages import LANGUAGES, DateWords
 from timeline.model.dates import PartialDate, Precision
 
 _EN_MONTHS = {
@@ -131,7 +134,8 @@ def _weekday(anchor: dt.date, weekday: int, direction: int) -> dt.date:
 _FUTURE = re.compile(
     r"\b(?:will|shall|due to|set to|expected to|to be held|"
     r"to (?:take|come|enter|apply|start|begin)|"
-    r"sera|seront|aura|auront|va|vont|\w{3,}(?:eront|iront|era|ira))\b|予定",
+    r"sera|seront|aura|auront|va|vont|\w{3,}(?:eront|iront|era|ira))\b|予定|"
+    + "|".join(lang.dates.future for lang in LANGUAGES if lang.dates is not None),
     re.IGNORECASE,
 )
 
@@ -267,6 +271,77 @@ def _day_of_anchor_month(
     return _resolve(_Parts(anchor.year, anchor.month, _int(match, "d")), anchor), True
 
 
+def _alternatives(words: object) -> str:
+    return "|".join(sorted((re.escape(str(w)) for w in words), key=len, reverse=True))  # type: ignore[attr-defined]
+
+
+def _language_patterns(words: DateWords) -> list[tuple[re.Pattern[str], Reader]]:
+    """The patterns of one language's dates, from its `DateWords`, longest first."""
+    mon = f"(?P<mon>{_alternatives(words.months)})"
+
+    def pattern(template: str) -> re.Pattern[str]:
+        body = template.format(d=r"(?P<d>\d{1,2})", mon=mon, y=_YEAR)
+        return re.compile(rf"\b{body}\b", re.IGNORECASE)
+
+    def parts(match: re.Match[str]) -> _Parts:
+        return _Parts(_int(match, "y"), words.months[match["mon"].lower()], _int(match, "d"))
+
+    def year_only(match: re.Match[str]) -> _Parts:
+        return _Parts(int(match["y"]), None, None)
+
+    weekdays = [w.lower() for w in words.weekdays]
+    relative = rf"(?P<rel>{words.next_words}|{words.last_words})"
+    forward = re.compile(rf"^(?:{words.next_words})$", re.IGNORECASE)
+    backward = re.compile(rf"^(?:{words.last_words})$", re.IGNORECASE)
+
+    def weekday(
+        match: re.Match[str], anchor: dt.date | None, before: str
+    ) -> tuple[str | None, bool]:
+        if anchor is None:
+            return None, True
+        rel = match["rel"] or match["rel_after"] or ""
+        direction = 1 if forward.match(rel) else -1 if backward.match(rel) else 0
+        if direction == 0 and _FUTURE.search(before):
+            direction = 1
+        return _weekday(anchor, weekdays.index(match["wd"].lower()), direction).isoformat(), True
+
+    found: list[tuple[re.Pattern[str], Reader]] = []
+    for templates in (words.day_month_year, words.month_year, words.day_month):
+        found += [(pattern(t), _absolute(parts)) for t in templates]
+    found += [
+        (
+            re.compile(rf"\b(?:{words.before_month})\s+{mon}\b(?!\.? ?\d)", re.IGNORECASE),
+            _absolute(parts),
+        ),
+        (
+            re.compile(
+                rf"\b(?:{words.before_year})\s+{_YEAR}\b(?!\s*[-\u2013/]\s*\d)", re.IGNORECASE
+            ),
+            _absolute(year_only),
+        ),
+        (
+            re.compile(rf"\b(?P<rel>{_alternatives(words.relative_days)})\b", re.IGNORECASE),
+            _relative_day({k.lower(): v for k, v in words.relative_days.items()}),
+        ),
+        (
+            re.compile(
+                rf"\b(?:{relative} )?(?P<wd>{_alternatives(weekdays)})\b"
+                rf"(?: (?P<rel_after>{words.next_words}|{words.last_words})\b)?",
+                re.IGNORECASE,
+            ),
+            weekday,
+        ),
+    ]
+    if words.relative_years:
+        found.append(
+            (
+                re.compile(rf"\b(?P<rel>{_alternatives(words.relative_years)})\b", re.IGNORECASE),
+                _relative_year({k.lower(): v for k, v in words.relative_years.items()}),
+            )
+        )
+    return found
+
+
 _JA_YMD = r"(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?)?"
 
 # Longest and most specific first: a span taken by one pattern is not read again.
@@ -325,6 +400,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
         ),
         _absolute(lambda m: _Parts(int(m["y"]), None, None)),
     ),
+    # Other languages (after English and French: German month names include theirs)
+    *(p for lang in LANGUAGES if lang.dates is not None for p in _language_patterns(lang.dates)),
     # Japanese absolute ("2025年9月1日", "令和7年4月", "9月1日", "5月")
     (re.compile(rf"(?P<era>令和|平成)(?P<ey>\d{{1,2}}|元)年{_JA_YMD}"), _absolute(_ja_parts)),
     (re.compile(rf"{_YEAR}年(?!度){_JA_YMD}"), _absolute(_ja_parts)),

@@ -36,15 +36,14 @@ import feedparser
 from timeline.feeds.extract.dates import DateMention, find_dates
 from timeline.feeds.extract.item import ItemExtraction
 from timeline.feeds.extract.kinds import KindMention, find_kinds, non_event_reason
+from timeline.feeds.extract.languages import detect_language, normalise_language
 from timeline.feeds.extract.places import PlaceMention, gazetteer, is_group, parent_country
 from timeline.feeds.extract.text import (
     Sentence,
     collapse,
     dateline_as_name,
-    detect_language,
     fold,
     html_to_text,
-    normalise_language,
     sentences,
 )
 from timeline.model.dates import PartialDate, Precision

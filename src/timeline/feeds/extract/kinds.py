@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from timeline.feeds.extract.languages import LANGUAGES, Trigger, trigger
 from timeline.feeds.extract.text import fold
 
 _MONEY = (
@@ -19,18 +20,10 @@ _MONEY = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Trigger:
-    kind: str
-    pattern: re.Pattern[str]
-    weak: bool = False
+_t = trigger
 
-
-def _t(kind: str, pattern: str, *, weak: bool = False, case: bool = False) -> Trigger:
-    flags = 0 if case else re.IGNORECASE
-    return Trigger(kind, re.compile(pattern, flags), weak)
-
-
+# The English, French and Japanese wordings; other languages bring their own
+# (`languages/`), merged by kind order below.
 _TRIGGERS: list[Trigger] = [
     # Amendments first: their wording contains "effective date", "signed", "law".
     _t(
@@ -153,17 +146,23 @@ class KindMention:
     weak: bool
 
 
+# Stable sort: within a kind, the core wordings keep their order, then each language's.
+_ALL_TRIGGERS = sorted(
+    [*_TRIGGERS, *(t for language in LANGUAGES for t in language.triggers)], key=lambda t: t.rank
+)
+
+
 def find_kinds(text: str) -> list[KindMention]:
     """Trigger phrases in `text` (already folded), in order; overlaps go to the earlier rule."""
     taken: list[tuple[int, int]] = []
     found: list[KindMention] = []
-    for trigger in _TRIGGERS:
-        for match in trigger.pattern.finditer(text):
+    for rule in _ALL_TRIGGERS:
+        for match in rule.pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             taken.append((start, end))
-            found.append(KindMention(start, end, match.group(), trigger.kind, trigger.weak))
+            found.append(KindMention(start, end, match.group(), rule.kind, rule.weak))
     return sorted(found, key=lambda k: k.start)
 
 
@@ -206,16 +205,26 @@ _UNCHANGED = re.compile(
 )
 
 
+_NON_EVENT_TITLES = [_NON_EVENT_TITLE] + [
+    lang.non_event_title for lang in LANGUAGES if lang.non_event_title is not None
+]
+_NON_EVENT_BODIES = [_NON_EVENT_BODY] + [
+    lang.non_event_body for lang in LANGUAGES if lang.non_event_body is not None
+]
+
+
 def non_event_reason(title: str, body: str) -> str | None:
     """Why an item is not an event by its genre, or None when it may be one.
 
     Matched on the folded text, quoted as written (folding keeps offsets).
     """
     folded_title, folded_body = fold(title), fold(body)
-    if match := _NON_EVENT_TITLE.search(folded_title):
-        return f"title marks a non-event: {title[match.start() : match.end()].strip()!r}"
-    if match := _NON_EVENT_BODY.search(folded_body):
-        return f"text marks a non-event: {body[match.start() : match.end()].strip()!r}"
+    for pattern in _NON_EVENT_TITLES:
+        if match := pattern.search(folded_title):
+            return f"title marks a non-event: {title[match.start() : match.end()].strip()!r}"
+    for pattern in _NON_EVENT_BODIES:
+        if match := pattern.search(folded_body):
+            return f"text marks a non-event: {body[match.start() : match.end()].strip()!r}"
     if _CORRECTION_TITLE.search(folded_title) and (match := _UNCHANGED.search(folded_body)):
         return f"correction that changes no date: {body[match.start() : match.end()]!r}"
     return None

@@ -1,4 +1,4 @@
-"""Plain text from feed markup, sentences, and the language of a text.
+"""Plain text from feed markup, and its sentences.
 
 Feed summaries mix escaped HTML, CDATA and entities.  Block elements (p, li,
 br) end a sentence; inline ones (sup, em, b) join their text without a space,
@@ -105,36 +105,6 @@ def sentences(text: str, offset: int = 0) -> list[Sentence]:
     if text[start:].strip():
         found.append(Sentence(start + offset, len(text) + offset, text[start:]))
     return found
-
-
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_FRENCH_WORDS = re.compile(
-    r"\b(?:le|la|les|des|du|une|est|sont|dans|pour|avec|sur|qui|que|au|aux|l'|d'|a été|"
-    r"été|ont|cette|ces|entre|selon|mardi|lundi|mercredi|jeudi|vendredi)\b",
-    re.IGNORECASE,
-)
-_ENGLISH_WORDS = re.compile(
-    r"\b(?:the|of|and|to|in|is|are|was|were|for|with|on|by|that|this|from|will|has|have)\b",
-    re.IGNORECASE,
-)
-
-
-def detect_language(text: str) -> str:
-    """'ja', 'fr' or 'en': enough to pick the word lists, not a general detector."""
-    if _KANA.search(text) or len(_CJK.findall(text)) > 10:
-        return "ja"
-    french = len(_FRENCH_WORDS.findall(text))
-    english = len(_ENGLISH_WORDS.findall(text))
-    return "fr" if french > english else "en"
-
-
-def normalise_language(tag: str | None) -> str | None:
-    """'fr-CA' -> 'fr'; None or an unsupported language -> None (detect instead)."""
-    if not tag:
-        return None
-    primary = tag.strip().lower().replace("_", "-").split("-")[0]
-    return primary if primary in {"en", "fr", "ja"} else None
 
 
 # "SACRAMENTO —", "WASHINGTON (Reuters) -", "GENEVA, March 3 -"
