@@ -306,7 +306,7 @@ def _language_patterns(words: DateWords) -> list[tuple[re.Pattern[str], Reader]]
         return _weekday(anchor, weekdays.index(match["wd"].lower()), direction).isoformat(), True
 
     found: list[tuple[re.Pattern[str], Reader]] = []
-    for templates in (words.day_month_year, words.month_year, words.day_month):
+    for templates in (words.day_range, words.day_month_year, words.month_year, words.day_month):
         found += [(pattern(t), _absolute(parts)) for t in templates]
     found += [
         (
@@ -325,7 +325,7 @@ def _language_patterns(words: DateWords) -> list[tuple[re.Pattern[str], Reader]]
         ),
         (
             re.compile(
-                rf"\b(?:{relative} )?(?P<wd>{_alternatives(weekdays)})\b"
+                rf"\b(?:{relative} )?(?P<wd>{_alternatives(weekdays)}){words.weekday_suffix}\b"
                 rf"(?: (?P<rel_after>{words.next_words}|{words.last_words})\b)?",
                 re.IGNORECASE,
             ),
@@ -350,6 +350,27 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
     (
         re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
         _absolute(_ja_parts),
+    ),
+    # Ranges of days: the first day is the date ("from 14 to 16 June")
+    (
+        re.compile(
+            rf"\b(?P<d>\d{{1,2}}){_ORD}\s*(?:to|-|\u2013|and)\s*\d{{1,2}}{_ORD} {_EN_MON}"
+            rf"(?:,? {_YEAR})?\b"
+        ),
+        _absolute(_en_parts),
+    ),
+    (
+        re.compile(
+            rf"\b{_EN_MON} (?P<d>\d{{1,2}}){_ORD}\s*(?:-|\u2013|to)\s*\d{{1,2}}(?:,? {_YEAR})?\b"
+        ),
+        _absolute(_en_parts),
+    ),
+    (
+        re.compile(
+            rf"\b(?P<d>1er|\d{{1,2}})\s*(?:au|-|\u2013|et)\s*\d{{1,2}} {_FR_MON}(?: {_YEAR})?\b",
+            re.IGNORECASE,
+        ),
+        _absolute(_fr_parts),
     ),
     # English absolute
     (re.compile(rf"\b{_EN_MON} (?P<d>\d{{1,2}}){_ORD},? {_YEAR}\b"), _absolute(_en_parts)),
@@ -503,7 +524,19 @@ _DOCUMENT_OF = re.compile(
 )
 _NEGATED = re.compile(r"\b(?:not|non|pas)\s+(?:on\s+|le\s+)?$", re.IGNORECASE)
 # "until 2027", "jusqu'en 2027", "10月まで": the end of a period, not a moment.
-_UNTIL_BEFORE = re.compile(r"\b(?:until|till|through|jusqu'(?:au|en|a))\s+$", re.IGNORECASE)
+_WEEKDAY_WORDS = "|".join(
+    [*_EN_WEEKDAYS, *_FR_WEEKDAYS]
+    + [w for lang in LANGUAGES if lang.dates is not None for w in lang.dates.weekdays]
+)
+# "until 2027", "runs until Wednesday 6 March", "bis 2027", "hasta 2027": the end of a period.
+_UNTIL_BEFORE = re.compile(
+    rf"\b(?:until|till|through|jusqu'(?:au|en|a)|bis (?:zum|zur|am|ende)?|hasta(?: el)?)\s+"
+    rf"(?:(?:{_WEEKDAY_WORDS}),?\s+)?$",
+    re.IGNORECASE,
+)
+# A wire dateline ("LONDON, Jan 29 (GTW) -"): the day the copy was filed, not of the event.
+_DATELINE_BEFORE = re.compile(r"(?:^|\n)[A-Z][\w .'\u2019-]{1,40},\s*$")
+_DATELINE_AFTER = re.compile(r"^\s*(?:\([^)]{1,30}\)\s*)?[-\u2013\u2014]")
 _UNTIL_AFTER = re.compile(r"^(?:まで|迄)")
 _RANGE_FROM = re.compile(r"\b(?:from|du|de)\s+$", re.IGNORECASE)
 _RANGE_TO = re.compile(r"^,?\s+(?:to|until|au|a|jusqu'au)\s+$", re.IGNORECASE)
@@ -541,6 +574,8 @@ def find_dates(
         demoted: str | None = None
         if _NEGATED.search(before):
             demoted = "negated"
+        elif _DATELINE_BEFORE.search(before) and _DATELINE_AFTER.match(text[mention.end :]):
+            demoted = "dateline"
         elif _UNTIL_BEFORE.search(before) or _UNTIL_AFTER.match(text[mention.end :]):
             demoted = "end of a period"
         elif _DOCUMENT_OF.search(before):

@@ -48,10 +48,10 @@ _TRIGGERS: list[Trigger] = [
         "agreement.signed",
         r"\b(?:sign(?:s|ed|ing)?|conclude[sd]?|ink(?:s|ed)?|seal(?:s|ed)?|agree(?:s|d)? on)\b"
         r"[^.;\n]{0,60}\b(?:memorandum|mou|moc|agreement|accord|pact|joint statement|declaration|"
-        r"partnership)\b|"
+        r"partnership|action plan|charter)\b|"
         r"\b(?:memorandum of understanding|joint statement)\b[^.;\n]{0,40}\bsigned\b|"
         r"\bsign(?:e|ent|ature)?\b[^.;\n]{0,40}\b(?:accord|protocole|memorandum|entente|"
-        r"declaration commune)\b|覚書|共同声明|協定に署名|署名|締結",
+        r"declaration|plan d'action|charte|feuille de route)\b|覚書|共同声明|協定に署名|署名|締結",
     ),
     _t(
         "instrument.in_force",
@@ -61,13 +61,14 @@ _TRIGGERS: list[Trigger] = [
         r"kick(?:s|ed)? in|appl(?:y|ies) from|begins? to apply|effective date|applicable from|"
         r"becomes? (?:applicable|effective)|"
         r"entr(?:e|era|ent|eront|ee) en vigueur|s'appliquer(?:a|ont)?|prend(?:ra)? effet)\b|"
-        r"施行(?!令|規則|細則)|発効|適用開始|"
+        r"施行(?!令|規則|細則)|発効|適用開始|(?:から|より)適用|適用され|"
         r"\b(?:enforcement|application|obligations?|requirements?|duties|provisions?)\b"
         r"[^.;\n]{0,40}?\b(?:begin|begins|began|start|starts|started)\b",
     ),
     _t(
         "instrument.proposed",
-        r"\b(?:propos(?:e|es|ed|al)|introduc(?:e|es|ed)|tabl(?:e|es|ed)|draft|consultation|"
+        r"\b(?:propos(?:e|es|ed|al|als)|introduc(?:e|es|ed)|tabl(?:e|es|ed)|draft|consultation|"
+        r"have your say|seek(?:s|ing)? (?:views|comments|submissions)|call for (?:views|comments)|"
         r"projet de (?:loi|reglement)|depos(?:e|ee)|avant-projet)\b|"
         r"案を(?:公表|発表|提出|公開|まとめ)|草案|法案|意見募集|パブリックコメント",
     ),
@@ -92,13 +93,17 @@ _TRIGGERS: list[Trigger] = [
         r"\b(?:establish(?:es|ed|ing|ment)?|creat(?:e|es|ed|ing|ion)|launch(?:es|ed|ing)?|"
         r"set(?:s|ting)? up|inaugurat(?:e|es|ed)|found(?:s|ed)?|stand(?:s|ing)? up|"
         r"cre(?:e|ee|era|eront|ation|er)|lanc(?:e|ee|ement|era)|institu(?:e|ee)|"
-        r"(?:mis|met|mettra) en place|inaugur\w*)\b"
+        r"(?:mis|met|mettra) en place|inaugur\w*|se dote d'une?|se dotent d'une?)\b"
         r"[^.;\n]{0,50}?\b(?:agency|authority|office|institute|council|commission|committee|"
         r"panel|centre|center|body|board|regulator|unit|task ?force|network|hub|observatory|"
         r"mechanisms?|secretariat|department|ministry|directorate|bureau|agence|autorite|"
         r"institut|conseil|comite|organisme|observatoire|reseau|ministere|direction)\b|"
         r"\b(?:verra le jour|(?:begins|began|starts|started|commences?|commenced) "
-        r"(?:work|operations?|operating))\b|設立|設置|発足|創設|新設",
+        r"(?:work|operations?|operating)|(?:opens?|opened|will open) its doors|"
+        r"ouvr(?:e|ent|ira|iront) ses portes|abr(?:e|en|ira|iran) sus puertas|"
+        r"offnet (?:seine|ihre) (?:turen|pforten))\b|"
+        r"\b(?:office|agency|authority|institute|council|commission|centre|center|observatory|"
+        r"secretariat|bureau)\b[^.;\n]{0,60}?\bopens\b|設立|設置|発足|創設|新設",
     ),
     _t(
         "meeting.held",
@@ -146,6 +151,37 @@ class KindMention:
     weak: bool
 
 
+# What the object of an adoption can make of it: a draft approved ("aprueba el
+# anteproyecto", "approves the draft") is still a proposal; an updated or revised
+# policy presented is an amendment of the existing one.
+_OBJECT_WINDOW = 40
+_UPDATED_OBJECT = re.compile(
+    r"\b(?:updated|revised|new version|actualizad[ao]s?|actualizacion|nueva version|mise a jour|"
+    r"mis a jour|revisee?s?|aktualisiert\w*|uberarbeitet\w*|fortgeschrieben\w*)\b|改定版|改訂版",
+    re.IGNORECASE,
+)
+
+
+def _object_kind(text: str, mention: KindMention, found: list[KindMention]) -> str:
+    """The kind an adoption reports, read from its object in the clause after the verb."""
+    if mention.kind != "instrument.adopted" or mention.weak:
+        return mention.kind
+    clause = re.split(r"[.,;\n。、]", text[mention.end : mention.end + _OBJECT_WINDOW])[0]
+    clause_end = mention.end + len(clause)
+    if any(m.kind == "instrument.proposed" and mention.end <= m.start < clause_end for m in found):
+        return "instrument.proposed"
+    if _UPDATED_OBJECT.search(clause):
+        return "instrument.amended"
+    return mention.kind
+
+
+def _by_object(text: str, found: list[KindMention]) -> list[KindMention]:
+    """Adoptions re-read by their object ("approves the draft" is a proposal)."""
+    return [
+        KindMention(m.start, m.end, m.phrase, _object_kind(text, m, found), m.weak) for m in found
+    ]
+
+
 # Stable sort: within a kind, the core wordings keep their order, then each language's.
 _ALL_TRIGGERS = sorted(
     [*_TRIGGERS, *(t for language in LANGUAGES for t in language.triggers)], key=lambda t: t.rank
@@ -163,7 +199,7 @@ def find_kinds(text: str) -> list[KindMention]:
                 continue
             taken.append((start, end))
             found.append(KindMention(start, end, match.group(), rule.kind, rule.weak))
-    return sorted(found, key=lambda k: k.start)
+    return _by_object(text, sorted(found, key=lambda k: k.start))
 
 
 # Genres that report no event (labels' "events and non-events"), recognised by
@@ -174,7 +210,9 @@ _NON_EVENT_TITLE = re.compile(
     r"interview|q&a|review|book review|newsletter|roundup|round-up|weekly|guest post|letter|"
     r"jobs?|careers?|event|events|save the date|call for \w+|guide|primer|backgrounder|"
     r"chronique|tribune|analyse|decryptage|dossier|entrevue|editorial|revue de presse|"
-    r"balado|offre d'emploi|publireportage)\s*[:|\u2013—-]|"
+    r"balado|offre d'emploi|publireportage|notice|maintenance|avis|hinweis|aviso)\s*[:|\u2013—-]|"
+    # A veto adopts, ends or starts nothing (the labels: not an event).
+    r"\bveto(?:es|ed)?\b|\bvet(?:a|o)\b|\boppose son veto\b|"
     r"^\s*(?:why|how)\b|"
     r"\b(?:we'?re hiring|we are hiring|now hiring|job opening|things to know|"
     r"what you need to know|what to know|the case for|the case against|reading list|"
@@ -183,12 +221,13 @@ _NON_EVENT_TITLE = re.compile(
     r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+) (?:questions|things|ways|lessons|"
     r"takeaways|charts|reasons)|retrospective|rejoignez-nous)\b|"
     r"【(?:解説|コラム|お知らせ|告知|寄稿|インタビュー|PR|広告|求人|連載|特集|論説|社説|"
-    r"オピニオン|視点|分析|イベント)】",
+    r"オピニオン|視点|分析|イベント)】|(?:参加者|職員)?募集(?:のお知らせ|について)|参加者募集",
     re.IGNORECASE,
 )
 _NON_EVENT_BODY = re.compile(
     r"\b(?:partner content|sponsored content|register here|register now|inscrivez-vous|"
-    r"apply now|applications close|listen on|in this episode|join us|tickets? (?:are )?on sale|"
+    r"(?:^|[.!]\s)apply now|applications close|listen on|in this episode|join us|"
+    r"tickets? (?:are )?on sale|"
     r"early-bird|billetterie|"
     r"views are (?:his|her|their|my) own)\b|"
     r"配信を休止|お申し込み",

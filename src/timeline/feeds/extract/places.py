@@ -46,7 +46,9 @@ CITY_POPULATION = 250_000
 _AMBIGUITY_RATIO = 5
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_KATAKANA_NAME = re.compile(r"[\u30a0-\u30ff]{2,}(?:・[\u30a0-\u30ff]+)*")
+# A Japanese name of a foreign city: three kana or more ("ジュネーブ"); one or two
+# kana are too often part of another word.
+_KATAKANA_NAME = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}(?:・[\u30a1-\u30fa\u30fc]+)*")
 # Other languages' spellings of a city: one capitalised word of five letters or
 # more ("Múnich", "Francfort"); shorter or several-word alternates are too often
 # words or translations ("Thai", "White House").
@@ -210,7 +212,9 @@ def _cities(known: set[str]) -> _Cities:
             if _LATIN_ALTERNATE.fullmatch(alternate):
                 names.add(alternate)
             elif katakana := _KATAKANA_NAME.fullmatch(alternate):
-                names.update({katakana.group(), katakana.group().split("・")[0]})
+                names.add(katakana.group())
+                if len(head := katakana.group().split("・")[0]) >= 3:
+                    names.add(head)
             elif country in {"JP", "CN", "KR", "TW"} and re.fullmatch(
                 r"[\u4e00-\u9fff]{2,}", alternate
             ):

@@ -72,6 +72,8 @@ class DateWords:
     last_words: str  # "vergangenen", "pasado": the last one
     future: str  # words of the future tense, before a date
     relative_years: Mapping[str, int] = field(default_factory=dict)  # "el ano que viene": 1
+    day_range: Sequence[str] = ()  # the first day of a range ("14. bis 16. Juni")
+    weekday_suffix: str = ""  # joined to a weekday ("Donnerstagabend")
 
 
 def same_word(adjective: str) -> list[str]:
@@ -87,3 +89,6 @@ class Language:
     non_event_title: re.Pattern[str] | None = None
     non_event_body: re.Pattern[str] | None = None
     adjective_forms: Callable[[str], list[str]] = same_word
+    # How a country's own government is named without its country ("the
+    # Cabinet", "Bundes-", "el Gobierno"): the publisher's country, then.
+    government: re.Pattern[str] | None = None

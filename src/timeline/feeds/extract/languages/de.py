@@ -68,7 +68,8 @@ LANGUAGE = Language(
         ),
         trigger(
             "instrument.in_force",
-            r"\b(?:tritt|treten|trat|traten)\b[^.;\n]{0,60}\bin kraft\b|\bin kraft getreten\b|"
+            r"\b(?:tritt|treten|trat|traten)\b(?:[^.;\n]|\d\.){0,60}\bin kraft\b|"
+            r"\bin kraft getreten\b|"
             r"\binkrafttreten\b|\b(?:gilt|gelten|galt) (?:ab|seit)\b|\bwirksam\b",
         ),
         trigger(
@@ -111,6 +112,8 @@ LANGUAGE = Language(
     dates=DateWords(
         months=_MONTHS,
         weekdays=_WEEKDAYS,
+        day_range=[r"{d}\.\s*(?:bis|-|\u2013)\s*\d{{1,2}}\. ?{mon}(?: {y})?"],
+        weekday_suffix=r"(?:abend|morgen|nachmittag|vormittag|mittag|nacht)?",
         day_month_year=[r"{d}\. ?{mon}\.? {y}"],
         day_month=[r"{d}\. ?{mon}\b"],
         month_year=[r"{mon} {y}"],
@@ -141,4 +144,6 @@ LANGUAGE = Language(
         re.IGNORECASE,
     ),
     adjective_forms=german_forms,
+    # "Bundes-" is the federation itself (Bundesregierung, Bundeskabinett).
+    government=re.compile(r"\bbundes\w+|\bkabinett\w*|\bbund\b", re.IGNORECASE),
 )

@@ -12,4 +12,9 @@ LANGUAGE = Language(
         r"\b(?:the|of|and|to|in|is|are|was|were|for|with|on|by|that|this|from|will|has|have)\b",
         re.IGNORECASE,
     ),
+    government=re.compile(
+        r"\b(?:the government|the cabinet|parliament|the nation|federal government|"
+        r"prime minister|the commonwealth)\b",
+        re.IGNORECASE,
+    ),
 )

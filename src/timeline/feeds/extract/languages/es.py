@@ -112,6 +112,7 @@ LANGUAGE = Language(
     dates=DateWords(
         months=_MONTHS,
         weekdays=_WEEKDAYS,
+        day_range=[r"{d}\s*(?:al|-|\u2013|y)\s*\d{{1,2}} de {mon}(?: (?:de|del) {y})?"],
         day_month_year=[r"{d} de {mon} (?:de|del) {y}"],
         day_month=[r"{d} de {mon}\b"],
         month_year=[r"{mon} (?:de|del) {y}"],
@@ -144,4 +145,8 @@ LANGUAGE = Language(
         re.IGNORECASE,
     ),
     adjective_forms=spanish_forms,
+    government=re.compile(
+        r"\b(?:el gobierno|consejo de ministros|las cortes|el congreso|el ejecutivo)\b",
+        re.IGNORECASE,
+    ),
 )

@@ -26,4 +26,9 @@ LANGUAGE = Language(
         re.IGNORECASE,
     ),
     adjective_forms=french_forms,
+    government=re.compile(
+        r"\b(?:le gouvernement|conseil federal|conseil des ministres|l'assemblee nationale|"
+        r"le parlement|premier ministre)\b",
+        re.IGNORECASE,
+    ),
 )

@@ -7,4 +7,8 @@ import re
 
 from timeline.feeds.extract.languages.base import Language
 
-LANGUAGE = Language(code="ja", function_words=re.compile(r"[\u3040-\u309f]{2}"))
+LANGUAGE = Language(
+    code="ja",
+    function_words=re.compile(r"[\u3040-\u309f]{2}"),
+    government=re.compile(r"政府|閣議|国会|内閣|府省庁|各省"),
+)
