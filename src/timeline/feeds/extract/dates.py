@@ -19,8 +19,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from timeline.feeds.extract.languages import LANGUAGES, DateWords
 from timeline.model.dates import PartialDate, Precision
@@ -345,7 +346,7 @@ def _language_patterns(words: DateWords) -> list[tuple[re.Pattern[str], Reader]]
 _JA_YMD = r"(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?)?"
 
 # Longest and most specific first: a span taken by one pattern is not read again.
-_PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
+_CORE_FIRST: list[tuple[re.Pattern[str], Reader]] = [
     # ISO dates, as official releases write them
     (
         re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
@@ -421,8 +422,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
         ),
         _absolute(lambda m: _Parts(int(m["y"]), None, None)),
     ),
-    # Other languages (after English and French: German month names include theirs)
-    *(p for lang in LANGUAGES if lang.dates is not None for p in _language_patterns(lang.dates)),
+    # Other languages come here (after English and French: German month names
+    # include theirs), see `_patterns`.
+]
+_CORE_LAST: list[tuple[re.Pattern[str], Reader]] = [
     # Japanese absolute ("2025年9月1日", "令和7年4月", "9月1日", "5月")
     (re.compile(rf"(?P<era>令和|平成)(?P<ey>\d{{1,2}}|元)年{_JA_YMD}"), _absolute(_ja_parts)),
     (re.compile(rf"{_YEAR}年(?!度){_JA_YMD}"), _absolute(_ja_parts)),
@@ -542,11 +545,26 @@ _RANGE_FROM = re.compile(r"\b(?:from|du|de)\s+$", re.IGNORECASE)
 _RANGE_TO = re.compile(r"^,?\s+(?:to|until|au|a|jusqu'au)\s+$", re.IGNORECASE)
 
 
+@cache
+def _patterns(languages: frozenset[str] | None) -> list[tuple[re.Pattern[str], Reader]]:
+    """The core patterns with those of the given languages (all when None)."""
+    own = [
+        p
+        for lang in LANGUAGES
+        if lang.dates is not None and (languages is None or lang.code in languages)
+        for p in _language_patterns(lang.dates)
+    ]
+    return [*_CORE_FIRST, *own, *_CORE_LAST]
+
+
 def _raw_mentions(
-    text: str, anchor: dt.date | None, sentence_start: Callable[[int], int]
+    text: str,
+    anchor: dt.date | None,
+    sentence_start: Callable[[int], int],
+    languages: frozenset[str] | None,
 ) -> Iterator[DateMention]:
     taken: list[tuple[int, int]] = []
-    for pattern, read in _PATTERNS:
+    for pattern, read in _patterns(languages):
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
@@ -559,15 +577,22 @@ def _raw_mentions(
 
 
 def find_dates(
-    text: str, anchor: dt.date | None, sentence_start: Callable[[int], int] = lambda _: 0
+    text: str,
+    anchor: dt.date | None,
+    sentence_start: Callable[[int], int] = lambda _: 0,
+    languages: Collection[str] | None = None,
 ) -> list[DateMention]:
     """All date mentions in `text` (already passed through `fold`), in text order.
+
+    `languages` limits the language modules read (the core English, French
+    and Japanese patterns always run); by default, all.
 
     `anchor` is the publication date in the publisher's own time zone;
     `sentence_start(offset)` gives where the sentence around an offset begins
     (tense is read from the words before a date, within its sentence).
     """
-    found = sorted(_raw_mentions(text, anchor, sentence_start), key=lambda m: m.start)
+    chosen = frozenset(languages) if languages is not None else None
+    found = sorted(_raw_mentions(text, anchor, sentence_start, chosen), key=lambda m: m.start)
     marked: list[DateMention] = []
     for index, mention in enumerate(found):
         before = text[max(0, mention.start - 60) : mention.start]

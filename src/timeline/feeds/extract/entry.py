@@ -498,8 +498,11 @@ def extract_entry(
         text.original[: text.title_end], text.original[text.title_end + 1 :]
     ):
         return _non_event(base, 0.9, reason)
-    triggers = find_kinds(text.text)
-    dates = find_dates(text.text, anchor, text.sentence_start)
+    # The language modules of the item's text and of its feed's tag: the others'
+    # words cannot occur in it, and reading them costs a third of the time.
+    languages = {lang, detect_language(f"{title}\n{body}")}
+    triggers = find_kinds(text.text, languages)
+    dates = find_dates(text.text, anchor, text.sentence_start, languages)
     choice = _choose(text, triggers, dates, anchor)
     if choice is None:
         return _non_event(base, 0.7, "no wording of a policy event found")

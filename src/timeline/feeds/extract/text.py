@@ -56,22 +56,27 @@ def collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _fold_table() -> dict[int, str]:
+    table = {code: chr(code - 0xFF10 + ord("0")) for code in range(0xFF10, 0xFF1A)}
+    for code in range(0x00C0, 0x0250):
+        base = unicodedata.normalize("NFKD", chr(code))[0]
+        if base.isascii():
+            table[code] = base
+    return table
+
+
+# Full-width digits (common in Japanese text) and accented Latin letters, one
+# character for one, so that folding keeps every offset.
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
-    """Drop accents from Latin letters and widen no digit, keeping every offset in place.
+    """Drop accents from Latin letters and narrow full-width digits, keeping every offset.
 
     Japanese must not go through NFKD (it would split voiced kana), and the
     matchers rely on offsets in the folded text being offsets in the original.
     """
-    out = []
-    for ch in text:
-        if "\uff10" <= ch <= "\uff19":  # full-width digits, common in Japanese text
-            out.append(chr(ord(ch) - 0xFF10 + ord("0")))
-        elif "\u00c0" <= ch <= "\u024f":
-            base = unicodedata.normalize("NFKD", ch)[0]
-            out.append(base if base.isascii() else ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 # A full stop ends a sentence unless it closes an abbreviation ("Jan.", "U.S.",

@@ -32,9 +32,9 @@ _MONTHS |= {
 }
 _WEEKDAYS = [fold(get_day_names("wide", locale="de")[i]).lower() for i in range(7)]
 
-_SIGNED_THING = r"\w*(?:abkommen|vereinbarung|erklarung|memorandum|partnerschaft|pakt|protokoll)\w*"
+_SIGNED_THING = r"(?:abkommen|vereinbarung|erklarung|memorandum|partnerschaft|pakt|protokoll)\w*"
 _CREATED_THING = (
-    r"\w*(?:behorde|agentur|institut|rat|beirat|kommission|ausschuss|zentrum|stelle|amt|buro|"
+    r"(?:behorde|agentur|institut|rat|beirat|kommission|ausschuss|zentrum|stelle|amt|buro|"
     r"gremium|netzwerk|observatorium|ministerium|direktion|einheit)\b"
 )
 
@@ -74,7 +74,7 @@ LANGUAGE = Language(
         ),
         trigger(
             "instrument.proposed",
-            r"\w*entwurf\w*|\b(?:konsultation|anhorung|vorgeschlagen|schlagt\b[^.;\n]{0,40}\bvor)\b",
+            r"entwurf\w*|\b(?:konsultation|anhorung|vorgeschlagen|schlagt\b[^.;\n]{0,40}\bvor)\b",
         ),
         trigger(
             "instrument.adopted",
@@ -91,7 +91,7 @@ LANGUAGE = Language(
         ),
         trigger(
             "meeting.held",
-            r"\w*gipfel\b|\b\w*treffen\b|\b(?:tagt|tagen|tagung|treffen sich|trafen sich|kommen\b"
+            r"gipfel\b|treffen\b|\b(?:tagt|tagen|tagung|treffen sich|trafen sich|kommen\b"
             r"[^.;\n]{0,30}\bzusammen|kamen\b[^.;\n]{0,30}\bzusammen)\b",
         ),
         trigger(
