@@ -68,6 +68,7 @@ def measure(url: str, repeat: int) -> dict[str, float]:
         ).most_common(1)[0][0]
         one = Selection.of([busiest])
         say(f"  busiest jurisdiction: {busiest}")
+
         def cold(selection: Selection) -> Callable[[], Any]:
             def run() -> bytes:
                 written_events.clear()
