@@ -91,4 +91,5 @@ def test_a_malformed_page_fails_the_poll_in_one_line_and_stores_nothing(
         assert "\n" not in outcome.error
         assert follower.candidates(statuses=None) == []
         (status,) = follower.feed_status()
-        assert status.health is not None and status.health.consecutive_failures == 1
+        assert status.health is not None
+        assert status.health.consecutive_failures == 1
