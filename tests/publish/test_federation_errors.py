@@ -4,6 +4,7 @@ line and stores nothing.  Served by a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,3 +94,35 @@ def test_a_malformed_page_fails_the_poll_in_one_line_and_stores_nothing(
         (status,) = follower.feed_status()
         assert status.health is not None
         assert status.health.consecutive_failures == 1
+
+
+def test_changes_read_without_their_facts_first_event_stand_on_their_own(
+    timeline: Timeline, recorded: list[RecordedEvent]
+) -> None:
+    """A later poll reads only the newest pages: a correction carries the whole
+    fact, a retraction withdraws what an earlier poll read."""
+    import datetime as dt
+
+    from timeline.feeds.federation import change_items
+    from timeline.importer import current_fact
+    from timeline.model.selection import Selection
+    from timeline.publish.atom import FeedLinks, read_feed, write_feed
+
+    head = recorded[-1].seq
+    timeline.correct(recorded[0].id, {"effective": "2025-03"}, "a month late")
+    timeline.retract(recorded[1].id, "no such stage")
+    timeline.correct(recorded[2].id, {"effective": "2027"}, "postponed")
+    timeline.retract(recorded[2].id, "dropped")
+    page = timeline.changes(Selection(), after=head)
+    links = FeedLinks("urn:test", "http://x/", "http://x/", None, "http://x/{id}")
+    body = write_feed(page.entries, title="t", updated=dt.datetime.now(dt.UTC), links=links)
+    events, following = read_feed(body)
+    assert following is None
+    items = {item.guid: item for item in change_items(events)}
+    assert set(items) == {f"urn:uuid:{e.id}" for e in recorded[:3]}
+    moved = items[f"urn:uuid:{recorded[0].id}"]
+    assert moved.is_event
+    assert (moved.kind, moved.effective) == ("instrument.in_force", "2025-03")
+    assert json.loads(moved.evidence["fact"]) == current_fact(timeline.store, recorded[0]).fact
+    for retracted in recorded[1:3]:
+        assert not items[f"urn:uuid:{retracted.id}"].is_event

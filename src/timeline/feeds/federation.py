@@ -59,15 +59,14 @@ def _standing(fact_id: str, events: list[FeedEvent]) -> StandingFact[FeedEvent] 
     metas = [e for e in events if e.kind in META_KINDS]
     if original is not None:
         return standing_fact(original, metas)
-    first_correction = next((e for e in metas if e.kind != RETRACTED), None)
-    if first_correction is None:
+    if not metas or metas[0].kind == RETRACTED:
         return None
     # Its first event is on an older page, read in an earlier poll: a correction
-    # carries the whole fact, so it stands in for it.
-    standing = StandingFact(first_correction, corrected_fact(first_correction.payload))
-    for meta in metas:
-        if meta.seq > first_correction.seq:
-            standing.apply(meta)
+    # carries the whole fact, so the first one read stands in for it.
+    first, *later = metas
+    standing = StandingFact(first, corrected_fact(first.payload), corrected_by=[first])
+    for meta in later:
+        standing.apply(meta)
     return standing
 
 

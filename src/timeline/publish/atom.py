@@ -206,8 +206,10 @@ def _read_event(element: ET.Element) -> FeedEvent:
         date = PartialDate.parse(effective.text)
     except (ValueError, InvalidDateError) as exc:
         raise FeedError(f"change feed: event {element.get('id')}: {exc}") from None
-    if not isinstance(data, dict) or (
-        kind in META_KINDS and not isinstance(data.get("target"), str)
+    if (
+        not isinstance(data, dict)
+        or (kind in META_KINDS and not isinstance(data.get("target"), str))
+        or (kind == CORRECTED and not isinstance(data.get("corrected"), dict))
     ):
         raise FeedError(f"change feed: event {element.get('id')}: its tl:payload is no payload")
     return FeedEvent(
