@@ -5,7 +5,10 @@ line and stores nothing.  Served by a real HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +129,25 @@ def test_changes_read_without_their_facts_first_event_stand_on_their_own(
     assert json.loads(moved.evidence["fact"]) == current_fact(timeline.store, recorded[0]).fact
     for retracted in recorded[1:3]:
         assert not items[f"urn:uuid:{retracted.id}"].is_event
+
+
+def test_extract_reads_a_change_feed_as_the_poller_does(
+    feed: bytes, recorded: list[RecordedEvent], server: FeedServer, tmp_path: Path
+) -> None:
+    url = server.serve("/changes.atom", feed)
+    config = tmp_path / "config.toml"
+    config.write_text(f"[database]\nurl = 'sqlite:///{tmp_path / 'unused.db'}'\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "timeline", "--config", str(config), "extract", url],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    items = {item["guid"]: item for item in json.loads(run.stdout)}
+    assert set(items) == {f"urn:uuid:{event.id}" for event in recorded}
+    meeting = items[f"urn:uuid:{recorded[3].id}"]
+    assert (meeting["kind"], meeting["jurisdictions"], meeting["effective"]) == (
+        "meeting.held",
+        ["FR"],
+        "2025-11",
+    )
+    assert meeting["confidence"] == 1.0
