@@ -156,3 +156,22 @@ def test_cli_writes_the_calendar_to_stdout(
     assert bad.stdout == ""
     assert bad.stderr.startswith("Error: ")
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_events_written_once_are_the_bytes_icalendar_writes_for_the_whole_calendar(
+    timeline: Timeline, recorded: list[RecordedEvent]
+) -> None:
+    from timeline.publish import calendar as module
+    from timeline.publish.lives import fact_lives
+
+    timeline.correct(recorded[2].id, {"effective": "2027"}, "postponed, year unknown")
+    first = timeline.calendar(Selection(), name="all")
+    assert timeline.calendar(Selection(), name="all") == first  # from the written events
+    whole = icalendar.Calendar()
+    for name, value in (("prodid", module.PRODID), ("version", "2.0"),
+                        ("calscale", "GREGORIAN"), ("method", "PUBLISH"),
+                        ("x-wr-calname", "all")):  # fmt: skip
+        whole.add(name, value)
+    for life in fact_lives(timeline.store.read(), Selection()):
+        whole.add_component(module.vevent(life))
+    assert first == whole.to_ical()

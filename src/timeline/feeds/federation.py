@@ -26,6 +26,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from timeline.errors import InvalidEventError
 from timeline.feeds.extract.item import ItemExtraction
 from timeline.model.events import META_KINDS, canonical_json
 from timeline.model.facts import (
@@ -58,15 +59,14 @@ def _standing(fact_id: str, events: list[FeedEvent]) -> StandingFact[FeedEvent] 
     metas = [e for e in events if e.kind in META_KINDS]
     if original is not None:
         return standing_fact(original, metas)
-    first_correction = next((e for e in metas if e.kind != RETRACTED), None)
-    if first_correction is None:
+    if not metas or metas[0].kind == RETRACTED:
         return None
     # Its first event is on an older page, read in an earlier poll: a correction
-    # carries the whole fact, so it stands in for it.
-    standing = StandingFact(first_correction, corrected_fact(first_correction.payload))
-    for meta in metas:
-        if meta.seq > first_correction.seq:
-            standing.apply(meta)
+    # carries the whole fact, so the first one read stands in for it.
+    first, *later = metas
+    standing = StandingFact(first, corrected_fact(first.payload), corrected_by=[first])
+    for meta in later:
+        standing.apply(meta)
     return standing
 
 
@@ -129,4 +129,26 @@ def change_items(events: Iterable[FeedEvent]) -> list[ItemExtraction]:
     for event in sorted(unique.values(), key=lambda e: e.seq):
         fact_id = event.payload["target"] if event.kind in META_KINDS else event.id
         by_fact.setdefault(fact_id, []).append(event)
-    return [_item(fact_id, found) for fact_id, found in by_fact.items()]
+    return [_checked_item(fact_id, found) for fact_id, found in by_fact.items()]
+
+
+def _checked_item(fact_id: str, events: list[FeedEvent]) -> ItemExtraction:
+    """`_item`, or a non-event saying why, when the fact is not one this timeline
+    accepts (a kind it does not know, a field it refuses): the other facts of the
+    feed are read as usual."""
+    try:
+        return _item(fact_id, events)
+    except InvalidEventError as exc:
+        return ItemExtraction(
+            guid=f"urn:uuid:{fact_id}",
+            title=f"{events[0].kind} of {events[0].subject}",
+            summary=f"Not a fact this timeline accepts: {exc}",
+            link=None,
+            published=events[0].recorded_at,
+            is_event=False,
+            kind=None,
+            jurisdictions=(),
+            effective=None,
+            confidence=1.0,
+            evidence={"kind": "tl:event refused", "event": fact_id, "error": str(exc)},
+        )

@@ -34,9 +34,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from timeline.errors import FeedError
+from timeline.errors import FeedError, InvalidDateError
 from timeline.model.dates import PartialDate, utc_text
-from timeline.model.events import AnyEvent, parse_event
+from timeline.model.events import META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import CORRECTED, RETRACTED, describe
 from timeline.store.base import RecordedEvent, format_utc
 
@@ -198,19 +198,27 @@ def _read_event(element: ET.Element) -> FeedEvent:
     payload = element.find(_tl("payload"))
     if effective is None or payload is None or not effective.text or not payload.text:
         raise FeedError(f"change feed: event {element.get('id')} lacks tl:effective or tl:payload")
+    kind = _required(element, "kind")
     try:
         data = json.loads(payload.text)
         recorded_at = dt.datetime.fromisoformat(_required(element, "recorded-at"))
         seq = int(_required(element, "seq"))
-    except ValueError as exc:
+        date = PartialDate.parse(effective.text)
+    except (ValueError, InvalidDateError) as exc:
         raise FeedError(f"change feed: event {element.get('id')}: {exc}") from None
+    if (
+        not isinstance(data, dict)
+        or (kind in META_KINDS and not isinstance(data.get("target"), str))
+        or (kind == CORRECTED and not isinstance(data.get("corrected"), dict))
+    ):
+        raise FeedError(f"change feed: event {element.get('id')}: its tl:payload is no payload")
     return FeedEvent(
         id=_required(element, "id"),
         seq=seq,
-        kind=_required(element, "kind"),
+        kind=kind,
         subject=_required(element, "subject"),
         jurisdictions=tuple(j.text or "" for j in element.findall(_tl("jurisdiction"))),
-        effective=PartialDate.parse(effective.text),
+        effective=date,
         recorded_at=recorded_at,
         sources=tuple(dict(s.attrib) for s in element.findall(_tl("source"))),
         payload=data,

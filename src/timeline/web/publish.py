@@ -14,6 +14,7 @@ import datetime as dt
 import email.utils
 import hashlib
 from collections.abc import Callable
+from importlib import metadata
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -24,6 +25,7 @@ from timeline.publish.atom import FeedLinks, write_feed
 from timeline.publish.changes import MAX_PAGE_SIZE, PAGE_SIZE
 from timeline.web.api import ERROR_RESPONSES, Service
 
+_VERSION = metadata.version("timeline")
 router = APIRouter(responses=ERROR_RESPONSES, tags=["subscribe"])
 
 Codes = Annotated[
@@ -87,7 +89,8 @@ def conditional(
 ) -> Response:
     """`body()` with validators, or a 304 when the client already has it."""
     head, modified = service.timeline.log_head()
-    request_key = hashlib.sha256(str(request.url).encode()).hexdigest()[:16]
+    # The version too: a new release may write the same log differently.
+    request_key = hashlib.sha256(f"{_VERSION} {request.url}".encode()).hexdigest()[:16]
     etag = f'"{head}-{request_key}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if modified is not None:

@@ -45,6 +45,14 @@ def load_feed(
     page, truncated XML).  A feed that is malformed but still gave entries is
     returned with its warning.
     """
+    parsed, warning, _body = _load(source, polling)
+    return parsed, warning
+
+
+def _load(
+    source: str, polling: PollingSettings | None
+) -> tuple[feedparser.FeedParserDict, str | None, bytes]:
+    """`load_feed`, and the bytes it parsed."""
     fetcher = Fetcher(polling or PollingSettings())
     try:
         fetched = fetcher.fetch(source)
@@ -67,7 +75,7 @@ def load_feed(
         problem = result.warning or "no feed elements"
         raise FeedError(f"{source}: not a readable feed ({collapse(problem)})")
     warning = collapse(result.warning) if result.warning else None
-    return parsed, warning
+    return parsed, warning, fetched.body or b""
 
 
 def extract_source(
@@ -78,8 +86,17 @@ def extract_source(
     polling: PollingSettings | None = None,
 ) -> tuple[list[ItemExtraction], str | None]:
     """Extract every item of a feed file or http(s) URL, storing nothing; `polling`
-    bounds the fetch as in `load_feed`."""
+    bounds the fetch as in `load_feed`.  Another timeline's change feed gives its
+    facts as the poller reads them (`timeline.feeds.federation`)."""
     if jurisdiction_hint:
         validate_code(jurisdiction_hint)
-    parsed, warning = load_feed(source, polling)
+    parsed, warning, body = _load(source, polling)
+    # Imported here: federation reads this package's `item` module.
+    from timeline.feeds import federation
+    from timeline.publish.atom import read_feed
+
+    if federation.is_change_feed(parsed):
+        # Another timeline's change feed: its facts as written (this page), as the
+        # poller reads them, with no text extraction.
+        return federation.change_items(read_feed(body)[0]), warning
     return extract_feed(parsed, language=language, jurisdiction_hint=jurisdiction_hint), warning
