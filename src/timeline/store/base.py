@@ -295,6 +295,11 @@ class EventStore(ABC):
     def read_models(self) -> ReadModels:
         """The projections' read models kept beside the log (`ReadModels`)."""
 
+    @property
+    @abstractmethod
+    def backup(self) -> LogBackup:
+        """The log and its working state read and written exactly as stored."""
+
     # -- working state beside the log ----------------------------------------------
     @property
     @abstractmethod
@@ -312,6 +317,87 @@ class EventStore(ABC):
     ) -> Lease:
         """The lease `name` as `holder` (default: this host and process) sees it;
         each hold lasts `seconds` by `clock` (default: the system's, in UTC)."""
+
+
+# -- backup and restore: the log and its working state, exactly as stored ---------
+
+EVENT_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "subject",
+    "stream_version",
+    "jurisdictions",  # " EU JP ", as stored
+    "effective",
+    "effective_start",  # ISO text
+    "effective_end",
+    "recorded_at",  # `format_utc` text: what the hash covers
+    "idempotency_key",
+    "schema_version",
+    "payload",  # the stored JSON text, byte for byte
+    "sources",
+    "provenance",  # JSON text or None
+    "hash",
+)
+"""An event exactly as stored, every column as the hash chain reads it (`chain_hash`)."""
+
+
+class BackupSnapshot(ABC):
+    """The log and its working-state tables in one snapshot of the database: what
+    commits meanwhile is not seen."""
+
+    @abstractmethod
+    def head(self) -> tuple[int, str]:
+        """The last position and its hash; (0, `GENESIS_HASH`) when the log is empty."""
+
+    @abstractmethod
+    def hash_at(self, seq: int) -> str | None:
+        """The hash of the event at position `seq` (None: no such event)."""
+
+    @abstractmethod
+    def events(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        """The events after position `after`, in position order, as `EVENT_COLUMNS`
+        dicts; streamed, never the whole log in memory."""
+
+    @abstractmethod
+    def count(self, table: str) -> int:
+        """How many rows the working-state table `table` holds."""
+
+    @abstractmethod
+    def rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """The rows of `table` in key order, each value JSON-ready (times as
+        `format_utc` text, bytes as base64 text)."""
+
+
+class LogBackup(ABC):
+    """The privileged path of backup and restore.
+
+    Only this path writes an event with a position, an id and a transaction
+    time it is given, and only when they continue the stored chain: `append`
+    never takes them from a caller.  The append-only triggers still hold (a
+    restore only inserts)."""
+
+    tables: tuple[str, ...]
+    """The tables restored beside the log, in the order an export lists them.  Read
+    models are not among them: they are rebuilt."""
+
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[BackupSnapshot]:
+        """A read of the whole database in one snapshot, for the block's duration."""
+
+    @abstractmethod
+    def restore_batch(
+        self,
+        events: Sequence[Mapping[str, Any]],
+        records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    ) -> None:
+        """Insert `events` (`EVENT_COLUMNS` dicts) and then `records` (rows of
+        `tables`, as `BackupSnapshot.rows` gives them) in one transaction, under the
+        log's write lock: all of it or none.
+
+        The events must continue the stored log: the first at the position after
+        the head, each hash its chain's (`chain_hash`), or `RestoreTargetError` /
+        `ChainBrokenError` is raised and nothing is written."""
 
 
 # -- feeds: candidates and health ------------------------------------------------------
@@ -831,6 +917,13 @@ class ReadModelView(ABC):
     @abstractmethod
     def jurisdictions_with(self, kinds: Collection[str]) -> list[str]:
         """The jurisdictions with versions of any of `kinds`, in code order."""
+
+    @abstractmethod
+    def codes_held(
+        self, codes: Collection[str], kinds: Collection[str], known_at: str
+    ) -> list[str]:
+        """Which of `codes` the log held a version of any of `kinds` under at
+        `known_at`, in code order."""
 
     @abstractmethod
     def snapshot(
