@@ -194,3 +194,13 @@ def test_a_round_posts_every_due_alert_claiming_a_few_at_a_time(
     assert [o.outcome for o in outcomes] == ["sent"] * 7
     assert len(set(receiver.ids())) == 7
     assert all(got.verified for got in receiver.received)
+
+
+def test_a_redirect_is_a_failure_not_followed(make_harness: Make, receiver: Receiver) -> None:
+    receiver.status, receiver.headers = 301, {"Location": "http://127.0.0.1:9/elsewhere"}
+    h = make_harness([follow("jp", webhook=receiver.url)])
+    h.alerts.scan()
+    h.tl.append([in_force()])
+    [outcome] = h.alerts.run()
+    assert (outcome.outcome, outcome.detail) == ("failed", f"{receiver.url} answered 301")
+    assert len(receiver.received) == 1

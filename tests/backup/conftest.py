@@ -15,7 +15,7 @@ from tests.feeds.helpers import fake_poller, settings_for
 from tests.feeds.server import FeedServer, rss
 from timeline.app import Timeline
 from timeline.store import EventStore, open_store
-from timeline.store.base import DigestIssue
+from timeline.store.base import AlertRecord, DigestIssue
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
@@ -93,6 +93,13 @@ def populate(url: str) -> None:
         key = ("2026-W15", "team", "a@example.org")
         assert ledger.claim(key, sending_timeout=dt.timedelta(minutes=5), explicit=True)
         ledger.mark_sent(key)
+
+        alert_ledger = store.alert_ledger
+        alert_ledger.cursors(["jp"])
+        alert = AlertRecord("jp:1", "msg_1", "jp", "fact.recorded", facts[0].id, ACCEPTED, "{}")
+        hook = ("jp:1", "webhook", "https://hooks.example.org/x")
+        alert_ledger.record([alert], [hook, ("jp:1", "email", "a@example.org")], {"jp": 3})
+        alert_ledger.mark_sent([hook])
 
 
 @pytest.fixture

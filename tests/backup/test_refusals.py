@@ -84,7 +84,7 @@ DAMAGE: dict[str, tuple[Callable[[Lines], Lines], Callable[[int, int], str]]] = 
     "last line missing": (
         _drop_last,
         lambda n, m: (
-            f"line {m}: the file ends after 1 digest_deliveries records; its header announces 2"
+            f"line {m}: the file ends after 1 alert_deliveries records; its header announces 2"
         ),
     ),
 }
@@ -256,5 +256,7 @@ def test_the_cli_pipes_an_export_into_a_restore_and_refuses_a_bad_file(
     restored = run(target, "restore", "-", input=exported.stdout_bytes)
     assert restored.exit_code == 0, restored.output
     events = json.loads(lines[0])["events"]
-    assert restored.stdout.startswith(f"restored {events} events and 7 records; ")
+    records = sum(json.loads(lines[0])["records"].values())
+    assert records == len(lines) - 1 - events
+    assert restored.stdout.startswith(f"restored {events} events and {records} records; ")
     assert dump(target) == dump(source)

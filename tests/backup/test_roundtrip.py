@@ -45,6 +45,8 @@ def test_export_then_restore_keeps_every_event_and_every_answer(
     assert expected["candidates"]
     assert expected["feed_health"]
     assert expected["digest_deliveries"]
+    assert expected["alert_deliveries"]
+    assert expected["follow_cursors"]
     assert answers(target) == answers(source)
 
 

@@ -17,6 +17,7 @@ from tests.digest.conftest import (
     record_later,
     record_week,
 )
+from tests.factories import in_force
 from timeline.app import Timeline
 from timeline.bootstrap import digests
 from timeline.errors import InvalidWeekError, UnknownDigestListError
@@ -290,3 +291,18 @@ def test_a_week_not_over_yet_is_refused(make_timeline: MakeTimeline) -> None:
         digests(tl).render(WEEK)
     clock.now = at(21, 22)  # Monday 00:00 in Brussels
     assert digests(tl).render(WEEK)[0].week == WEEK
+
+
+def test_a_date_narrowed_inside_its_interval_was_made_more_precise(
+    make_timeline: MakeTimeline,
+) -> None:
+    tl, clock = make_timeline()
+    clock.now = at(16)
+    event = tl.append([in_force(subject="jp/later-act", effective="2026-09")]).events[0]
+    clock.now = at(17)
+    tl.correct(event.id, {"effective": "2026-09-15"}, "the gazette gives the day")
+    clock.now = at(23)
+    digest, rendered = digests(tl).render(WEEK)
+    [move] = digest.date_moves
+    assert (move.old, move.new, move.direction) == ("2026-09", "2026-09-15", "made more precise")
+    assert "- AI Promotion Act (JP): 2026-09 -> 2026-09-15, made more precise" in rendered.text

@@ -135,6 +135,9 @@ class Alerts:
         settings = self.settings.alerts
         per_claim = max(1, int(settings.sending_timeout // (2 * settings.webhook_timeout)))
         outcomes: list[DeliveryOutcome] = []
+        # A read first: a daemon with nothing due writes nothing every poll.
+        if not self.ledger.due_endpoints("webhook", sending_timeout=self.sending_timeout):
+            return outcomes
         with WebhookSender(settings.webhook_timeout) as sender:
             while claimed := self.ledger.claim(
                 "webhook", sending_timeout=self.sending_timeout, limit=per_claim

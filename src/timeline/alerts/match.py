@@ -79,13 +79,15 @@ def find_alerts(
     last = start
     for event in store.read(EventFilter(after_seq=start, limit=limit)):
         last = event.seq
+        change = _change(store, event)
+        if change is None:
+            continue
         for follow in follows:
             selection = selections.get(follow.name)
             if selection is None or event.seq <= cursors[follow.name]:
                 continue
-            alert = _event_alert(store, follow.name, selection, event)
-            if alert is not None:
-                _add(found, follow, alert)
+            if change.selected_by(selection):
+                _add(found, follow, _alert(follow.name, event, change))
     found.cursors = {f.name: max(cursors[f.name], last) for f in follows}
     return found
 
@@ -128,65 +130,58 @@ def _add(found: Found, follow: FollowSettings, alert: AlertRecord) -> None:
     found.deliveries += [(alert.id, channel, url) for channel, url in endpoints(follow)]
 
 
-def _event_alert(
-    store: EventStore, follow: str, selection: Selection, event: RecordedEvent
-) -> AlertRecord | None:
-    if event.kind in META_KINDS:
-        return _meta_alert(store, follow, selection, event)
-    fact = fact_dict(event.to_event())
-    if not _selects(selection, fact):
-        return None
-    return _alert(follow, "fact.recorded", event, event.id, fact)
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """What one event did to a fact, worked out once for every follow."""
+
+    type: str
+    fact_id: str
+    fact: Mapping[str, Any]
+    previous: Mapping[str, Any] | None = None
+    reason: str | None = None
+
+    def selected_by(self, selection: Selection) -> bool:
+        """A follow that selected the fact before the event, or selects it after."""
+        return _selects(selection, self.fact) or (
+            self.previous is not None and _selects(selection, self.previous)
+        )
 
 
-def _meta_alert(
-    store: EventStore, follow: str, selection: Selection, meta: RecordedEvent
-) -> AlertRecord | None:
-    """A correction's or a retraction's alert: selected if the fact was selected
-    before it or is after it."""
-    target = store.get(meta.payload["target"])
+def _change(store: EventStore, event: RecordedEvent) -> _Change | None:
+    if event.kind not in META_KINDS:
+        return _Change("fact.recorded", event.id, fact_dict(event.to_event()))
+    target = store.get(event.payload["target"])
     metas = list(store.read(EventFilter(subject=target.subject, kinds=frozenset(META_KINDS))))
-    before = standing_fact(target, metas, before_seq=meta.seq)
+    before = standing_fact(target, metas, before_seq=event.seq)
     if before.retracted:  # a retraction is final: nothing after it changes the fact
         return None
     old = before.fact
-    reason = str(meta.payload.get("reason", ""))
-    new = old if meta.kind == RETRACTED else corrected_fact(meta.payload)
-    if not (_selects(selection, old) or _selects(selection, new)):
-        return None
-    if meta.kind == RETRACTED:
-        return _alert(follow, "fact.retracted", meta, target.id, old, reason=reason)
+    reason = str(event.payload.get("reason", ""))
+    if event.kind == RETRACTED:
+        return _Change("fact.retracted", target.id, old, reason=reason)
+    new = corrected_fact(event.payload)
     move = date_move(PartialDate.parse(old["effective"]), PartialDate.parse(new["effective"]))
     kind = "fact." + (move.replace(" ", "_") if move else "corrected")
-    return _alert(follow, kind, meta, target.id, new, previous=old, reason=reason)
+    return _Change(kind, target.id, new, previous=old, reason=reason)
 
 
 def _selects(selection: Selection, fact: Mapping[str, Any]) -> bool:
     return selection.matches(fact["kind"], fact["subject"], fact["jurisdictions"])
 
 
-def _alert(
-    follow: str,
-    kind: str,
-    event: RecordedEvent,
-    fact_id: str,
-    fact: Mapping[str, Any],
-    *,
-    previous: Mapping[str, Any] | None = None,
-    reason: str | None = None,
-) -> AlertRecord:
+def _alert(follow: str, event: RecordedEvent, change: _Change) -> AlertRecord:
     alert_id = f"{follow}:{event.id}"
     data: dict[str, Any] = {
         "follow": follow,
         "alert": alert_id,
         "event": event.id,
-        "fact": _fact_body(fact_id, fact),
+        "fact": _fact_body(change.fact_id, change.fact),
     }
-    if previous is not None:
-        data["previous"] = _fact_body(fact_id, previous)
-    if reason is not None:
-        data["reason"] = reason
-    return _record(alert_id, follow, kind, fact_id, event.recorded_at, data)
+    if change.previous is not None:
+        data["previous"] = _fact_body(change.fact_id, change.previous)
+    if change.reason is not None:
+        data["reason"] = change.reason
+    return _record(alert_id, follow, change.type, change.fact_id, event.recorded_at, data)
 
 
 def _fact_body(fact_id: str, fact: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,11 +29,14 @@ from timeline.store.base import (
 )
 from timeline.store.sql.schema import (
     UTCDateTime,
+    alert_deliveries,
+    alerts,
     candidates,
     digest_deliveries,
     digest_issues,
     events,
     feed_health,
+    follow_cursors,
     legacy_event_keys,
 )
 from timeline.store.sql.transactions import LogTransactions
@@ -49,6 +52,9 @@ RESTORED_TABLES: tuple[Table, ...] = (
     feed_health,
     digest_issues,
     digest_deliveries,
+    follow_cursors,
+    alerts,
+    alert_deliveries,
 )
 _BY_NAME = {table.name: table for table in RESTORED_TABLES}
 
