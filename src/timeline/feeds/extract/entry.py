@@ -549,7 +549,7 @@ def extract_entry(
     publisher = item_publisher(publisher, base["link"])
     own_government = _own_government(text, places, choice)
     if publisher is not None and own_government is not None:
-        # "Bundestag verabschiedet ...", "The Government will establish ...": the
+        # "Bundesrat billigt ...", "The Government will establish ...": the
         # actor is the publisher's own government; other places are in passing.
         chosen: list[PlaceMention] = []
         origin = "publisher"
@@ -598,7 +598,7 @@ _GOVERNMENT_WORDS = [lang.government for lang in LANGUAGES if lang.government is
 
 
 def _own_government(text: _Text, places: list[PlaceMention], choice: _Choice) -> str | None:
-    """A government named without its country ("the Cabinet", "Bundestag", "el Gobierno")
+    """A government named without its country ("the Cabinet", "Bundeskabinett", "el Gobierno")
     in the title or the lead, when the title names no place: the words, quoted; else None.
 
     "El Gobierno de Chile" names its country: a place right after the words
