@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.cli.test_cli import EVENTS, REPO, Cli
+from tests.factories import in_force
 
 
 @pytest.fixture
@@ -93,3 +94,24 @@ def test_a_broken_definition_names_file_and_line(cli: Cli, tmp_path: Path) -> No
     (folder / "bad.toml").write_text('name = "bad"\nsections = ["x"]\n[[rule]]\non = "nope"\n')
     cli.env["TIMELINE_PROJECTIONS__PATH"] = str(folder)
     assert f"{folder / 'bad.toml'}:4: unknown event kind 'nope'" in cli.error("state", "JP")
+
+
+def test_state_and_compare_say_whether_subdivisions_are_folded_in(cli: Cli) -> None:
+    cli.append_events(
+        [
+            in_force("us/ai-order", "2025-01-20", ["US"], title="Federal AI order"),
+            in_force("us-tx/traiga", "2026-01-01", ["US-TX"], title="Texas AI Act"),
+        ]
+    )
+    alone = cli.ok("state", "US", "--as-of", "2026-02-01")
+    assert "Texas AI Act" not in alone
+    assert "without subdivisions: US-TX have facts of their own (--with-subdivisions)" in alone
+    whole = cli.ok("state", "US", "--as-of", "2026-02-01", "--with-subdivisions")
+    assert "Texas AI Act" in whole
+    assert "with subdivisions: US-TX" in whole
+    as_json = _json(cli, "state", "US", "--as-of", "2026-02-01", "--with-subdivisions")
+    assert (as_json["with_subdivisions"], as_json["subdivisions"]) == (True, ["US-TX"])
+    side = cli.ok("compare", "US", "JP", "--as-of", "2026-02-01", "--with-subdivisions")
+    assert "Texas AI Act" in side
+    assert "US with subdivisions: US-TX" in side
+    assert "JP with subdivisions: JP-13, JP-34" in side  # the curated Tokyo and Hiroshima facts

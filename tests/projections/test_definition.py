@@ -72,6 +72,8 @@ def _error_for(text: str, tmp_path: Path) -> str:
             "needs an [order]",
         ),
         (MINIMAL + '[[aggregate]]\nname = "n"\nmax = "x"\ncount = "offices"\n', 8, "exactly one"),
+        (MINIMAL + 'where = { "$item" = { jurisdiction = "yes" } }\n', 8, "true or false"),
+        (MINIMAL + 'where = { "$item" = { country = true } }\n', 8, "{jurisdiction = true|false}"),
     ],
 )
 def test_mistakes_are_refused_with_file_and_line(

@@ -248,13 +248,18 @@ def render(
     jurisdiction: str,
     as_of: dt.date,
     known_at: dt.datetime,
+    subdivisions: Sequence[str] = (),
+    with_subdivisions: bool = False,
 ) -> dict[str, Any]:
-    """The state as callers see it: sections as lists, aggregates, uncertain facts."""
+    """The state as callers see it: sections as lists, aggregates, uncertain facts, and
+    the subdivisions of the jurisdiction with facts, folded in or left out."""
     answer: dict[str, Any] = {
         "projection": definition.name,
         "jurisdiction": jurisdiction,
         "as_of": as_of.isoformat(),
         "known_at": known_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "with_subdivisions": with_subdivisions,
+        "subdivisions": list(subdivisions),
     }
     for section in definition.sections:
         answer[section] = sorted(
