@@ -45,6 +45,7 @@ from timeline.feeds.extract.languages import (
 )
 from timeline.feeds.extract.places import PlaceMention, gazetteer, is_group, parent_country
 from timeline.feeds.extract.publisher import Publisher, feed_publisher, item_publisher
+from timeline.feeds.extract.subjects import subject_name
 from timeline.feeds.extract.text import (
     Sentence,
     collapse,
@@ -568,6 +569,9 @@ def extract_entry(
         evidence["jurisdictions_from"] = origin
     if own_government is not None:
         evidence["government"] = own_government
+    lead = text.sentences[min(text.sentence_index(choice.kind.start), len(text.sentences) - 1)]
+    if name := subject_name(title, text.quote(lead.start, lead.end)):
+        evidence["subject"] = name
     if (
         publisher is not None
         and (not publisher.home_only or own_government is not None)
