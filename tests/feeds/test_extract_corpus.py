@@ -1,8 +1,10 @@
-"""The extractor measured on the labelled development corpus (a copy in tests/feeds/corpus).
+"""The extractor measured on both labelled development corpora (copies in tests/feeds).
 
-Floors sit a little under the figures reached when this was written (all 1.0
-but jurisdictions, 0.969), so that a regression fails here.  They are a
-development signal, not proof of generality: a held-out corpus judges that.
+`corpus` is ../shared/corpus/feeds (six feeds, English, French, Japanese),
+`corpus-more` ../shared/corpus/feeds-more (seven feeds, German and Spanish
+among them).  Every figure the issue names must stay at 0.95 or more on both;
+the duplicate-linking floors sit a little under the rates reached.  They are
+a development signal, not proof of generality: held-out corpora judge that.
 """
 
 from __future__ import annotations
@@ -11,13 +13,24 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-# A copy of ../shared/corpus/feeds (the labelled development set), kept in the
-# repository so that the tests run wherever the clone is.
-CORPUS = REPO / "tests" / "feeds" / "corpus"
+# Copies of the labelled development sets, kept in the repository so that the
+# tests run wherever the clone is.
+CORPORA = {
+    "corpus": (REPO / "tests" / "feeds" / "corpus", 48, 0.83),
+    "corpus-more": (REPO / "tests" / "feeds" / "corpus-more", 72, 0.8),
+}
+FIGURES = [
+    "event_precision",
+    "event_recall",
+    "kind_accuracy",
+    "jurisdiction_accuracy",
+    "effective_accuracy",
+]
 
 
 def _load_bench() -> ModuleType:
@@ -32,39 +45,41 @@ def _load_bench() -> ModuleType:
     return module
 
 
-@pytest.fixture(scope="module")
-def figures() -> object:
-    assert (CORPUS / "labels.json").is_file(), f"corpus missing at {CORPUS}"
-    return _load_bench().evaluate(CORPUS)
+@pytest.fixture(scope="module", params=sorted(CORPORA))
+def scored(request: pytest.FixtureRequest) -> tuple[str, Any]:
+    path = CORPORA[request.param][0]
+    assert (path / "labels.json").is_file(), f"corpus missing at {path}"
+    return request.param, _load_bench().evaluate(path)
 
 
-@pytest.mark.parametrize(
-    ("name", "floor"),
-    [
-        ("event_precision", 0.95),
-        ("event_recall", 0.95),
-        ("kind_accuracy", 0.93),
-        ("jurisdiction_accuracy", 0.90),
-        ("effective_accuracy", 0.93),
-        ("duplicate_link_rate", 0.83),
-    ],
-)
-def test_figure_stays_above_its_floor(figures: object, name: str, floor: float) -> None:
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_is_at_least_095(scored: tuple[str, Any], name: str) -> None:
+    corpus, figures = scored
     value = getattr(figures, name)
-    assert value >= floor, f"{name} = {value:.3f} < {floor}; errors: {figures.errors}"  # type: ignore[attr-defined]
+    assert value >= 0.95, f"{corpus}: {name} = {value:.3f}; errors: {figures.errors}"
 
 
-def test_no_false_duplicate_links(figures: object) -> None:
-    assert figures.false_links == 0, figures.errors  # type: ignore[attr-defined]
+def test_duplicate_links_stay_above_their_floor(scored: tuple[str, Any]) -> None:
+    corpus, figures = scored
+    assert figures.duplicate_link_rate >= CORPORA[corpus][2], figures.errors
+    assert figures.false_links == 0, figures.errors
 
 
-def test_every_labelled_item_is_extracted(figures: object) -> None:
-    assert figures.items == 48  # type: ignore[attr-defined]
-    assert not [e for e in figures.errors if e.startswith("missing")]  # type: ignore[attr-defined]
+def test_every_labelled_item_is_extracted(scored: tuple[str, Any]) -> None:
+    corpus, figures = scored
+    assert figures.items == CORPORA[corpus][1]
+    assert not [e for e in figures.errors if e.startswith("missing")]
+
+
+def test_figures_are_given_feed_by_feed(scored: tuple[str, Any]) -> None:
+    _, figures = scored
+    assert sum(feed.items for feed in figures.feeds.values()) == figures.items
+    assert sum(feed.events for feed in figures.feeds.values()) == figures.events
 
 
 def test_the_bench_script_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _load_bench().main(["--corpus", str(CORPUS)]) == 0
+    assert _load_bench().main(["--corpus", str(CORPORA["corpus-more"][0])]) == 0
     out = capsys.readouterr().out
     for label in ("is_event precision", "kind accuracy", "effective date acc.", "duplicate links"):
         assert label in out
+    assert "digitalpolitik-kompakt-de.xml" in out  # the per-feed table

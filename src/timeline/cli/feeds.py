@@ -167,7 +167,8 @@ def extract(
     source: Annotated[str, typer.Argument(help="A feed file, or an http(s) URL.")],
     format_: Annotated[ExtractFormat, typer.Option("--format")] = ExtractFormat.json,
     language: Annotated[
-        str | None, typer.Option(help="en, fr or ja (default: the feed's own tag, else detected).")
+        str | None,
+        typer.Option(help="en, fr, ja, de or es (default: the feed's tag, else detected)."),
     ] = None,
     jurisdiction: Annotated[
         str | None, typer.Option(help="Jurisdiction hint for items that name none.")

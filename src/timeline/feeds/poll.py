@@ -22,13 +22,14 @@ from timeline.errors import FeedError, TimelineError
 from timeline.feeds import federation, review
 from timeline.feeds.candidates import SameEvent, record_items
 from timeline.feeds.extract import ItemExtraction, extract_feed, same_event
+from timeline.feeds.extract.subjects import Known, link_subject
 from timeline.feeds.fetch import Fetcher, FetchResult
 from timeline.feeds.health import backoff_seconds, jittered
 from timeline.feeds.parse import parse_feed
 from timeline.model.feeds import FeedHealth, iso_utc
 from timeline.publish.atom import read_feed
 from timeline.settings import FeedSettings, Settings
-from timeline.store.base import EventStore
+from timeline.store.base import EventFilter, EventStore
 
 log = structlog.get_logger("timeline.feeds")
 
@@ -55,6 +56,41 @@ class PollOutcome:
 def extract_with_library(parsed: Any, feed: FeedSettings) -> list[ItemExtraction]:
     """The extractor of `timeline.feeds.extract`, given the feed's language and place."""
     return extract_feed(parsed, language=feed.language, jurisdiction_hint=feed.jurisdiction)
+
+
+def with_subject_links(store: EventStore, items: Sequence[ItemExtraction]) -> list[ItemExtraction]:
+    """Each event item with the subject of the log it continues, when one matches
+    (`subjects.link_subject`): evidence "subject_link" and "subject_link_score"."""
+    known: dict[str, list[Known]] = {}
+
+    def subjects_in(code: str) -> list[Known]:
+        if code not in known:
+            titles: dict[str, list[str]] = {}
+            places: dict[str, set[str]] = {}
+            for event in store.read(EventFilter(jurisdiction=code)):
+                titles.setdefault(event.subject, []).append(str(event.payload.get("title", "")))
+                places.setdefault(event.subject, set()).update(event.jurisdictions)
+            known[code] = [
+                Known(subject, tuple(titles[subject]), frozenset(places[subject]))
+                for subject in titles
+            ]
+        return known[code]
+
+    def linked(item: ItemExtraction) -> ItemExtraction:
+        name = item.evidence.get("subject")
+        if not (item.is_event and name):
+            return item
+        candidates = [k for code in item.jurisdictions for k in subjects_in(code)]
+        link = link_subject(name, item.jurisdictions, candidates)
+        if link is None:
+            return item
+        evidence = item.evidence | {
+            "subject_link": link.subject,
+            "subject_link_score": link.evidence,
+        }
+        return replace(item, evidence=evidence)
+
+    return [linked(item) for item in items]
 
 
 def utc_now() -> dt.datetime:
@@ -245,6 +281,7 @@ class Poller:
             warning=warning,
             items=len(items),
         )
+        items = with_subject_links(self.store, items)
         with self.store.candidates.record_poll(succeeded) as batch:
             report = record_items(batch, items, now=now, same_event=self.same_event)
         threshold = feed.auto_accept_threshold

@@ -81,11 +81,19 @@ class Candidate:
 
     @property
     def proposed_subject(self) -> str:
+        """The analyst's subject; a federated fact's own; the subject of the log the
+        extractor linked this candidate to (evidence "subject_link"); else one derived
+        from the name of its instrument or body (evidence "subject"), or its title."""
         if subject := self.overrides.get("subject"):
             return str(subject)
         if federated := self.federated_fact:
             return str(federated["subject"])
-        return derive_subject(self.proposed_jurisdictions, self.proposed_title, self.item_guid)
+        if linked := self.evidence.get("subject_link"):
+            return str(linked)
+        named = self.evidence.get("subject") if "title" not in self.overrides else None
+        return derive_subject(
+            self.proposed_jurisdictions, named or self.proposed_title, self.item_guid
+        )
 
     @property
     def proposed_payload(self) -> dict[str, Any]:

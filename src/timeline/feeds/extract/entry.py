@@ -37,9 +37,15 @@ import feedparser
 from timeline.feeds.extract.dates import DateMention, find_dates
 from timeline.feeds.extract.item import ItemExtraction
 from timeline.feeds.extract.kinds import KindMention, find_kinds, non_event_reason
-from timeline.feeds.extract.languages import LANGUAGES, detect_language, normalise_language
+from timeline.feeds.extract.languages import (
+    LANGUAGES,
+    detect_language,
+    languages_in,
+    normalise_language,
+)
 from timeline.feeds.extract.places import PlaceMention, gazetteer, is_group, parent_country
 from timeline.feeds.extract.publisher import Publisher, feed_publisher, item_publisher
+from timeline.feeds.extract.subjects import subject_name
 from timeline.feeds.extract.text import (
     Sentence,
     collapse,
@@ -368,6 +374,15 @@ _COMPANY_AFTER = re.compile(
 )
 
 
+# French and Spanish put the adjective after the noun ("une entreprise
+# française", "empresa estadounidense").
+_COMPANY_BEFORE = re.compile(
+    r"\b(?:entreprises?|societes?|groupes?|firmes?|start-?ups?|empresas?|companias?|firmas?|"
+    r"grupos?|multinacionales?|geants?|gigantes?)\s+$",
+    re.IGNORECASE,
+)
+
+
 def _bilateral(text: str, places: list[PlaceMention]) -> list[PlaceMention]:
     """Mentions that name two parties in one form: "日英" (one phrase, two codes) or a
     hyphenated pair ("Franco-German", "Korea-UK")."""
@@ -392,7 +407,12 @@ def _jurisdictions(
     wording, or else the one with its date.  Without `anywhere` (the publisher
     speaks for the item), a place named only further down is in passing.
     """
-    places = [p for p in places if not _COMPANY_AFTER.match(text.text[p.end : p.end + 40])]
+    places = [
+        p
+        for p in places
+        if not _COMPANY_AFTER.match(text.text[p.end : p.end + 40])
+        and not _COMPANY_BEFORE.search(text.text[max(0, p.start - 30) : p.start])
+    ]
     trigger, date = choice.kind, choice.date
     lead: int | None = None
     if trigger.start > text.title_end:
@@ -500,7 +520,7 @@ def extract_entry(
         return _non_event(base, 0.9, reason)
     # The language modules of the item's text and of its feed's tag: the others'
     # words cannot occur in it, and reading them costs a third of the time.
-    languages = {lang, detect_language(f"{title}\n{body}")}
+    languages = {lang, *languages_in(f"{title}\n{body}")}
     triggers = find_kinds(text.text, languages)
     dates = find_dates(text.text, anchor, text.sentence_start, languages)
     choice = _choose(text, triggers, dates, anchor)
@@ -530,7 +550,7 @@ def extract_entry(
     publisher = item_publisher(publisher, base["link"])
     own_government = _own_government(text, places, choice)
     if publisher is not None and own_government is not None:
-        # "Bundestag verabschiedet ...", "The Government will establish ...": the
+        # "Bundesrat billigt ...", "The Government will establish ...": the
         # actor is the publisher's own government; other places are in passing.
         chosen: list[PlaceMention] = []
         origin = "publisher"
@@ -549,6 +569,9 @@ def extract_entry(
         evidence["jurisdictions_from"] = origin
     if own_government is not None:
         evidence["government"] = own_government
+    lead = text.sentences[min(text.sentence_index(choice.kind.start), len(text.sentences) - 1)]
+    if name := subject_name(title, text.quote(lead.start, lead.end)):
+        evidence["subject"] = name
     if (
         publisher is not None
         and (not publisher.home_only or own_government is not None)
@@ -579,7 +602,7 @@ _GOVERNMENT_WORDS = [lang.government for lang in LANGUAGES if lang.government is
 
 
 def _own_government(text: _Text, places: list[PlaceMention], choice: _Choice) -> str | None:
-    """A government named without its country ("the Cabinet", "Bundestag", "el Gobierno")
+    """A government named without its country ("the Cabinet", "Bundeskabinett", "el Gobierno")
     in the title or the lead, when the title names no place: the words, quoted; else None.
 
     "El Gobierno de Chile" names its country: a place right after the words

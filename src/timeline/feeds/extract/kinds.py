@@ -51,7 +51,10 @@ _TRIGGERS: list[Trigger] = [
         r"\b(?:sign(?:s|ed|ing)?|conclude[sd]?|ink(?:s|ed)?|seal(?:s|ed)?|agree(?:s|d)? on)\b"
         r"[^.;\n]{0,60}\b(?:memorandum|mou|moc|agreement|accord|pact|joint statement|declaration|"
         r"partnership|action plan|charter)\b|"
-        r"\b(?:memorandum of understanding|joint statement)\b[^.;\n]{0,40}\bsigned\b|"
+        r"\b(?:memorandum|mou|agreement|accord|pact|joint statement|declaration|partnership|"
+        r"charter|action plan)\b[^.;\n]{0,40}\bsigned\b|"
+        r"\b(?:accord|protocole|memorandum|entente|declaration|charte|plan d'action)\b"
+        r"[^.;\n]{0,40}\bsigne(?:e|s|es)?\b|"
         r"\bsign(?:e|ent|ature)?\b[^.;\n]{0,40}\b(?:accord|protocole|memorandum|entente|"
         r"declaration|plan d'action|charte|feuille de route)\b|覚書|共同声明|協定に署名|署名|締結",
     ),
@@ -86,7 +89,7 @@ _TRIGGERS: list[Trigger] = [
         r"strategie|feuille de route|cadre|lignes directrices|politique)\b|"
         r"\bsign(?:s|ed)?\b[^.;\n]{0,25}\b(?:bill|law|act|order|decree|measure|legislation|"
         r"[SHA]\.?B\.? ?\d+)\b|"
-        r"成立|可決|制定|公布|閣議決定|採択",
+        r"成立|可決|制定|公布|閣議決定|採択|(?:を|が)決定",
     ),
     _t(
         "body.established",
@@ -172,7 +175,7 @@ def _object_kind(text: str, mention: KindMention, found: list[KindMention]) -> s
     clause_end = mention.end + len(clause)
     if any(m.kind == "instrument.proposed" and mention.end <= m.start < clause_end for m in found):
         return "instrument.proposed"
-    if _UPDATED_OBJECT.search(clause):
+    if _UPDATED_OBJECT.search(mention.phrase) or _UPDATED_OBJECT.search(clause):
         return "instrument.amended"
     return mention.kind
 

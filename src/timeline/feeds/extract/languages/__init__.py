@@ -24,6 +24,7 @@ __all__ = [
     "Language",
     "Trigger",
     "detect_language",
+    "languages_in",
     "normalise_language",
     "trigger",
 ]
@@ -45,6 +46,17 @@ def detect_language(text: str) -> str:
         if language.code != "ja"
     ]
     return max(counts)[2]
+
+
+def languages_in(text: str) -> set[str]:
+    """Every language of which `text` has a function word (or kana): the modules worth
+    reading it with.  Generous on purpose: a short text may have one word of its own."""
+    found = {"ja"} if _KANA.search(text) or _CJK.search(text) else set()
+    folded = fold(text)
+    found |= {
+        lang.code for lang in LANGUAGES if lang.code != "ja" and lang.function_words.search(folded)
+    }
+    return found
 
 
 def normalise_language(tag: str | None) -> str | None:
