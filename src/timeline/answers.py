@@ -135,6 +135,25 @@ class FactEntry(TypedDict):
     events: list[str]  # the original event, then its corrections
 
 
+class StandingFactEntry(TypedDict):
+    """A fact as it stands on a day, corrections applied (`Timeline.facts_on`)."""
+
+    fact: str  # the id of the event that first recorded it
+    kind: str
+    subject: str
+    title: str
+    jurisdictions: list[str]
+    effective: str
+    effective_start: str
+    effective_end: str
+    certain: bool  # its interval has ended by the day: no longer only possibly in effect
+    recorded_at: str  # when the log first knew it
+    corrections: int  # how many corrections stand behind this version
+    events: list[str]  # the original event, then its corrections
+    payload: dict[str, Any]
+    sources: list[dict[str, Any]]
+
+
 class JurisdictionEntry(TypedDict):
     """A jurisdiction the log has facts about."""
 

@@ -113,6 +113,10 @@ class UnknownFeedError(TimelineError):
     """A feed name that config.toml does not list."""
 
 
+class UnknownFollowError(TimelineError):
+    """A follow name that config.toml does not list."""
+
+
 class CandidateNotFoundError(TimelineError):
     """A candidate id (or id prefix) that matches no candidate, or more than one."""
 
@@ -138,3 +142,14 @@ class DigestSendError(TimelineError):
 
 class InvalidAddressError(TimelineError):
     """An email address given on the command line that is not one (`--to`)."""
+
+
+class BackupFileError(TimelineError):
+    """An export file that `restore` refuses: unreadable, not an export, corrupt,
+    truncated, tampered with or reordered.  The message names the first bad line;
+    nothing has been written when it is raised."""
+
+
+class RestoreTargetError(TimelineError):
+    """A database that a restore or copy may not write into: it holds events that are
+    not a prefix of the log being restored, or working state of its own."""

@@ -294,6 +294,8 @@ def test_openapi_document_describes_every_route(client: TestClient) -> None:
         "/api/candidates",
         "/api/candidates/{ref}",
         "/api/feeds",
+        "/calendar.ics",
+        "/changes.atom",
     } == paths
     state = document["paths"]["/api/state"]["get"]["responses"]
     assert state["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")

@@ -81,6 +81,10 @@ class StatusOut(BaseModel):
     default_projection: str
     first_day: str | None = Field(description="Earliest day a fact's interval starts.")
     last_day: str | None = Field(description="Latest day a fact's interval ends.")
+    follows: list[dict[str, Any]] = Field(
+        description="Each follow's alerts: last alert, deliveries waiting and failing, "
+        "next retry, last error."
+    )
 
 
 class CandidateOut(_Open):

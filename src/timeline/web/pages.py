@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
@@ -151,9 +152,18 @@ async def _selection(  # async: no thread-pool hop for parsing (see api._service
 Selected = Annotated[Selection, Depends(_selection)]
 
 
+def subscribe_links(codes: list[str]) -> dict[str, str] | None:
+    """The calendar and change feed of the jurisdictions picked (None: none picked)."""
+    if not codes:
+        return None
+    query = urlencode([("jurisdiction", code) for code in codes])
+    return {"calendar": f"/calendar.ics?{query}", "changes": f"/changes.atom?{query}"}
+
+
 def _states_context(service: WebService, chosen: Selection) -> tuple[dict[str, Any], int]:
+    subscribe = subscribe_links(chosen.codes)
     if not chosen.codes:
-        return {"table": None, "error": None}, 200
+        return {"table": None, "error": None, "subscribe": subscribe}, 200
     try:
         table = comparison(
             service,
@@ -163,8 +173,8 @@ def _states_context(service: WebService, chosen: Selection) -> tuple[dict[str, A
             with_subdivisions=chosen.with_subdivisions,
         )
     except TimelineError as exc:
-        return {"table": None, "error": str(exc)}, 422
-    return {"table": table, "error": None}, 200
+        return {"table": None, "error": str(exc), "subscribe": None}, 422
+    return {"table": table, "error": None, "subscribe": subscribe}, 200
 
 
 @router.get("/", response_class=HTMLResponse)
