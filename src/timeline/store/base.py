@@ -919,11 +919,9 @@ class ReadModelView(ABC):
         """The jurisdictions with versions of any of `kinds`, in code order."""
 
     @abstractmethod
-    def codes_held(
-        self, codes: Collection[str], kinds: Collection[str], known_at: str
-    ) -> list[str]:
-        """Which of `codes` the log held a version of any of `kinds` under at
-        `known_at`, in code order."""
+    def codes_held(self, codes: Collection[str], known_at: str) -> list[str]:
+        """Which of `codes` the log held a fact under (of any kind) at `known_at`, in
+        code order."""
 
     @abstractmethod
     def snapshot(
