@@ -375,11 +375,14 @@ class Timeline:
             limit=limit,
             after_seq=after_seq,
         )
-        first = after_seq
-        if limit is not None:  # a page: only the metas after its first event
+        if limit is None:
+            metas = self._metas_by_target(known_at, after_seq)
+        else:  # a page: only the metas on its facts' streams, after its first event
             events = list(events)
-            first = events[0].seq if events else after_seq
-        metas = self._metas_by_target(known_at, first)
+            subjects = frozenset(e.subject for e in events if e.kind not in META_KINDS)
+            metas = self._metas_by_target(
+                known_at, events[0].seq if events else after_seq, subjects
+            )
         return (_entry(event, metas) for event in events)
 
     def _current_entries(
@@ -427,12 +430,18 @@ class Timeline:
         return _entry(event, self._by_target(metas))
 
     def _metas_by_target(
-        self, known_at: dt.datetime | None, after_seq: int
+        self,
+        known_at: dt.datetime | None,
+        after_seq: int,
+        subjects: frozenset[str] | None = None,
     ) -> dict[str, list[RecordedEvent]]:
-        """The corrections and retractions after `after_seq` recorded by `known_at`, by
-        the event they name (one names an event before it, never after)."""
+        """The corrections and retractions after `after_seq` recorded by `known_at` (on
+        `subjects` only, if given), by the event they name.  One names an event
+        before it, never after, and is on its subject's stream (the store checks)."""
+        if subjects is not None and not subjects:
+            return {}
         metas = self.store.read(
-            EventFilter(kinds=META_KINDS, known_at=known_at, after_seq=after_seq)
+            EventFilter(kinds=META_KINDS, known_at=known_at, after_seq=after_seq, subjects=subjects)
         )
         return self._by_target(metas)
 

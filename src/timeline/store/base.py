@@ -171,6 +171,7 @@ class EventFilter:
 
     after_seq: int = 0
     subject: str | None = None
+    subjects: frozenset[str] | None = None
     kinds: frozenset[str] | None = None
     jurisdiction: str | None = None
     effective_from: dt.date | None = None
