@@ -72,7 +72,7 @@ class State(TypedDict):
     with_subdivisions: bool
     """Whether the facts of the jurisdiction's subdivisions are folded in."""
     subdivisions: list[str]
-    """The jurisdiction's subdivisions the log has facts of (of the projection's kinds,
+    """The jurisdiction's subdivisions the log has facts of (of any kind,
     as known at `known_at`): folded in, or left out, as `with_subdivisions` says."""
     uncertain: list[Uncertain]
 

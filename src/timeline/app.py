@@ -355,24 +355,48 @@ class Timeline:
         known at `known_at`); `current`: only facts as they now stand, the filters
         applied to what they now say, with no retracted fact and no meta event.
 
-        The meta events are read once, up front (they are few next to facts); with
-        `current` the facts are filtered here, on what their corrections say."""
-        metas = self._metas_by_target(known_at)
-        if not current:
-            events = self.log(
-                jurisdiction=jurisdiction,
-                kinds=kinds,
-                subject=subject,
-                effective_from=effective_from,
-                effective_to=effective_to,
-                known_at=known_at,
-                limit=limit,
-                after_seq=after_seq,
-            )
-            yield from (_entry(event, metas) for event in events)
-            return
+        The filters are validated before the first entry.  The meta events that
+        can name the events listed (those after the first of them) are read once,
+        up front: they are few next to facts.  With `current` every fact after
+        `after_seq` is read and filtered here, on what its corrections say."""
         _check_kinds(kinds)
         code = validate_code(jurisdiction) if jurisdiction else None
+        if current:
+            return self._current_entries(
+                code, kinds, subject, effective_from, effective_to, known_at, limit, after_seq
+            )
+        events: Iterable[RecordedEvent] = self.log(
+            jurisdiction=code,
+            kinds=kinds,
+            subject=subject,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            known_at=known_at,
+            limit=limit,
+            after_seq=after_seq,
+        )
+        if limit is None:
+            metas = self._metas_by_target(known_at, after_seq)
+        else:  # a page: only the metas on its facts' streams, after its first event
+            events = list(events)
+            subjects = frozenset(e.subject for e in events if e.kind not in META_KINDS)
+            metas = self._metas_by_target(
+                known_at, events[0].seq if events else after_seq, subjects
+            )
+        return (_entry(event, metas) for event in events)
+
+    def _current_entries(
+        self,
+        code: str | None,
+        kinds: Sequence[str] | None,
+        subject: str | None,
+        effective_from: dt.date | None,
+        effective_to: dt.date | None,
+        known_at: dt.datetime | None,
+        limit: int | None,
+        after_seq: int,
+    ) -> Iterator[LogEntry]:
+        metas = self._metas_by_target(known_at, after_seq)
         facts = self.log(
             kinds=[k for k in KINDS if k not in META_KINDS], known_at=known_at, after_seq=after_seq
         )
@@ -400,20 +424,32 @@ class Timeline:
     def entry(self, ref: str) -> LogEntry:
         """One event by id or position, with its standing now."""
         event = self.store.get(ref)
-        metas = self.store.read(EventFilter(subject=event.subject, kinds=META_KINDS))
-        return _entry(event, self._by_target(metas, None))
+        metas = self.store.read(
+            EventFilter(subject=event.subject, kinds=META_KINDS, after_seq=event.seq)
+        )
+        return _entry(event, self._by_target(metas))
 
-    def _metas_by_target(self, known_at: dt.datetime | None) -> dict[str, list[RecordedEvent]]:
-        return self._by_target(self.store.read(EventFilter(kinds=META_KINDS)), known_at)
+    def _metas_by_target(
+        self,
+        known_at: dt.datetime | None,
+        after_seq: int,
+        subjects: frozenset[str] | None = None,
+    ) -> dict[str, list[RecordedEvent]]:
+        """The corrections and retractions after `after_seq` recorded by `known_at` (on
+        `subjects` only, if given), by the event they name.  One names an event
+        before it, never after, and is on its subject's stream (the store checks)."""
+        if subjects is not None and not subjects:
+            return {}
+        metas = self.store.read(
+            EventFilter(kinds=META_KINDS, known_at=known_at, after_seq=after_seq, subjects=subjects)
+        )
+        return self._by_target(metas)
 
     @staticmethod
-    def _by_target(
-        metas: Iterable[RecordedEvent], known_at: dt.datetime | None
-    ) -> dict[str, list[RecordedEvent]]:
+    def _by_target(metas: Iterable[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
         by_target: dict[str, list[RecordedEvent]] = {}
         for meta in metas:
-            if known_at is None or meta.recorded_at <= known_at:
-                by_target.setdefault(meta.payload["target"], []).append(meta)
+            by_target.setdefault(meta.payload["target"], []).append(meta)
         return by_target
 
     def verify(self) -> VerifyReport:

@@ -193,6 +193,19 @@ def test_log_and_show_mark_superseded_facts_and_current_leaves_them_out(
     assert [e["superseded"] for e in then] == [None, None, None]
 
 
+@pytest.mark.parametrize("current", [[], ["--current"]])
+def test_log_refuses_an_unknown_kind_before_printing_anything(cli: Cli, current: list[str]) -> None:
+    cli.append_events([office(1)])
+    result = cli("log", "--kind", "office.openned", "--format", "json", *current)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("Error: unknown kind 'office.openned'; known kinds: ")
+    )
+
+
 def test_empty_log_prints_an_empty_json_array(cli: Cli) -> None:
     assert cli.log_json() == []
 

@@ -89,9 +89,15 @@ def reference_state(
     when the interval holds the day but ends later.  With `with_subdivisions`, a
     fact of any code `within` the jurisdiction counts.
     """
-    known = [f for f in current_versions(events, known_at).values() if f.kind in definition.kinds]
+    current = current_versions(events, known_at).values()
+    known = [f for f in current if f.kind in definition.kinds]
     subdivisions = sorted(
-        {c for f in known for c in f.jurisdictions if c != jurisdiction and within(c, jurisdiction)}
+        {
+            c
+            for f in current
+            for c in f.jurisdictions
+            if c != jurisdiction and within(c, jurisdiction)
+        }
     )
     wanted = {jurisdiction, *subdivisions} if with_subdivisions else {jurisdiction}
     facts = [fact for fact in known if wanted & set(fact.jurisdictions)]

@@ -106,7 +106,7 @@ def test_snapshots_are_found_by_day_and_knowledge(store: EventStore) -> None:
 
 def test_a_read_model_transaction_that_raises_writes_nothing(store: EventStore) -> None:
     [fact] = store.append([office(1)]).events
-    store.append([retraction(fact.id)])
+    store.append([retraction(fact.id) | {"subject": fact.subject}])
 
     def fail_mid_batch() -> None:
         with store.read_models.transaction() as tx:

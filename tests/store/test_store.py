@@ -188,6 +188,18 @@ def test_correction_must_name_an_existing_event(store: EventStore) -> None:
     assert count(store) == 0
 
 
+def test_a_correction_is_on_the_stream_of_the_fact_it_names(store: EventStore) -> None:
+    [fact] = store.append([office(1)]).events
+    with pytest.raises(
+        InvalidEventError,
+        match=f"of '{fact.id}' is on its subject 'org/company-1/office', not 'jp/ai-promotion-act'",
+    ):
+        store.append([office(2), retraction(fact.id)])  # the factory's subject is another's
+    assert count(store) == 1
+    store.append([retraction(fact.id) | {"subject": fact.subject}])
+    assert count(store) == 2
+
+
 @pytest.mark.parametrize(
     "statement",
     [

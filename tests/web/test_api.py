@@ -359,6 +359,8 @@ def test_superseded_events_say_by_what_and_current_lists_facts_as_they_stand(
 
         listed = ok(client, "/api/events", kind="meeting.held", limit=500)["events"]
         assert [e["superseded"] for e in listed if e["id"] == meeting.id] == [retracted]
+        [alone] = ok(client, "/api/events", after=meeting.seq - 1, limit=1)["events"]
+        assert (alone["id"], alone["superseded"]) == (meeting.id, retracted)  # a page of one
         known_then = act.recorded_at.isoformat()
         before = ok(client, "/api/events", kind="meeting.held", known_at=known_then)
         assert all(e["superseded"] is None for e in before["events"])

@@ -121,6 +121,7 @@ def test_the_page_follows_the_log(
     slider_moves_the_state(page)
     act = known_at_shows_the_state_before_a_correction(page, server, curated_url)
     page.screenshot(path=str(shots / f"web-{backend}-known-at.png"), full_page=True)
+    a_fact_shown_as_known_before_its_correction_says_it_was_superseded(page)
     page.click("#known-now")
     page.wait_for_function("!document.querySelector('.as-known strong')")  # known now again
     wait_for_table(page, "2025-09-01")
@@ -183,6 +184,17 @@ def known_at_shows_the_state_before_a_correction(
     assert act_in_jp_column(page) == "in_force"
     expect(page.locator(".as-known")).to_contain_text(f"As the log knew it at {known}")
     return act
+
+
+def a_fact_shown_as_known_before_its_correction_says_it_was_superseded(page: Page) -> None:
+    """Known at a moment before the correction, the chart has the act in September;
+    its details say what superseded it since."""
+    fact = page.locator(f'#chart .fact[data-subject="{AI_ACT}"][data-effective="2025-09-01"]')
+    fact.first.focus()  # the day cursor's line lies over it: the keyboard, as a reader may
+    page.keyboard.press("Enter")
+    details = page.locator("#details")
+    expect(details.locator("h3")).to_contain_text("AI Promotion Act")
+    expect(details.locator("dd.superseded")).to_have_text("corrected by #28")
 
 
 def chart_zooms_and_shows_sources(page: Page, act: RecordedEvent) -> None:

@@ -218,9 +218,7 @@ class ProjectionRunner:
         known_text = format_utc(known_at)
         with self.store.read_models.view() as view:
             # Always asked, so that a state that leaves them out says so.
-            subdivisions = view.codes_held(
-                subdivisions_of(jurisdiction), definition.kinds, known_text
-            )
+            subdivisions = view.codes_held(subdivisions_of(jurisdiction), known_text)
             if with_subdivisions and subdivisions:
                 state, uncertain = _fold_codes(
                     view, definition, [jurisdiction, *subdivisions], as_of, known_text

@@ -171,6 +171,7 @@ class EventFilter:
 
     after_seq: int = 0
     subject: str | None = None
+    subjects: frozenset[str] | None = None
     kinds: frozenset[str] | None = None
     jurisdiction: str | None = None
     effective_from: dt.date | None = None
@@ -919,11 +920,9 @@ class ReadModelView(ABC):
         """The jurisdictions with versions of any of `kinds`, in code order."""
 
     @abstractmethod
-    def codes_held(
-        self, codes: Collection[str], kinds: Collection[str], known_at: str
-    ) -> list[str]:
-        """Which of `codes` the log held a version of any of `kinds` under at
-        `known_at`, in code order."""
+    def codes_held(self, codes: Collection[str], known_at: str) -> list[str]:
+        """Which of `codes` the log held a fact under (of any kind) at `known_at`, in
+        code order."""
 
     @abstractmethod
     def snapshot(

@@ -395,7 +395,9 @@ class SqlEventStore(EventStore):
             actual = versions.get(subject, 0)
             if actual != expected:
                 raise ConcurrencyError(subject, expected, actual)
-        self._check_targets(conn, [row["target"] for row in fresh if row["target"]])
+        self._check_targets(
+            conn, [(row["target"], row["subject"]) for row in fresh if row["target"]]
+        )
 
         rows: list[dict[str, Any]] = []
         for row in prepared:
@@ -480,16 +482,28 @@ class SqlEventStore(EventStore):
         # row, a visible share of an append with a thousand subjects a batch.
         return {s: int(v) for s, v in conn.execute(select(subject, latest)).all() if v is not None}
 
-    def _check_targets(self, conn: Connection, targets: list[str]) -> None:
-        """Corrections and retractions must name an event that exists."""
+    def _check_targets(self, conn: Connection, targets: list[tuple[str, str]]) -> None:
+        """Corrections and retractions must name an event that exists, and be on its
+        subject's stream: what names a fact is found with it (`Timeline.entries`,
+        the importer), and an expected version of the stream covers it."""
         if not targets:
             return
-        found = set(conn.scalars(select(events.c.id).where(self._one_of(events.c.id, targets))))
-        missing = [t for t in targets if t not in found]
-        if missing:
-            raise EventNotFoundError(
-                f"cannot correct or retract {missing[0]!r}: no event with that id"
-            )
+        ids = [target for target, _ in targets]
+        found = dict(
+            conn.execute(
+                select(events.c.id, events.c.subject).where(self._one_of(events.c.id, ids))
+            ).all()
+        )
+        for target, subject in targets:
+            if target not in found:
+                raise EventNotFoundError(
+                    f"cannot correct or retract {target!r}: no event with that id"
+                )
+            if found[target] != subject:
+                raise InvalidEventError(
+                    f"a correction or retraction of {target!r} is on its subject "
+                    f"{found[target]!r}, not {subject!r}"
+                )
 
     # -- read ------------------------------------------------------------------
     def read(self, flt: EventFilter | None = None) -> Iterator[RecordedEvent]:
@@ -509,6 +523,8 @@ class SqlEventStore(EventStore):
             conditions.append(events.c.seq > flt.after_seq)
         if flt.subject is not None:
             conditions.append(events.c.subject == flt.subject)
+        if flt.subjects is not None:
+            conditions.append(events.c.subject.in_(sorted(flt.subjects)))
         if flt.kinds is not None:
             conditions.append(events.c.kind.in_(sorted(flt.kinds)))
         if flt.jurisdiction is not None:

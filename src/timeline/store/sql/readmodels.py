@@ -286,26 +286,24 @@ class SqlReadModelSession(ReadModelTransaction):
         )
         return list(self.conn.scalars(query))
 
-    def codes_held(
-        self, codes: Collection[str], kinds: Collection[str], known_at: str
-    ) -> list[str]:
+    def codes_held(self, codes: Collection[str], known_at: str) -> list[str]:
         if not codes:
             return []
-        fv = fact_versions.c
-        # Equality on the primary key's first column for each code: no LIKE or
-        # range over codes, whose order would depend on the database's collation.
-        query = (
-            select(fv.jurisdiction)
-            .where(
-                fv.jurisdiction.in_(sorted(codes)),
-                fv.kind.in_(sorted(kinds)),
-                fv.tx_from <= known_at,
-                or_(fv.tx_to.is_(None), fv.tx_to > known_at),
-            )
-            .distinct()
-            .order_by(fv.jurisdiction)
+        m = self.marker
+        ordered = sorted(codes)
+        # One probe of the primary key (which leads with the jurisdiction) per
+        # code, stopping at its first version held then: not LIKE or a range over
+        # codes, whose order would depend on the database's collation, nor an IN
+        # list, whose DISTINCT reads every row of a code.  Through the driver, as
+        # `fact_scan`: a state query asks this every time.  VALUES names its
+        # column `column1` on both SQLite and PostgreSQL.
+        rows = self._driver_rows(
+            f"SELECT column1 FROM (VALUES {', '.join([f'({m})'] * len(ordered))}) AS codes "
+            "WHERE EXISTS (SELECT 1 FROM fact_versions WHERE jurisdiction = codes.column1 "
+            f"AND tx_from <= {m} AND (tx_to IS NULL OR tx_to > {m})) ORDER BY column1",
+            (*ordered, known_at, known_at),
         )
-        return list(self.conn.scalars(query))
+        return [code for (code,) in rows]
 
     def clear(self) -> None:
         self.clear_index()
