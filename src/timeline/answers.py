@@ -84,6 +84,29 @@ class Comparison(TypedDict):
 
 
 FieldChange = TypedDict("FieldChange", {"from": Any, "to": Any})
+StageChange = TypedDict(
+    "StageChange",
+    {
+        "from": str,  # the day the stage applies from in the act
+        "summary": str,  # what it makes apply
+        "to": NotRequired[str],  # the day a postponement would move (or moved) it to
+    },
+)
+
+
+Stage = TypedDict(  # a stage of application, one of a staged instrument's `stages`
+    "Stage",
+    {
+        "from": str,  # the day it applies from in the act
+        "applies_from": str,  # `from`, or the day an adopted amendment moved it to
+        "status": str,  # applied, next or later on the day asked
+        "provisions": NotRequired[list[str]],
+        "summary": NotRequired[str],
+        "events": list[str],
+        "proposed": NotRequired[list[dict[str, Any]]],  # postponements proposed, not adopted
+        "moved": NotRequired[dict[str, Any]],  # the adopted amendment that moved it
+    },
+)
 
 Change = TypedDict(  # "from" is a keyword: the functional form is the only spelling
     "Change",
@@ -96,6 +119,8 @@ Change = TypedDict(  # "from" is a keyword: the functional form is the only spel
         "title": NotRequired[str],
         "effective": NotRequired["str | None"],
         "fields": NotRequired[dict[str, FieldChange]],  # a changed item's fields
+        # "stage applies", "stage postponement proposed", "stage moved":
+        "stage": NotRequired["StageChange"],
         # an aggregate's change:
         "from": NotRequired[Any],
         "to": NotRequired[Any],
@@ -128,6 +153,7 @@ class FactEntry(TypedDict):
     title: str
     jurisdictions: list[str]
     events: list[str]  # the original event, then its corrections
+    stage: NotRequired[str]  # an in-force fact that is a later stage: what it makes apply
 
 
 class JurisdictionEntry(TypedDict):

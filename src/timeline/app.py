@@ -30,7 +30,7 @@ from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
 from timeline.feeds import review
 from timeline.importer import ImportReport, current_fact, import_path
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
-from timeline.model.facts import fact_dict, fact_title
+from timeline.model.facts import fact_dict, fact_title, stage_of
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
 from timeline.model.jurisdictions import registry, validate_code
 from timeline.projections.definition import ProjectionDefinition, load_definitions
@@ -455,7 +455,7 @@ class Timeline:
 
 
 def _fact_entry(fact: FactVersion) -> FactEntry:
-    return {
+    entry: FactEntry = {
         "effective": fact.effective,
         "kind": fact.kind,
         "subject": fact.subject,
@@ -463,3 +463,6 @@ def _fact_entry(fact: FactVersion) -> FactEntry:
         "jurisdictions": list(fact.jurisdictions),
         "events": list(fact.cites),
     }
+    if (stage := stage_of(fact.kind, fact.payload)) is not None:
+        entry["stage"] = stage
+    return entry

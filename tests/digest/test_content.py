@@ -17,6 +17,7 @@ from tests.digest.conftest import (
     record_later,
     record_week,
 )
+from tests.factories import in_force
 from timeline.app import Timeline
 from timeline.bootstrap import digests
 from timeline.errors import InvalidWeekError, UnknownDigestListError
@@ -290,3 +291,22 @@ def test_a_week_not_over_yet_is_refused(make_timeline: MakeTimeline) -> None:
         digests(tl).render(WEEK)
     clock.now = at(21, 22)  # Monday 00:00 in Brussels
     assert digests(tl).render(WEEK)[0].week == WEEK
+
+
+def test_a_stage_of_application_is_said_so_not_as_a_new_in_force_date(
+    make_timeline: MakeTimeline,
+) -> None:
+    tl, clock = make_timeline()
+    clock.now = at(10)  # the week before: the act and its stages are known
+    for effective, stage in (("2025-01-01", None), ("2026-06-18", "labelling duties"),
+                             ("2026-07-10", "audits")):  # fmt: skip
+        staged = {"stage": stage} if stage else {}
+        tl.append([in_force("eu/robot-act", effective, ["EU"], title="Robot Act", **staged)])
+    clock.now = at(22, 9)
+    digest, rendered = digests(tl).render(WEEK)
+    changes = {s.jurisdiction: list(s.changes) for s in digest.state_changes}
+    assert changes["EU"] == ["Robot Act: stage applies: labelling duties"]
+    assert [(u.effective, u.title) for u in digest.upcoming] == [
+        ("2026-07-10", "Robot Act: stage applies: audits")
+    ]
+    assert "Robot Act: stage applies: labelling duties" in rendered.text

@@ -21,8 +21,10 @@ from timeline.answers import Comparison, State, aggregate
 from timeline.answers import section as section_items
 from timeline.app import Timeline
 from timeline.cli._common import Format, command, known_at_option, open_timeline
+from timeline.model.facts import with_stage
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import penalty_text
+from timeline.projections.fold import penalty_text, stage_summary
+from timeline.projections.queries import stage_change_text
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
 KnownAt = Annotated[
@@ -104,6 +106,9 @@ def state(
                 item["subject"],
             )
         console.print(table)
+        for item in items:
+            if item.get("stages"):
+                console.print(_stages_table(item))
     if result["uncertain"]:
         table = Table(title="uncertain on this day", title_justify="left", box=None)
         for header in ("effective", "kind", "title", "certain from"):
@@ -113,8 +118,21 @@ def state(
         console.print(table)
 
 
+def _stages_table(item: Mapping[str, Any]) -> Table:
+    table = Table(title=f"stages of {item['title']}", title_justify="left", box=None)
+    for header in ("applies from", "stage", "applies", "proposed"):
+        table.add_column(header)
+    for stage in item["stages"]:
+        proposed = ", ".join(f"to {p['to']} ({p['by']})" for p in stage.get("proposed", ()))
+        table.add_row(stage["applies_from"], stage["status"], stage_summary(stage), proposed)
+    return table
+
+
 def _status(item: Mapping[str, Any]) -> str:
     status = str(item.get("status", ""))
+    since = item.get("dates", {}).get(status) if isinstance(item.get("dates"), dict) else None
+    if since:  # an act in force in stages entered into force once: that is the date
+        status += f" since {since}"
     if "binding" in item and item["binding"] is not None:
         status += " (binding)" if item["binding"] else " (voluntary)"
     return status.strip()
@@ -227,6 +245,11 @@ def diff(
                 f"{_value_text(_wrap(change['to']))}  [{events}]"
             )
             continue
+        if "stage" in change:
+            typer.echo(f"  > {change['section']}: {change['title']} ({change['effective']})")
+            typer.echo(f"      {stage_change_text(change)}")
+            typer.echo(f"      events: {events}")
+            continue
         head = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
         typer.echo(f"  {head} {change['section']}: {change['title']} ({change['effective']})")
         for field, values in change.get("fields", {}).items():
@@ -284,7 +307,11 @@ def _entries_out(entries: Sequence[Mapping[str, Any]], fmt: Format) -> None:
         table.add_column(header)
     for e in entries:
         table.add_row(
-            e["effective"], e["kind"], e["title"], " ".join(e["jurisdictions"]), e["subject"]
+            e["effective"],
+            e["kind"],
+            with_stage(e["title"], e.get("stage")),
+            " ".join(e["jurisdictions"]),
+            e["subject"],
         )
     _console().print(table)
 

@@ -21,14 +21,14 @@ from typing import Any
 from timeline.errors import KnownAtError, UnknownProjectionError
 from timeline.gc_pause import cyclic_gc_paused
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import FactVersion, render
+from timeline.projections.fold import FactVersion, apply_pending_fact, render
 from timeline.projections.index import (
     FACT_INDEX,
     FACT_INDEX_FORMAT,
     index_events,
     version_from_row,
 )
-from timeline.projections.snapshots import Snapshots, fold_until, snapshot_tag
+from timeline.projections.snapshots import Snapshots, fold_until, scan_fields, snapshot_tag
 from timeline.store.base import (
     Checkpoints,
     EventStore,
@@ -212,6 +212,12 @@ class ProjectionRunner:
         known_text = format_utc(known_at)
         with self.store.read_models.view() as view:
             state = fold_until(view, definition, jurisdiction, day, known_text)
+            if definition.stage_kinds:
+                # Stages after the day: listed as next and later under their items.
+                for row in view.fact_scan(
+                    jurisdiction, definition.stage_kinds, end_after=day, known_at=known_text
+                ):
+                    apply_pending_fact(definition, state, jurisdiction, *scan_fields(row))
             uncertain = [
                 version_from_row(row)
                 for row in view.uncertain_versions(jurisdiction, definition.kinds, day, known_text)

@@ -23,6 +23,7 @@ import marshal
 import sys
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import State, apply_fact, empty_state
@@ -120,18 +121,14 @@ def fold_until(
 
 def _apply_row(definition: ProjectionDefinition, state: State, jurisdiction: str, row: Row) -> None:
     """Fold one `fact_scan` row (`SCAN_COLUMNS`)."""
+    apply_fact(definition, state, jurisdiction, *scan_fields(row))
+
+
+def scan_fields(row: Row) -> tuple[str, str, str, list[str], dict[str, Any], list[str]]:
+    """A `fact_scan` row (`SCAN_COLUMNS`) as the fold takes a fact: kind, subject,
+    effective, jurisdictions, payload, cited event ids."""
     _end, _tx_from, _tx_to, kind, subject, effective, codes, payload, cites = row
-    apply_fact(
-        definition,
-        state,
-        jurisdiction,
-        kind,
-        subject,
-        effective,
-        codes.split(),
-        json.loads(payload),
-        cites.split(),
-    )
+    return kind, subject, effective, codes.split(), json.loads(payload), cites.split()
 
 
 # Snapshots are marshal, deflated.  marshal writes a state 7x faster than
