@@ -60,6 +60,16 @@ class Uncertain(TypedDict):
 
 
 @with_config(_OPEN)
+class ReadModelsCaughtUp(TypedDict):
+    """How far the read models reflect the log (`Timeline.read_models_caught_up`):
+    the `in_memory` events after `indexed` are folded in memory for each answer
+    when the database is read-only for this process."""
+
+    head: int
+    indexed: int
+    in_memory: int
+
+
 class State(TypedDict):
     """One jurisdiction's state on a day as known at a moment; every section of the
     projection is an extra key holding a list of `Item`s, every aggregate one

@@ -24,9 +24,15 @@ from timeline.answers import (
     FactEntry,
     JurisdictionEntry,
     ProjectionStatus,
+    ReadModelsCaughtUp,
     State,
 )
-from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
+from timeline.errors import (
+    InvalidDateError,
+    InvalidEventError,
+    ReadOnlyDatabaseError,
+    TimelineError,
+)
 from timeline.feeds import review
 from timeline.importer import ImportReport, current_fact, import_path
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
@@ -83,6 +89,9 @@ class Timeline:
         self.projections_path = projections or Path(self.settings.projections.path)
         self.default_projection = self.settings.projections.default
         self.read_only = read_only
+        # Whether the read models can be caught up before an answer; once a write is
+        # refused (a read-only file or role), answers fold the log's tail in memory.
+        self._can_catch_up = not read_only
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Timeline:
@@ -273,9 +282,21 @@ class Timeline:
 
     def _fresh(self) -> ProjectionRunner:
         runner = self.projections
-        if not self.read_only:
-            runner.catch_up()
+        if self._can_catch_up:
+            try:
+                runner.catch_up()
+            except ReadOnlyDatabaseError as exc:
+                self._can_catch_up = False
+                log.info("projections.read_only", reason=str(exc))
         return runner
+
+    def read_models_caught_up(self) -> ReadModelsCaughtUp:
+        """How far the read models reflect the log: `indexed` of `head`.  When they
+        cannot be caught up (a read-only database), answers fold the `in_memory`
+        events after `indexed` in memory; `--format json` of state, compare and diff
+        shows this."""
+        head, indexed = self.projections.indexed()
+        return {"head": head, "indexed": indexed, "in_memory": head - indexed}
 
     def state(
         self,
@@ -287,9 +308,14 @@ class Timeline:
         """`jurisdiction`'s state on `as_of`, as the log knew it at `known_at` (default: now)."""
         code = validate_code(jurisdiction)
         runner = self._fresh()
-        return cast(
-            "State", runner.state(projection or self.default_projection, code, as_of, known_at)
+        found = runner.state(
+            projection or self.default_projection,
+            code,
+            as_of,
+            known_at,
+            fold_tail=not self._can_catch_up,
         )
+        return cast("State", found)
 
     def compare(
         self,
@@ -305,7 +331,11 @@ class Timeline:
         runner = self._fresh()
         name = projection or self.default_projection
         known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
-        states = {code: cast("State", runner.state(name, code, as_of, known_at)) for code in codes}
+        fold_tail = not self._can_catch_up
+        states = {
+            code: cast("State", runner.state(name, code, as_of, known_at, fold_tail=fold_tail))
+            for code in codes
+        }
         first = next(iter(states.values()))
         return {
             "projection": name,
@@ -331,8 +361,9 @@ class Timeline:
         runner = self._fresh()
         name = projection or self.default_projection
         known_at = known_at or dt.datetime.now(dt.UTC)  # both days as known at one T
-        before = runner.state(name, code, date_from, known_at)
-        after = runner.state(name, code, date_to, known_at)
+        fold_tail = not self._can_catch_up
+        before = runner.state(name, code, date_from, known_at, fold_tail=fold_tail)
+        after = runner.state(name, code, date_to, known_at, fold_tail=fold_tail)
         return {
             "projection": name,
             "jurisdiction": code,
@@ -347,7 +378,8 @@ class Timeline:
     ) -> list[FactEntry]:
         """The dated timeline of a jurisdiction (or of all): every fact in valid-time order."""
         code = validate_code(jurisdiction) if jurisdiction else None
-        return [_fact_entry(f) for f in self._fresh().facts(code, known_at)]
+        facts = self._fresh().facts(code, known_at, fold_tail=not self._can_catch_up)
+        return [_fact_entry(f) for f in facts]
 
     def upcoming(
         self,
@@ -363,7 +395,9 @@ class Timeline:
         code = validate_code(jurisdiction) if jurisdiction else None
         # Clamped at the last representable day: year 9999 is a question, not an overflow.
         until = dt.date.max if days > (dt.date.max - as_of).days else as_of + dt.timedelta(days)
-        facts = self._fresh().facts(code, known_at, start_after=as_of, start_until=until)
+        facts = self._fresh().facts(
+            code, known_at, start_after=as_of, start_until=until, fold_tail=not self._can_catch_up
+        )
         return [_fact_entry(f) for f in facts]
 
     def projection_status(self) -> ProjectionStatus:

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from timeline import parsing
-from timeline.answers import Comparison, State, aggregate
+from timeline.answers import Comparison, ReadModelsCaughtUp, State, aggregate
 from timeline.answers import section as section_items
 from timeline.app import Timeline
 from timeline.cli._common import Format, command, known_at_option, open_timeline
@@ -42,6 +42,20 @@ def _json_out(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def _caught_up(tl: Timeline) -> ReadModelsCaughtUp:
+    """How far the read models were for the answer; said on stderr when they were
+    behind (a read-only database: the rest was folded in memory)."""
+    caught_up = tl.read_models_caught_up()
+    if caught_up["in_memory"]:
+        typer.echo(
+            f"note: the read models reflect the log up to #{caught_up['indexed']} of "
+            f"#{caught_up['head']}; the {caught_up['in_memory']} events after were folded "
+            "in memory (the database is read-only here)",
+            err=True,
+        )
+    return caught_up
+
+
 def _console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 160)
 
@@ -63,8 +77,9 @@ def _answer(
     with open_timeline(ctx) as tl:
         result = ask(tl)
         definition = tl.definition(result["projection"])
+        caught_up = _caught_up(tl)
     if format_ is Format.json:
-        _json_out(result)
+        _json_out({**result, "read_models": caught_up})
         return None
     return result, definition
 
@@ -231,8 +246,9 @@ def diff(
             known_at_option(known_at),
             projection,
         )
+        caught_up = _caught_up(tl)
     if format_ is Format.json:
-        _json_out(result)
+        _json_out({**result, "read_models": caught_up})
         return
     typer.echo(f"{result['jurisdiction']}: {result['from']} -> {result['to']}")
     if not result["changes"]:
@@ -277,6 +293,7 @@ def history(
     _no_csv(format_)
     with open_timeline(ctx) as tl:
         entries = tl.history(jurisdiction, known_at_option(known_at))
+        _caught_up(tl)
     _entries_out(entries, format_)
 
 
@@ -292,6 +309,7 @@ def upcoming(
     _no_csv(format_)
     with open_timeline(ctx) as tl:
         entries = tl.upcoming(jurisdiction, parsing.day(as_of, "--as-of"), days)
+        _caught_up(tl)
     _entries_out(entries, format_)
 
 

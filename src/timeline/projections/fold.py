@@ -489,6 +489,29 @@ def _number(value: Any) -> Decimal:
 # -- the answer ---------------------------------------------------------------------
 
 
+def fold_versions(
+    definition: ProjectionDefinition,
+    facts: Iterable[FactVersion],
+    *,
+    jurisdiction: str,
+    as_of: dt.date,
+    known_at: dt.datetime,
+) -> dict[str, Any]:
+    """The state on `as_of` from the versions of `jurisdiction`'s facts, folded whole:
+    no snapshot (the runner's answer when its read models are behind and cannot be
+    written)."""
+    mine = [fact for fact in facts if fact.kind in definition.kinds]
+    state = empty_state(definition)
+    for fact in sorted((f for f in mine if f.end <= as_of), key=lambda f: f.order_key):
+        apply(definition, state, fact, jurisdiction)
+    for fact in sorted((f for f in mine if f.end > as_of), key=lambda f: f.order_key):
+        apply_pending(definition, state, fact, jurisdiction)
+    uncertain = [fact for fact in mine if fact.start <= as_of < fact.end]
+    return render(
+        definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
+    )
+
+
 def render(
     definition: ProjectionDefinition,
     state: State,

@@ -15,14 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Protocol
 
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, SCHEMA_VERSION
 from timeline.model.upcasting import upcast
 from timeline.projections.fold import FactVersion
-from timeline.store.base import FACT_COLUMNS, ReadModelTransaction, Row
+from timeline.store.base import FACT_COLUMNS, Row
 
 FACT_INDEX = "facts"
 """The name of the fact index's checkpoint."""
@@ -37,7 +37,20 @@ _JURISDICTION, _KIND, _END, _TX_TO = (
 )
 
 
-def index_events(tx: ReadModelTransaction, batch: Sequence[Row]) -> Dirty:
+class IndexWriter(Protocol):
+    """What indexing a batch needs: the read-model transaction, or the in-memory
+    index of a log's tail that cannot be written (`projections.tail`)."""
+
+    def positions_of(self, ids: Collection[str]) -> dict[str, int]: ...
+
+    def open_versions(self, fact_seq: int) -> list[Row]: ...
+
+    def close_versions(self, closures: Sequence[tuple[str, int]]) -> None: ...
+
+    def insert_versions(self, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+def index_events(tx: IndexWriter, batch: Sequence[Row]) -> Dirty:
     """Apply a batch of log rows (`LOG_COLUMNS`) to the fact index; say which valid
     times it changed."""
     meta = {row[0]: json.loads(row[10]) for row in batch if row[2] in META_KINDS}
@@ -163,7 +176,7 @@ def _compact(payload: Any) -> str:
 class _IndexBatch:
     """The writes of one batch: versions opened and closed, buffered until `flush`."""
 
-    def __init__(self, tx: ReadModelTransaction) -> None:
+    def __init__(self, tx: IndexWriter) -> None:
         self.tx = tx
         self.pending: dict[int, list[list[Any]]] = {}  # open versions written by this batch
         self.closed_here: set[int] = set()  # facts closed in this batch, not reopened

@@ -21,7 +21,7 @@ from typing import Any
 from timeline.errors import KnownAtError, UnknownProjectionError
 from timeline.gc_pause import cyclic_gc_paused
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import FactVersion, apply_pending_fact, render
+from timeline.projections.fold import FactVersion, apply_pending_fact, fold_versions, render
 from timeline.projections.index import (
     FACT_INDEX,
     FACT_INDEX_FORMAT,
@@ -29,6 +29,7 @@ from timeline.projections.index import (
     version_from_row,
 )
 from timeline.projections.snapshots import Snapshots, fold_until, scan_fields, snapshot_tag
+from timeline.projections.tail import Tail, read_tail
 from timeline.store.base import (
     Checkpoints,
     EventStore,
@@ -192,14 +193,19 @@ class ProjectionRunner:
         jurisdiction: str,
         as_of: dt.date,
         known_at: dt.datetime | None = None,
+        *,
+        fold_tail: bool = False,
     ) -> dict[str, Any]:
-        """The state of `jurisdiction` on `as_of`, as the log knew it at `known_at`."""
+        """The state of `jurisdiction` on `as_of`, as the log knew it at `known_at`.
+
+        `fold_tail`: the read models may be behind the log and cannot be caught up
+        (a read-only database): the events after them are folded in memory."""
         definition = self.definition(name)
         known_at = self._known_at(known_at)
         # Decoding a snapshot makes thousands of containers at once: without the
         # pause, collections walk the whole heap mid-query (p99 x2 at 1M events).
         with cyclic_gc_paused():
-            return self._state(definition, jurisdiction, as_of, known_at)
+            return self._state(definition, jurisdiction, as_of, known_at, fold_tail)
 
     def _state(
         self,
@@ -207,10 +213,21 @@ class ProjectionRunner:
         jurisdiction: str,
         as_of: dt.date,
         known_at: dt.datetime,
+        fold_tail: bool,
     ) -> dict[str, Any]:
         day = as_of.isoformat()
         known_text = format_utc(known_at)
         with self.store.read_models.view() as view:
+            tail = read_tail(view) if fold_tail else None
+            if tail is not None and not self._snapshots_serve(tail, definition, jurisdiction):
+                rows = tail.versions(view, known_text, jurisdiction=jurisdiction)
+                return fold_versions(
+                    definition,
+                    map(version_from_row, rows),
+                    jurisdiction=jurisdiction,
+                    as_of=as_of,
+                    known_at=known_at,
+                )
             state = fold_until(view, definition, jurisdiction, day, known_text)
             if definition.stage_kinds:
                 # Stages after the day: listed as next and later under their items.
@@ -226,6 +243,16 @@ class ProjectionRunner:
             definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
         )
 
+    @staticmethod
+    def _snapshots_serve(tail: Tail, definition: ProjectionDefinition, jurisdiction: str) -> bool:
+        """Whether the stored snapshots answer exactly despite the tail: built for this
+        definition up to the index, and the tail changes none of the facts asked."""
+        return (
+            tail.stored_index
+            and tail.checkpoints.get(definition.name) == (snapshot_tag(definition), tail.indexed)
+            and not tail.touches(jurisdiction, definition.kinds)
+        )
+
     def facts(
         self,
         jurisdiction: str | None,
@@ -233,19 +260,24 @@ class ProjectionRunner:
         *,
         start_after: dt.date | None = None,
         start_until: dt.date | None = None,
+        fold_tail: bool = False,
     ) -> list[FactVersion]:
         """Every fact (of any kind) concerning `jurisdiction` (or all), as known at a time.
 
-        Ordered by valid time (start, end, position); one entry per fact.
+        Ordered by valid time (start, end, position); one entry per fact.  With
+        `fold_tail`, the events after the read models count too (see `state`).
         """
         known_text = format_utc(self._known_at(known_at))
+        bounds = {
+            "jurisdiction": jurisdiction,
+            "start_after": start_after.isoformat() if start_after else None,
+            "start_until": start_until.isoformat() if start_until else None,
+        }
         with self.store.read_models.view() as view:
-            rows = view.versions(
-                known_text,
-                jurisdiction=jurisdiction,
-                start_after=start_after.isoformat() if start_after else None,
-                start_until=start_until.isoformat() if start_until else None,
-            )
+            if fold_tail:
+                rows = read_tail(view).versions(view, known_text, **bounds)
+            else:
+                rows = view.versions(known_text, **bounds)
         seen: set[int] = set()
         found: list[FactVersion] = []
         for row in rows:
@@ -254,6 +286,13 @@ class ProjectionRunner:
             seen.add(row[0])
             found.append(version_from_row(row))
         return found
+
+    def indexed(self) -> tuple[int, int]:
+        """The log's head, and the last position the fact index reflects (0: none)."""
+        with self.store.read_models.view() as view:
+            head = view.head()
+            found = view.checkpoints().get(FACT_INDEX)
+        return head, found[1] if found is not None and found[0] == FACT_INDEX_FORMAT else 0
 
     def positions(self) -> tuple[int, dict[str, int]]:
         """The log's head, and the last position each projection's read model reflects

@@ -14,7 +14,12 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
-from timeline.errors import AppendOnlyViolationError, StoreError, TimelineError
+from timeline.errors import (
+    AppendOnlyViolationError,
+    ReadOnlyDatabaseError,
+    StoreError,
+    TimelineError,
+)
 from timeline.store.base import LOG_COLUMNS
 from timeline.store.sql.events import SqlEventStore
 from timeline.store.sql.readmodels import SqlReadModelSession
@@ -111,6 +116,10 @@ class PostgresEventStore(SqlEventStore):
         message = str(orig).strip().splitlines()[0] if str(orig).strip() else repr(orig)
         if isinstance(orig, psycopg.errors.RaiseException) and "append-only" in message:
             return AppendOnlyViolationError(f"refused by the database: {message}")
+        if isinstance(
+            orig, psycopg.errors.InsufficientPrivilege | psycopg.errors.ReadOnlySqlTransaction
+        ):
+            return ReadOnlyDatabaseError(f"database {self.safe_url} is read-only: {message}")
         if isinstance(orig, psycopg.OperationalError):
             return StoreError(f"cannot reach database {self.safe_url}: {message}")
         return StoreError(f"database error on {self.safe_url}: {message}")
