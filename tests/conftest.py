@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,16 @@ from timeline.store import EventStore, open_store
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
+
+# Property tests: in CI (CI=true, set by .ci/run and by most CI services) the
+# examples are derived from each test itself, so a run is reproducible and a
+# failure is the same failure on a re-run; elsewhere hypothesis searches at
+# random, and keeps what it finds in its example database for the next run.
+# (Recent hypothesis versions load a "ci" profile of their own when a CI
+# variable is set at all: both are spelled out here, so that the rule is ours.)
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", derandomize=False)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 
 def postgres_admin_url() -> str:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         DigestSendError,
         EventNotFoundError,
         FeedError,
+        ImportConflictError,
         ImportFileError,
         InvalidAddressError,
         InvalidDateError,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
         UnknownProjectionError,
     )
     from timeline.importer import (
+        ImportConflict,
         ImportReport,
     )
     from timeline.model.dates import (
@@ -95,6 +97,8 @@ _WHERE = {
     "FactEntry": "timeline.answers",
     "FeedError": "timeline.errors",
     "FeedStatus": "timeline.app",
+    "ImportConflict": "timeline.importer",
+    "ImportConflictError": "timeline.errors",
     "ImportFileError": "timeline.errors",
     "ImportReport": "timeline.importer",
     "InvalidAddressError": "timeline.errors",
@@ -143,6 +147,8 @@ __all__ = [
     "FactEntry",
     "FeedError",
     "FeedStatus",
+    "ImportConflict",
+    "ImportConflictError",
     "ImportFileError",
     "ImportReport",
     "InvalidAddressError",

@@ -79,6 +79,11 @@ class State(TypedDict):
     jurisdiction: str
     as_of: str
     known_at: str
+    with_subdivisions: bool
+    """Whether the facts of the jurisdiction's subdivisions are folded in."""
+    subdivisions: list[str]
+    """The jurisdiction's subdivisions the log has facts of (of the projection's kinds,
+    as known at `known_at`): folded in, or left out, as `with_subdivisions` says."""
     uncertain: list[Uncertain]
 
 
@@ -164,6 +169,25 @@ class FactEntry(TypedDict):
     jurisdictions: list[str]
     events: list[str]  # the original event, then its corrections
     stage: NotRequired[str]  # an in-force fact that is a later stage: what it makes apply
+
+
+class StandingFactEntry(TypedDict):
+    """A fact as it stands on a day, corrections applied (`Timeline.facts_on`)."""
+
+    fact: str  # the id of the event that first recorded it
+    kind: str
+    subject: str
+    title: str
+    jurisdictions: list[str]
+    effective: str
+    effective_start: str
+    effective_end: str
+    certain: bool  # its interval has ended by the day: no longer only possibly in effect
+    recorded_at: str  # when the log first knew it
+    corrections: int  # how many corrections stand behind this version
+    events: list[str]  # the original event, then its corrections
+    payload: dict[str, Any]
+    sources: list[dict[str, Any]]
 
 
 class JurisdictionEntry(TypedDict):

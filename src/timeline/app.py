@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import structlog
 
@@ -25,7 +26,17 @@ from timeline.answers import (
     JurisdictionEntry,
     ProjectionStatus,
     ReadModelsCaughtUp,
+    StandingFactEntry,
     State,
+)
+from timeline.backup import (
+    Header,
+    RestoreReport,
+    Writable,
+    copy_log,
+    restore_file,
+    spooled,
+    write_export,
 )
 from timeline.errors import (
     InvalidDateError,
@@ -34,21 +45,32 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.feeds import review
-from timeline.importer import ImportReport, current_fact, import_path
+from timeline.importer import ImportReport, Prefer, current_fact, import_path
+from timeline.model.dates import parse_text, utc_text
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
-from timeline.model.facts import fact_dict, fact_title, stage_of
+from timeline.model.facts import (
+    CORRECTED,
+    RETRACTED,
+    StandingFact,
+    fact_dict,
+    fact_title,
+    stage_of,
+    standing_fact,
+)
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
 from timeline.model.jurisdictions import registry, validate_code
+from timeline.model.selection import Selection
 from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
-from timeline.settings import FeedSettings, Settings, load_settings
+from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
-from timeline.store.base import CandidateFilter, VerifyReport
+from timeline.store.base import CandidateFilter, FollowHealth, VerifyReport
 
 if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
+    from timeline.publish.changes import ChangesPage
 
 log = structlog.get_logger("timeline")
 
@@ -71,6 +93,83 @@ class FeedStatus:
             "state": "never polled",
         }
         return row | self.health.as_dict() if self.health else row
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """An event as `log` and `show` list it: the event, and for a fact, how it stands
+    after the corrections and retractions naming it (None for those meta events)."""
+
+    event: RecordedEvent
+    standing: StandingFact[RecordedEvent] | None
+
+    @property
+    def mark(self) -> str | None:
+        """ "retracted by #N (reason)", "corrected by #N", or None."""
+        return self.standing.mark() if self.standing else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event's JSON form (`RecordedEvent.as_dict`) and `superseded`: null, or
+        how, by which event (`by`: its position, `id`), why (`reason`) and `text`."""
+        return self.event.as_dict() | {
+            "superseded": self.standing.superseded() if self.standing else None
+        }
+
+    def current_dict(self) -> dict[str, Any]:
+        """`as_dict` with the fact as it now stands (a corrected fact's fields are
+        those of its last correction; position and id stay the original's)."""
+        row = self.as_dict()
+        if self.standing is None:
+            return row
+        fact = self.standing.fact
+        effective = parse_text(fact["effective"])
+        return row | {
+            "kind": fact["kind"],
+            "subject": fact["subject"],
+            "jurisdictions": fact["jurisdictions"],
+            "effective": str(effective),
+            "effective_precision": effective.precision.value,
+            "payload": fact["payload"],
+            "sources": fact.get("sources", []),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FollowStatus:
+    """A follow as configured (None once removed from config.toml) and what the alert
+    ledger says of it."""
+
+    name: str
+    config: FollowSettings | None
+    health: FollowHealth | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The follow as `follow list --format json` and `/api/status` show it."""
+        config = self.config
+        health = self.health
+        return {
+            "follow": self.name,
+            "configured": config is not None,
+            "enabled": bool(config and config.enabled),
+            "jurisdictions": config.jurisdictions if config else [],
+            "with_subdivisions": bool(config and config.with_subdivisions),
+            "kinds": config.kinds if config else [],
+            "subjects": config.subjects if config else [],
+            "to": config.to if config else [],
+            "webhook": config.webhook if config else None,
+            "alerts": health.alerts if health else 0,
+            "last_alert_at": _utc_or_none(health.last_alert_at if health else None),
+            "last_sent_at": _utc_or_none(health.last_sent_at if health else None),
+            "waiting": health.waiting if health else 0,
+            "failing": health.failing if health else 0,
+            "refused": health.refused if health else 0,
+            "next_retry_at": _utc_or_none(health.next_retry_at if health else None),
+            "last_error": health.last_error if health else None,
+        }
+
+
+def _utc_or_none(moment: dt.datetime | None) -> str | None:
+    return utc_text(moment, "seconds") if moment is not None else None
 
 
 class Timeline:
@@ -129,9 +228,12 @@ class Timeline:
         )
         return result
 
-    def import_path(self, path: Path) -> ImportReport:
-        """Import curated TOML files; unchanged entries are skipped, edited ones corrected."""
-        report = import_path(self.store, path)
+    def import_path(self, path: Path, *, prefer: Prefer | None = None) -> ImportReport:
+        """Import curated TOML files: entries unchanged since their import are skipped
+        (whatever analysts did since), edited ones corrected unless an analyst changed
+        the fact too; those are `report.conflicts`, with nothing written for them,
+        unless `prefer` names the side that wins ("file" or "log")."""
+        report = import_path(self.store, path, prefer=prefer)
         log.info(
             "events.imported",
             path=str(path),
@@ -139,6 +241,7 @@ class Timeline:
             new=len(report.new),
             corrected=len(report.corrected),
             unchanged=report.unchanged,
+            conflicts=len(report.conflicts),
         )
         return report
 
@@ -228,9 +331,7 @@ class Timeline:
         """Stream events in log order, filtered; validates the filters first.
 
         `after_seq` starts after that position: a cursor for reading page by page."""
-        for kind in kinds or ():
-            if kind not in KINDS:
-                raise InvalidEventError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        _check_kinds(kinds)
         flt = EventFilter(
             after_seq=after_seq,
             subject=subject,
@@ -246,6 +347,84 @@ class Timeline:
     def show(self, ref: str) -> RecordedEvent:
         """One event by id or position."""
         return self.store.get(ref)
+
+    def entries(
+        self,
+        *,
+        current: bool = False,
+        jurisdiction: str | None = None,
+        kinds: Sequence[str] | None = None,
+        subject: str | None = None,
+        effective_from: dt.date | None = None,
+        effective_to: dt.date | None = None,
+        known_at: dt.datetime | None = None,
+        limit: int | None = None,
+        after_seq: int = 0,
+    ) -> Iterator[LogEntry]:
+        """`log` with each fact's standing (marked when corrected or retracted, as
+        known at `known_at`); `current`: only facts as they now stand, the filters
+        applied to what they now say, with no retracted fact and no meta event.
+
+        The meta events are read once, up front (they are few next to facts); with
+        `current` the facts are filtered here, on what their corrections say."""
+        metas = self._metas_by_target(known_at)
+        if not current:
+            events = self.log(
+                jurisdiction=jurisdiction,
+                kinds=kinds,
+                subject=subject,
+                effective_from=effective_from,
+                effective_to=effective_to,
+                known_at=known_at,
+                limit=limit,
+                after_seq=after_seq,
+            )
+            yield from (_entry(event, metas) for event in events)
+            return
+        _check_kinds(kinds)
+        code = validate_code(jurisdiction) if jurisdiction else None
+        facts = self.log(
+            kinds=[k for k in KINDS if k not in META_KINDS], known_at=known_at, after_seq=after_seq
+        )
+        found = 0
+        for event in facts:
+            if limit is not None and found >= limit:
+                return
+            entry = _entry(event, metas)
+            assert entry.standing is not None
+            fact = entry.standing.fact
+            if entry.standing.retracted or (kinds and fact["kind"] not in kinds):
+                continue
+            if (subject and fact["subject"] != subject) or (
+                code and code not in fact["jurisdictions"]
+            ):
+                continue
+            effective = parse_text(fact["effective"])
+            if effective_from and effective.end < effective_from:
+                continue
+            if effective_to and effective.start > effective_to:
+                continue
+            found += 1
+            yield entry
+
+    def entry(self, ref: str) -> LogEntry:
+        """One event by id or position, with its standing now."""
+        event = self.store.get(ref)
+        metas = self.store.read(EventFilter(subject=event.subject, kinds=META_KINDS))
+        return _entry(event, self._by_target(metas, None))
+
+    def _metas_by_target(self, known_at: dt.datetime | None) -> dict[str, list[RecordedEvent]]:
+        return self._by_target(self.store.read(EventFilter(kinds=META_KINDS)), known_at)
+
+    @staticmethod
+    def _by_target(
+        metas: Iterable[RecordedEvent], known_at: dt.datetime | None
+    ) -> dict[str, list[RecordedEvent]]:
+        by_target: dict[str, list[RecordedEvent]] = {}
+        for meta in metas:
+            if known_at is None or meta.recorded_at <= known_at:
+                by_target.setdefault(meta.payload["target"], []).append(meta)
+        return by_target
 
     def verify(self) -> VerifyReport:
         """Walk the hash chain; the report names the first broken position, if any."""
@@ -304,15 +483,22 @@ class Timeline:
         as_of: dt.date,
         known_at: dt.datetime | None = None,
         projection: str | None = None,
+        *,
+        with_subdivisions: bool = False,
     ) -> State:
-        """`jurisdiction`'s state on `as_of`, as the log knew it at `known_at` (default: now)."""
+        """`jurisdiction`'s state on `as_of`, as the log knew it at `known_at` (default: now).
+
+        The facts of its subdivisions (`US-TX` for `US`) are folded in only with
+        `with_subdivisions`; either way the state lists those that have facts."""
         code = validate_code(jurisdiction)
         runner = self._fresh()
+        name = projection or self.default_projection
         found = runner.state(
-            projection or self.default_projection,
+            name,
             code,
             as_of,
             known_at,
+            with_subdivisions=with_subdivisions,
             fold_tail=not self._can_catch_up,
         )
         return cast("State", found)
@@ -323,8 +509,11 @@ class Timeline:
         as_of: dt.date,
         known_at: dt.datetime | None = None,
         projection: str | None = None,
+        *,
+        with_subdivisions: bool = False,
     ) -> Comparison:
-        """Several jurisdictions' states on one date, and which parts differ."""
+        """Several jurisdictions' states on one date, and which parts differ (each with
+        its subdivisions' facts folded in, with `with_subdivisions`)."""
         codes = list(dict.fromkeys(validate_code(j) for j in jurisdictions))
         if len(codes) < 2:
             raise TimelineError("compare needs at least two different jurisdictions")
@@ -333,7 +522,17 @@ class Timeline:
         known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
         fold_tail = not self._can_catch_up
         states = {
-            code: cast("State", runner.state(name, code, as_of, known_at, fold_tail=fold_tail))
+            code: cast(
+                "State",
+                runner.state(
+                    name,
+                    code,
+                    as_of,
+                    known_at,
+                    with_subdivisions=with_subdivisions,
+                    fold_tail=fold_tail,
+                ),
+            )
             for code in codes
         }
         first = next(iter(states.values()))
@@ -426,6 +625,122 @@ class Timeline:
         facts)."""
         return self._fresh().valid_time_range()
 
+    # -- backup, restore, copy ---------------------------------------------------
+    def export(self, destination: Path | Writable, progress: Progress | None = None) -> Header:
+        """Write the whole log, exactly as stored, and the working state beside it
+        (candidates, feed health, the digest ledger) to `destination`: a file
+        (compressed when its name ends in `.gz`) or a binary stream.  One consistent
+        snapshot, streamed.  Read models are left out: a restore rebuilds them."""
+        return write_export(self.store.backup, destination, progress)
+
+    def restore(self, source: Path | IO[bytes], progress: Progress | None = None) -> RestoreReport:
+        """Restore an export into this database, then rebuild the read models.
+
+        The whole file is checked first (header, every line's hash, the chain, the
+        counts): a bad file raises `BackupFileError` naming its first bad line and
+        writes nothing.  The database must be empty, or hold exactly a prefix of the
+        file's log (a restore cut short), whose rest is then appended; ids,
+        positions and transaction times are kept exactly."""
+        self.store.initialise()
+        # The definitions load first: a mistake in one stops the restore before it writes.
+        _ = self.projections
+        if isinstance(source, Path):
+            report = restore_file(self.store.backup, source, progress)
+        else:
+            with spooled(source) as spool:
+                report = restore_file(self.store.backup, Path(spool.name), progress)
+        if report.restored or report.records:
+            self.rebuild(progress)
+        return report
+
+    def copy_to(self, target: Timeline, progress: Progress | None = None) -> RestoreReport:
+        """Copy this log and its working state into `target`'s database, checked as a
+        restore checks a file, committed in batches: if it is cut short, a second
+        copy continues from the target's head.  Then `target` rebuilds its read
+        models."""
+        target.store.initialise()
+        _ = target.projections  # as in `restore`: a bad definition stops it before it writes
+        report = copy_log(self.store.backup, target.store.backup, progress)
+        if report.restored or report.records:
+            target.rebuild(progress)
+        return report
+
+    def facts_on(
+        self, as_of: dt.date, known_at: dt.datetime | None = None
+    ) -> list[StandingFactEntry]:
+        """Every fact whose date has begun by `as_of`, as the log knew it at `known_at`
+        (default: now): one entry per fact, corrections applied, retracted ones left
+        out, with its sources; in valid-time order."""
+        versions = self._fresh().facts(None, known_at, start_until=as_of)
+        originals = {version.cites[0]: version for version in versions}
+        found: dict[str, RecordedEvent] = {}
+        metas: dict[str, list[RecordedEvent]] = {}
+        # One pass over the log as known then, keeping only these facts' events.
+        for event in self.log(known_at=known_at or dt.datetime.now(dt.UTC)):
+            if event.id in originals:
+                found[event.id] = event
+            elif event.kind in (CORRECTED, RETRACTED):
+                target = event.payload["target"]
+                if target in originals:
+                    metas.setdefault(target, []).append(event)
+        entries: list[StandingFactEntry] = []
+        for fact_id, version in originals.items():
+            standing = standing_fact(found[fact_id], metas.get(fact_id, []))
+            fact = standing.fact
+            entries.append(
+                {
+                    "fact": fact_id,
+                    "kind": fact["kind"],
+                    "subject": fact["subject"],
+                    "title": fact_title(fact["kind"], fact["payload"]),
+                    "jurisdictions": list(fact["jurisdictions"]),
+                    "effective": fact["effective"],
+                    "effective_start": version.start.isoformat(),
+                    "effective_end": version.end.isoformat(),
+                    "certain": version.end <= as_of,
+                    "recorded_at": utc_text(found[fact_id].recorded_at),
+                    "corrections": len(standing.corrected_by),
+                    "events": list(version.cites),
+                    "payload": fact["payload"],
+                    "sources": fact.get("sources", []),
+                }
+            )
+        return entries
+
+    # -- publishing ----------------------------------------------------------------
+    def log_head(self) -> tuple[int, dt.datetime | None]:
+        """The last position of the log and when it was recorded ((0, None): empty).
+
+        Everything published is a function of the log up to its head, so this is
+        what a conditional GET compares, without reading the log."""
+        with self.store.read_models.view() as view:
+            head = view.head()
+        return head, (self.store.get(head).recorded_at if head else None)
+
+    def calendar(self, selection: Selection, name: str | None = None) -> bytes:
+        """The RFC 5545 calendar of the facts `selection` covers: an all-day event per
+        fact, its UID stable, moved (SEQUENCE raised) when its date is corrected and
+        cancelled when it is retracted; see `timeline.publish.calendar`."""
+        from timeline.publish.calendar import calendar
+        from timeline.publish.lives import fact_lives
+
+        lives = fact_lives(self.store.read(), _checked(selection))
+        return calendar(lives, name or f"timeline: {selection_title(selection)}")
+
+    def changes(
+        self, selection: Selection, *, before: int | None = None, after: int = 0, limit: int = 50
+    ) -> ChangesPage:
+        """A page of the change feed: the events (facts, corrections, retractions) of
+        the facts `selection` covers, newest first, recorded after position `after`
+        and before position `before` (the cursor of the previous page)."""
+        from timeline.publish.changes import MAX_PAGE_SIZE, changes_page
+        from timeline.publish.lives import fact_lives
+
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise TimelineError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
+        lives = fact_lives(self.store.read(), _checked(selection))
+        return changes_page(lives, before=before, after=after, limit=limit)
+
     # -- feeds -------------------------------------------------------------------
     def poller(self) -> Poller:
         """A `Poller` over the configured feeds; the caller closes it."""
@@ -450,6 +765,23 @@ class Timeline:
         return configured + [
             FeedStatus(name, None, row) for name, row in health.items() if name not in names
         ]
+
+    # -- follows -------------------------------------------------------------------
+    def follow_status(self) -> list[FollowStatus]:
+        """Every configured follow with what the alert ledger says of it (last alert,
+        deliveries waiting and failing, next retry), then follows with alerts but no
+        config."""
+        health = self.store.alert_ledger.health()
+        configured = [FollowStatus(f.name, f, health.get(f.name)) for f in self.settings.follows]
+        names = {f.name for f in self.settings.follows}
+        return configured + [
+            FollowStatus(name, None, row) for name, row in health.items() if name not in names
+        ]
+
+    def start_follow(self, name: str) -> int:
+        """Begin the alerts of the follow `name` at the log's head, if they have not
+        begun: it alerts about what is recorded from now on.  Returns the position."""
+        return self.store.alert_ledger.cursors([name])[name]
 
     # -- candidates ----------------------------------------------------------------
     def candidates(
@@ -486,6 +818,52 @@ class Timeline:
     def reject_candidate(self, ref: str, reason: str) -> Candidate:
         """Mark the candidate rejected with `reason`; it is never proposed again."""
         return review.reject(self.store, ref, reason)
+
+
+def _check_kinds(kinds: Sequence[str] | None) -> None:
+    for kind in kinds or ():
+        if kind not in KINDS:
+            raise InvalidEventError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+
+
+def _entry(event: RecordedEvent, metas: Mapping[str, list[RecordedEvent]]) -> LogEntry:
+    if event.kind in META_KINDS:
+        return LogEntry(event, None)
+    return LogEntry(event, standing_fact(event, metas.get(event.id, ())))
+
+
+_SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
+_KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
+
+
+def _checked(selection: Selection) -> Selection:
+    """`selection`, once each subject pattern is known to be one and each kind
+    pattern to match some kind of fact: a misspelt pattern would otherwise publish
+    an empty calendar without a word."""
+    facts = [kind for kind in KINDS if kind not in META_KINDS]
+    for pattern in selection.subjects:
+        if not _SUBJECT_PATTERN.fullmatch(pattern):
+            raise InvalidEventError(
+                f"subject {pattern!r} is not a subject or pattern: lower-case words "
+                "separated by '/', with * ? [] wildcards, e.g. 'eu/*'"
+            )
+    for pattern in selection.kinds:
+        if not _KIND_PATTERN.fullmatch(pattern) or not any(
+            Selection(kinds=(pattern,)).matches(kind, "", ()) for kind in facts
+        ):
+            raise InvalidEventError(
+                f"kind {pattern!r} matches no kind of fact; known kinds: {', '.join(facts)}"
+            )
+    return selection
+
+
+def selection_title(selection: Selection) -> str:
+    """What a selection covers, for a calendar's or a feed's title."""
+    places = ", ".join(selection.jurisdictions) or "all jurisdictions"
+    if selection.jurisdictions and selection.with_subdivisions:
+        places += " (with subdivisions)"
+    parts = [places, ", ".join(selection.kinds), ", ".join(selection.subjects)]
+    return "; ".join(part for part in parts if part)
 
 
 def _fact_entry(fact: FactVersion) -> FactEntry:

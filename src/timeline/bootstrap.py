@@ -1,5 +1,5 @@
-"""The one place that wires the parts together: a `Timeline`'s weekly digests, and the
-daemon with its feed poller and periodic jobs.
+"""The one place that wires the parts together: a `Timeline`'s weekly digests and
+alerts, and the daemon with its feed poller and periodic jobs.
 
 The parts only receive their collaborators (the digest asks a `DigestSource`,
 which `Timeline` is; the daemon runs the jobs it is handed), so none of them
@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from timeline.alerts.deliver import Alerts
 from timeline.app import Timeline
 from timeline.digest.deliver import Digests
 from timeline.jobs import PeriodicJob
 
 if TYPE_CHECKING:
+    from timeline.answers import FactEntry
     from timeline.daemon import Daemon
 
 
@@ -31,6 +33,19 @@ def digests(tl: Timeline) -> Digests:
     return Digests(tl, tl.settings, store.digest_ledger, now)
 
 
+def alerts(tl: Timeline) -> Alerts:
+    """The alerts of `tl`'s follows: found in its log, sent through its store's ledger."""
+    store = tl.store
+
+    def now() -> dt.datetime:
+        return store.clock()  # read at each call: tests move the store's clock
+
+    def upcoming(day: dt.date, days: int) -> list[FactEntry]:
+        return tl.upcoming(None, day, days)
+
+    return Alerts(store, tl.settings, upcoming, now)
+
+
 def background_jobs(tl: Timeline) -> list[PeriodicJob]:
     """What the daemon runs beside the polls.
 
@@ -39,6 +54,9 @@ def background_jobs(tl: Timeline) -> list[PeriodicJob]:
     every = tl.settings.projections.catch_up_seconds
     settings = tl.settings.digest
     digest = digests(tl)
+    alerting = alerts(tl)
+    poll = tl.settings.alerts.poll_seconds
+    batch = tl.settings.alerts.batch_minutes * 60
     return [
         PeriodicJob(
             "projections.catch_up", tl.catch_up, every_seconds=every, jitter_seconds=every / 10
@@ -52,6 +70,9 @@ def background_jobs(tl: Timeline) -> list[PeriodicJob]:
             every_seconds=settings.retry_seconds,
             jitter_seconds=settings.retry_seconds / 10,
         ),
+        # No jitter on the alert jobs: their period is the promised latency.
+        PeriodicJob("alerts.scan", alerting.run, every_seconds=poll),
+        PeriodicJob("alerts.email", alerting.emails, every_seconds=batch),
     ]
 
 

@@ -46,9 +46,13 @@ class ConcurrencyError(TimelineError):
         self.subject = subject
         self.expected = expected
         self.actual = actual
-        super().__init__(
-            f"subject {subject!r} is at version {actual}, not the expected {expected}: "
+        why = (
             "another writer appended first; re-read and retry"
+            if expected < actual
+            else "the expected version is ahead of the stream; re-read it"
+        )
+        super().__init__(
+            f"subject {subject!r} is at version {actual}, not the expected {expected}: {why}"
         )
 
 
@@ -87,6 +91,11 @@ class ImportFileError(TimelineError):
     """A curated event file cannot be read or parsed; names the file and entry."""
 
 
+class ImportConflictError(TimelineError):
+    """Curated entries changed both in their file and, differently, in the log since
+    their import; nothing was written for them until a side is chosen."""
+
+
 class ProjectionDefinitionError(TimelineError):
     """A projection definition in projections/ has a mistake; says file and line."""
 
@@ -109,6 +118,10 @@ class FeedError(TimelineError):
 
 class UnknownFeedError(TimelineError):
     """A feed name that config.toml does not list."""
+
+
+class UnknownFollowError(TimelineError):
+    """A follow name that config.toml does not list."""
 
 
 class CandidateNotFoundError(TimelineError):
@@ -136,3 +149,14 @@ class DigestSendError(TimelineError):
 
 class InvalidAddressError(TimelineError):
     """An email address given on the command line that is not one (`--to`)."""
+
+
+class BackupFileError(TimelineError):
+    """An export file that `restore` refuses: unreadable, not an export, corrupt,
+    truncated, tampered with or reordered.  The message names the first bad line;
+    nothing has been written when it is raised."""
+
+
+class RestoreTargetError(TimelineError):
+    """A database that a restore or copy may not write into: it holds events that are
+    not a prefix of the log being restored, or working state of its own."""

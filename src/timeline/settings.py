@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,8 +25,16 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from timeline.errors import ConfigError, UnknownDigestListError, UnknownFeedError
+from timeline.errors import (
+    ConfigError,
+    UnknownDigestListError,
+    UnknownFeedError,
+    UnknownFollowError,
+)
 from timeline.store.urls import anchor_sqlite_path
+
+if TYPE_CHECKING:
+    from timeline.model.selection import Selection
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -137,6 +145,21 @@ def _refuse_repeated(names: list[str], problem: str) -> None:
         raise ValueError(f"{problem}: {', '.join(repeated)}")
 
 
+def _email_addresses(addresses: list[str]) -> list[str]:
+    import re
+
+    for address in addresses:
+        if not re.match(EMAIL_ADDRESS_PATTERN, address):
+            raise ValueError(f"{address!r} is not an email address")
+    return addresses
+
+
+def _jurisdiction_codes(codes: list[str]) -> list[str]:
+    from timeline.model.jurisdictions import validate_code
+
+    return [validate_code(code) for code in codes]
+
+
 DIGEST_LIST_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 EMAIL_ADDRESS_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$"
 
@@ -159,19 +182,12 @@ class DigestListSettings(BaseModel):
     @field_validator("recipients")
     @classmethod
     def _addresses(cls, recipients: list[str]) -> list[str]:
-        import re
-
-        for address in recipients:
-            if not re.match(EMAIL_ADDRESS_PATTERN, address):
-                raise ValueError(f"{address!r} is not an email address")
-        return recipients
+        return _email_addresses(recipients)
 
     @field_validator("jurisdictions")
     @classmethod
     def _known_jurisdictions(cls, codes: list[str]) -> list[str]:
-        from timeline.model.jurisdictions import validate_code
-
-        return [validate_code(code) for code in codes]
+        return _jurisdiction_codes(codes)
 
     @field_validator("kinds")
     @classmethod
@@ -248,6 +264,98 @@ class DigestSettings(BaseModel):
         )
 
 
+FOLLOW_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+SECRET_VARIABLE_PATTERN = r"^[A-Z_][A-Z0-9_]{0,99}$"
+
+
+class FollowSettings(BaseModel):
+    """One follow: a `[[follows]]` table in config.toml (`timeline follow add`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=FOLLOW_NAME_PATTERN)
+    """Short stable name (lower-case, digits, . _ -): the key of its alerts in the ledger."""
+    jurisdictions: list[str] = []
+    """Facts concerning one of these codes (or groups); empty: every jurisdiction."""
+    with_subdivisions: bool = False
+    """Also the subdivisions of `jurisdictions` (JP follows JP-13, Tokyo)."""
+    kinds: list[str] = []
+    """Shell-style kind patterns (`instrument.*`); empty: every kind."""
+    subjects: list[str] = []
+    """Subjects or subject patterns (`eu/*`); empty: every subject."""
+    to: list[str] = []
+    """Addresses that get this follow's alerts by email, batched."""
+    webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    """URL each alert is POSTed to, signed as Standard Webhooks says."""
+    secret_env: str = Field(default="TIMELINE_WEBHOOK_SECRET", pattern=SECRET_VARIABLE_PATTERN)
+    """The environment variable holding the webhook's `whsec_...` secret."""
+    enabled: bool = True
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, recipients: list[str]) -> list[str]:
+        return _email_addresses(recipients)
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _known_jurisdictions(cls, codes: list[str]) -> list[str]:
+        return _jurisdiction_codes(codes)
+
+    @field_validator("kinds")
+    @classmethod
+    def _patterns_of_kinds(cls, patterns: list[str]) -> list[str]:
+        from fnmatch import fnmatchcase
+
+        from timeline.model.events import KINDS
+
+        for pattern in patterns:
+            if not any(fnmatchcase(kind, pattern) for kind in KINDS):
+                raise ValueError(f"{pattern!r} matches no kind; known kinds: {', '.join(KINDS)}")
+        return patterns
+
+    def selection(self) -> Selection:
+        """Which facts this follow is about (the rule the calendar shares)."""
+        from timeline.model.selection import Selection
+
+        return Selection.of(
+            self.jurisdictions,
+            with_subdivisions=self.with_subdivisions,
+            kinds=self.kinds,
+            subjects=self.subjects,
+        )
+
+
+class AlertSettings(BaseModel):
+    """Alerts of the follows: when the daemon looks for them, batches and retries them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    poll_seconds: float = Field(default=30.0, gt=0)
+    """How often the daemon looks for new alerts and sends the webhooks that are due."""
+    batch_minutes: float = Field(default=15.0, gt=0)
+    """How often the daemon sends each follow's waiting alerts, one email per address."""
+    remind_days: list[int] = [30, 7]
+    """Days before a followed fact takes effect on which a reminder is sent."""
+    retry_backoff: float = Field(default=30.0, gt=0)
+    """Seconds before the first retry of a failed delivery; doubled after each failure."""
+    retry_ceiling: float = Field(default=21_600.0, gt=0)
+    """Longest wait between retries: a failed delivery is retried at least this often."""
+    jitter: float = Field(default=0.1, ge=0, lt=1)
+    """Fraction by which every retry delay is randomly lengthened or shortened."""
+    webhook_timeout: float = Field(default=15.0, gt=0)
+    """Seconds a webhook receiver has to answer (the spec recommends 15 to 30)."""
+    sending_timeout: float = Field(default=120.0, gt=0)
+    """A delivery claimed this long ago without an outcome (its sender died) is sent
+    again, with the same webhook-id or Message-ID: the only window for duplicates."""
+
+    @field_validator("remind_days")
+    @classmethod
+    def _positive_days(cls, days: list[int]) -> list[int]:
+        if any(day < 1 for day in days):
+            raise ValueError("reminder days must be at least 1")
+        return sorted(set(days), reverse=True)
+
+
 class SmtpSettings(BaseModel):
     """The mail server digests are sent through; the password only from
     TIMELINE_SMTP_PASSWORD."""
@@ -283,6 +391,8 @@ class Settings(BaseSettings):
     feeds: list[FeedSettings] = []
     digest: DigestSettings = DigestSettings()
     smtp: SmtpSettings = SmtpSettings()
+    alerts: AlertSettings = AlertSettings()
+    follows: list[FollowSettings] = []
 
     @model_validator(mode="after")
     def _sending_outlasts_smtp(self) -> Settings:
@@ -292,7 +402,26 @@ class Settings(BaseSettings):
                 f"digest.sending_timeout ({self.digest.sending_timeout}) must be at least "
                 f"4 x smtp.timeout ({self.smtp.timeout:g})"
             )
+        if self.alerts.sending_timeout < 2 * max(self.smtp.timeout, self.alerts.webhook_timeout):
+            raise ValueError(
+                f"alerts.sending_timeout ({self.alerts.sending_timeout:g}) must be at least "
+                "2 x the longer of smtp.timeout and alerts.webhook_timeout"
+            )
         return self
+
+    @field_validator("follows")
+    @classmethod
+    def _unique_follows(cls, follows: list[FollowSettings]) -> list[FollowSettings]:
+        _refuse_repeated([f.name for f in follows], "follow name(s) listed twice")
+        return follows
+
+    def follow(self, name: str) -> FollowSettings:
+        """The follow called `name`; `UnknownFollowError` naming the known ones otherwise."""
+        for follow in self.follows:
+            if follow.name == name:
+                return follow
+        known = ", ".join(f.name for f in self.follows) or "none configured"
+        raise UnknownFollowError(f"no follow named {name!r} in the config (known: {known})")
 
     @field_validator("feeds")
     @classmethod

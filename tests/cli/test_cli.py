@@ -45,6 +45,9 @@ class Cli:
         assert len(lines) == 1, result.stderr
         return lines[0]
 
+    def append_events(self, events: list[dict[str, object]]) -> None:
+        self.ok("append", "-", input=json.dumps(events))
+
     def log_json(self, *args: str) -> list[dict[str, object]]:
         return json.loads(self.ok("log", "--format", "json", *args))  # type: ignore[no-any-return]
 
@@ -88,6 +91,46 @@ def test_changed_entry_is_imported_as_a_correction(cli: Cli, tmp_path: Path) -> 
     assert "0 new, 0 corrected" in cli.ok("import", str(folder))
 
 
+def test_import_keeps_an_analysts_correction_and_reports_a_conflict(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "events"
+    shutil.copytree(EVENTS, folder)
+    cli.ok("import", str(folder))
+    [plan] = cli.log_json("--subject", "jp/ai-basic-plan")
+    fix = tmp_path / "fix.toml"
+    fix.write_text('effective = "2025-12"\nreason = "the day is not in the source"\n')
+    cli.ok("correct", str(plan["seq"]), str(fix))
+
+    assert "0 new, 0 corrected" in cli.ok("import", str(folder))  # the file did not change
+    [correction] = cli.log_json("--kind", "event.corrected")
+    assert correction["payload"]["reason"] == "the day is not in the source"  # type: ignore[index]
+
+    path = folder / "jp-domestic.toml"
+    path.write_text(
+        path.read_text().replace('effective = "2025-12-23"', 'effective = "2025-12-24"')
+    )
+    result = cli("import", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "1 in conflict" in result.stdout
+    assert (
+        f"conflict: entry 'jp-ai-basic-plan-adopted' (jp-domestic.toml), event #{plan['seq']}: "
+        "corrected in the log, and changed differently in the file\n"
+        '  effective: file "2025-12-24" | log "2025-12"\n'
+    ) in result.stdout
+    assert result.stderr.strip().splitlines()[-1:] == [
+        "Error: 1 entries changed both in their file and in the log since their import; "
+        "nothing written for them (the rest is imported): choose with --prefer-file or "
+        "--prefer-log, or edit the file to match the log"
+    ]
+    assert len(cli.log_json("--kind", "event.corrected")) == 1
+    assert "1 kept as the log has them" in cli.ok("import", str(folder), "--prefer-log")
+    assert "0 new, 1 corrected" in cli.ok("import", str(folder), "--prefer-file")
+    [_, from_file] = cli.log_json("--kind", "event.corrected")
+    assert from_file["effective"] == "2025-12-24"
+    assert cli("import", str(folder), "--prefer-file", "--prefer-log").exit_code == 2
+
+
 def test_log_json_has_the_documented_keys(cli: Cli) -> None:
     cli.ok("import", str(EVENTS))
     events = cli.log_json("--jurisdiction", "jp", "--kind", "instrument.in_force")
@@ -113,6 +156,41 @@ def test_log_csv_and_table(cli: Cli) -> None:
     table = cli.ok("log", "--subject", "jp/ai-promotion-act")
     assert "instrument.in_force" in table
     assert "2025-09-01" in table
+
+
+def test_log_and_show_mark_superseded_facts_and_current_leaves_them_out(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cli.append_events([in_force(), office(1), office(2)])
+    fix = tmp_path / "fix.toml"
+    fix.write_text('effective = "2025-10-01"\nreason = "misread"\n')
+    cli.ok("correct", "1", str(fix))  # #4
+    cli.ok("retract", "2", "--reason", "no such office")  # #5
+
+    table = cli.ok("log")
+    [act] = [line for line in table.splitlines() if line.split()[:1] == ["1"]]
+    assert act.rstrip().endswith("corrected by #4")
+    [retracted] = [line for line in table.splitlines() if line.split()[:1] == ["2"]]
+    assert retracted.rstrip().endswith("retracted by #5 (no such office)")
+    [standing] = [line for line in table.splitlines() if line.split()[:1] == ["3"]]
+    assert "by #" not in standing
+    offices = cli.ok("log", "--kind", "office.opened", "--format", "csv").splitlines()
+    assert offices[0].split(",")[8] == "superseded"
+    assert "retracted by #5 (no such office)" in offices[1]
+
+    shown = json.loads(cli.ok("show", "2"))
+    assert shown["superseded"]["text"] == "retracted by #5 (no such office)"
+    assert cli("show", "2").stderr.strip().endswith("#2 is retracted by #5 (no such office)")
+    assert json.loads(cli.ok("show", "3"))["superseded"] is None
+
+    current = cli.log_json("--current")
+    assert [e["seq"] for e in current] == [1, 3]
+    assert current[0]["effective"] == "2025-10-01"
+    assert current[0]["superseded"]["text"] == "corrected by #4"  # type: ignore[index]
+    september = cli.log_json("--current", "--from", "2025-09", "--to", "2025-09")
+    assert [e["seq"] for e in september] == []
+    then = cli.log_json("--known-at", str(cli.log_json()[2]["recorded_at"]))
+    assert [e["superseded"] for e in then] == [None, None, None]
 
 
 def test_empty_log_prints_an_empty_json_array(cli: Cli) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.cli.test_cli import EVENTS, REPO, Cli
+from tests.factories import in_force
 
 
 @pytest.fixture
@@ -105,3 +106,24 @@ def test_a_staged_act_reads_as_stages(cli: Cli) -> None:
     assert "to 2027-12-02 (eu/digital-omnibus-ai)" in state
     upcoming = cli.ok("upcoming", "EU", "--as-of", "2026-07-15", "--days", "30")
     assert "stage applies: high-risk obligations (Annex III)" in upcoming.replace("\n", " ")
+
+
+def test_state_and_compare_say_whether_subdivisions_are_folded_in(cli: Cli) -> None:
+    cli.append_events(
+        [
+            in_force("us/ai-order", "2025-01-20", ["US"], title="Federal AI order"),
+            in_force("us-tx/traiga", "2026-01-01", ["US-TX"], title="Texas AI Act"),
+        ]
+    )
+    alone = cli.ok("state", "US", "--as-of", "2026-02-01")
+    assert "Texas AI Act" not in alone
+    assert "without subdivisions: US-TX have facts of their own (--with-subdivisions)" in alone
+    whole = cli.ok("state", "US", "--as-of", "2026-02-01", "--with-subdivisions")
+    assert "Texas AI Act" in whole
+    assert "with subdivisions: US-TX" in whole
+    as_json = _json(cli, "state", "US", "--as-of", "2026-02-01", "--with-subdivisions")
+    assert (as_json["with_subdivisions"], as_json["subdivisions"]) == (True, ["US-TX"])
+    side = cli.ok("compare", "US", "JP", "--as-of", "2026-02-01", "--with-subdivisions")
+    assert "Texas AI Act" in side
+    assert "US with subdivisions: US-TX" in side
+    assert "JP with subdivisions: JP-13, JP-34" in side  # the curated Tokyo and Hiroshima facts

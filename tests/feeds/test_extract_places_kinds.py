@@ -81,7 +81,7 @@ def test_the_feed_hint_applies_when_no_place_is_named() -> None:
         jurisdiction_hint="NZ",
     )
     assert item.jurisdictions == ("NZ",)
-    assert item.evidence["jurisdictions"] == "feed hint NZ"
+    assert item.evidence["jurisdictions_from"] == "publisher (feed hint NZ)"
 
 
 @pytest.mark.parametrize(

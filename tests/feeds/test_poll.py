@@ -147,6 +147,41 @@ def test_429_with_retry_after_defers_the_next_poll(store: EventStore, server: Fe
     assert len(server.hits("/a.xml")) == 1
 
 
+@pytest.mark.parametrize("retry_after", ["500000", "Fri, 01 Jan 2100 00:00:00 GMT"])
+def test_a_far_off_retry_after_is_capped_at_the_backoff_ceiling(
+    store: EventStore, server: FeedServer, retry_after: str
+) -> None:
+    url = server.serve("/a.xml", Reply(503, b"", {"Retry-After": retry_after}))
+    clock = Clock()
+    settings = settings_for(
+        store.url, [{"name": "a", "url": url, "interval": 600}], backoff_ceiling=20_000
+    )
+    outcome = fake_poller(store, settings, clock).poll()[0]
+    assert outcome.next_due_at == clock.now + dt.timedelta(seconds=20_000)
+    assert health_of(store, "a").next_due_at == clock.now + dt.timedelta(seconds=20_000)
+
+
+def test_a_short_retry_after_never_brings_a_poll_sooner_than_the_backoff(
+    store: EventStore, server: FeedServer
+) -> None:
+    url = server.serve("/a.xml", Reply(429, b"", {"Retry-After": "5"}))
+    clock = Clock()
+    settings = settings_for(
+        store.url, [{"name": "a", "url": url, "interval": 900}], backoff_ceiling=50_000
+    )
+    poller = fake_poller(store, settings, clock)
+    delays = []
+    for _ in range(3):
+        outcome = poller.poll()[0]
+        assert outcome.next_due_at is not None
+        delays.append((outcome.next_due_at - clock.now).total_seconds())
+        clock.advance(5)  # what the server asked for: still too soon
+        assert poller.poll()[0].status == "skipped"
+        clock.now = outcome.next_due_at
+    assert delays == [900, 1800, 3600]
+    assert len(server.hits("/a.xml")) == 3
+
+
 def test_failures_back_off_exponentially_up_to_the_ceiling_and_recover(
     store: EventStore, server: FeedServer
 ) -> None:

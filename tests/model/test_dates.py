@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from timeline.errors import InvalidDateError
-from timeline.model.dates import PartialDate, Precision
+from timeline.model.dates import PartialDate, Precision, date_move
 
 
 # The questions the projections ask of a fact's date on a day (its interval
@@ -103,3 +103,20 @@ def test_interval_predicates_agree(text: str, day: dt.date) -> None:
 def test_order_is_total_and_consistent_with_equality(a_text: str, b_text: str) -> None:
     a, b = PartialDate.parse(a_text), PartialDate.parse(b_text)
     assert (a < b) + (b < a) + (a == b) == 1
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "move"),
+    [
+        ("2026-09-01", "2026-09-01", None),
+        ("2026-09-01", "2026-09-02", "postponed"),
+        ("2026-09", "2026-08-31", "brought forward"),
+        ("2026-09", "2026-09-15", "made more precise"),
+        ("2026", "2026-03", "made more precise"),
+        ("2026-09-15", "2026-09", "brought forward"),  # less precise: it may be earlier
+        ("2026-09-01", "2026-09", "postponed"),  # same start, later end
+        ("2026-09", "2027", "postponed"),
+    ],
+)
+def test_date_move_names_how_a_date_moved(before: str, after: str, move: str | None) -> None:
+    assert date_move(PartialDate.parse(before), PartialDate.parse(after)) == move

@@ -15,6 +15,7 @@ from typing import Any
 
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS
+from timeline.model.jurisdictions import within
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import FactVersion, apply, apply_pending, empty_state, render
 from timeline.store.base import RecordedEvent
@@ -80,17 +81,21 @@ def reference_state(
     jurisdiction: str,
     as_of: dt.date,
     known_at: dt.datetime,
+    *,
+    with_subdivisions: bool = False,
 ) -> dict[str, Any]:
     """The state by the definition of the word: fold every fact, no index, no snapshot.
 
     On `as_of` a fact is certain when its interval has ended by then, uncertain
-    when the interval holds the day but ends later.
+    when the interval holds the day but ends later.  With `with_subdivisions`, a
+    fact of any code `within` the jurisdiction counts.
     """
-    facts = [
-        fact
-        for fact in current_versions(events, known_at).values()
-        if jurisdiction in fact.jurisdictions and fact.kind in definition.kinds
-    ]
+    known = [f for f in current_versions(events, known_at).values() if f.kind in definition.kinds]
+    subdivisions = sorted(
+        {c for f in known for c in f.jurisdictions if c != jurisdiction and within(c, jurisdiction)}
+    )
+    wanted = {jurisdiction, *subdivisions} if with_subdivisions else {jurisdiction}
+    facts = [fact for fact in known if wanted & set(fact.jurisdictions)]
     state = empty_state(definition)
     for fact in sorted((f for f in facts if f.end <= as_of), key=lambda f: f.order_key):
         apply(definition, state, fact, jurisdiction)
@@ -99,5 +104,12 @@ def reference_state(
         apply_pending(definition, state, fact, jurisdiction)
     uncertain = [f for f in facts if f.start <= as_of < f.end]
     return render(
-        definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
+        definition,
+        state,
+        uncertain,
+        jurisdiction=jurisdiction,
+        as_of=as_of,
+        known_at=known_at,
+        subdivisions=subdivisions,
+        with_subdivisions=with_subdivisions,
     )

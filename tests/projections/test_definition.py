@@ -84,6 +84,8 @@ def _error_for(text: str, tmp_path: Path) -> str:
             11,
             "`existing` is true or false",
         ),
+        (MINIMAL + 'where = { "$item" = { jurisdiction = "yes" } }\n', 8, "true or false"),
+        (MINIMAL + 'where = { "$item" = { country = true } }\n', 8, "{jurisdiction = true|false}"),
     ],
 )
 def test_mistakes_are_refused_with_file_and_line(

@@ -18,6 +18,7 @@ from tests.projections.oracle import reference_state
 from timeline.app import Timeline
 from timeline.bootstrap import background_jobs
 from timeline.errors import KnownAtError, UnknownJurisdictionError, UnknownProjectionError
+from timeline.model.jurisdictions import is_jurisdiction
 from timeline.projections.definition import load_definitions
 from timeline.projections.snapshots import decode_state, snapshot_tag
 from timeline.store import open_store
@@ -180,6 +181,23 @@ def test_partners_projection_from_its_file(curated: Timeline) -> None:
     assert partners["partner_count"] == len(partners["partners"])
 
 
+def test_partners_are_jurisdictions_and_organisations_are_listed_apart(
+    curated: Timeline,
+) -> None:
+    partners = curated.state("JP", D("2026-06-30"), projection="partners")
+    codes = {p["key"] for p in partners["partners"]}
+    assert "Japan AI Safety Institute" not in codes
+    assert "Anthropic" not in codes
+    assert {"FR", "IN", "ASEAN"} <= codes
+    assert all(is_jurisdiction(code) for code in codes)
+    organisations = {o["key"]: o for o in partners["organisations"]}
+    assert {"Anthropic", "Japan AI Safety Institute"} <= set(organisations)
+    assert organisations["Anthropic"]["agreements"] == [
+        "Memorandum of Cooperation between Anthropic and the Japan AI Safety Institute"
+    ]
+    assert partners["partner_count"] == len(codes)
+
+
 def test_a_new_definition_file_is_queryable_and_an_edit_rebuilds(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -316,3 +334,44 @@ def test_an_empty_log_answers_with_empty_states(timeline: Timeline) -> None:
     assert result["differences"] == []
     assert result["states"]["JP"]["instruments"] == []
     assert timeline.diff("JP", D("2025-01-01"), D("2026-01-01"))["changes"] == []
+
+
+def test_subdivisions_are_left_out_unless_asked_and_the_state_says_so(
+    timeline: Timeline,
+) -> None:
+    timeline.append(
+        [
+            in_force("us/ai-order", "2025-01-20", ["US"], title="Federal AI order"),
+            in_force("us-tx/traiga", "2026-01-01", ["US-TX"], title="Texas AI Act"),
+            in_force("us-ca/sb-53", "2026-01", ["US-CA"], title="California SB 53"),
+            # Named under the country and a state: one fact, folded once.
+            in_force("us/joint-code", "2025-06-01", ["US", "US-CA"], title="Joint code"),
+            in_force("usa-not-a-subdivision", "2025-02-01", ["UY"], title="Uruguay act"),
+        ]
+    )
+    day = D("2026-01-15")
+    alone = timeline.state("US", day)
+    assert {i["title"] for i in alone["instruments"]} == {"Federal AI order", "Joint code"}
+    assert (alone["with_subdivisions"], alone["subdivisions"]) == (False, ["US-CA", "US-TX"])
+
+    whole = timeline.state("US", day, with_subdivisions=True)
+    titles = [i["title"] for i in whole["instruments"]]
+    assert sorted(titles) == ["Federal AI order", "Joint code", "Texas AI Act"]
+    assert [u["title"] for u in whole["uncertain"]] == ["California SB 53"]  # "2026-01"
+    assert (whole["with_subdivisions"], whole["subdivisions"]) == (True, ["US-CA", "US-TX"])
+
+    texas = timeline.state("US-TX", day, with_subdivisions=True)
+    assert texas["subdivisions"] == []  # US is not within US-TX
+    definition = timeline.projections.definition("governance")
+    everything = list(timeline.log())
+    now = dt.datetime.now(dt.UTC)
+    for as_of in ("2025-01-01", "2025-06-01", "2026-01-15", "2026-02-01"):
+        for flag in (False, True):
+            assert timeline.state(
+                "US", D(as_of), known_at=now, with_subdivisions=flag
+            ) == reference_state(
+                definition, everything, "US", D(as_of), now, with_subdivisions=flag
+            )
+
+    side_by_side = timeline.compare(["US", "UY"], day, with_subdivisions=True)
+    assert "Texas AI Act" in {i["title"] for i in side_by_side["states"]["US"]["instruments"]}

@@ -143,6 +143,24 @@ def test_expected_version_guards_the_subject_stream(store: EventStore) -> None:
     assert store.stream_version("jp/ai-promotion-act") == 2
 
 
+@pytest.mark.parametrize(("stored", "expected"), [(0, 1), (1, 2), (1, 5)])
+def test_an_expected_version_ahead_of_the_stream_is_refused(
+    store: EventStore, stored: int, expected: int
+) -> None:
+    store.append([in_force(effective=f"2025-0{n + 1}") for n in range(stored)])
+    with pytest.raises(
+        ConcurrencyError,
+        match=f"at version {stored}, not the expected {expected}: the expected version is "
+        "ahead of the stream",
+    ):
+        store.append(
+            [in_force(effective="2026-01"), office(7)],
+            expected_versions={"jp/ai-promotion-act": expected},
+        )
+    assert count(store) == stored  # nothing of the batch was written
+    assert store.stream_version("jp/ai-promotion-act") == stored
+
+
 def test_expected_version_of_a_stream_only_read_is_checked_too(store: EventStore) -> None:
     store.append([in_force()])
     with pytest.raises(ConcurrencyError, match="'jp/ai-promotion-act' is at version 1"):
@@ -217,6 +235,48 @@ def test_verify_names_the_first_tampered_position(store: EventStore, database_ur
     assert not report.ok
     assert report.broken_at == 3
     assert report.events == 2
+
+
+# One forgery per stored column, behind the triggers' back: each must break the
+# chain at the row it was made on.  (`seq` moves the row: the position is missing.)
+_FORGERIES = {
+    "seq": "seq = 100",
+    "id": "id = '00000000-0000-8000-8000-000000000000'",
+    "kind": "kind = 'body.established'",
+    "subject": "subject = 'org/forged/office'",
+    "stream_version": "stream_version = 7",
+    "jurisdictions": "jurisdictions = ' FR '",
+    "effective": "effective = '2025-12'",
+    "effective_start": "effective_start = '2025-11-02'",
+    "effective_end": "effective_end = '2025-11-29'",
+    "recorded_at": None,  # per backend, below
+    "idempotency_key": "idempotency_key = 'forged'",
+    "schema_version": "schema_version = 9",
+    "payload": """payload = '{"city":"Osaka","organisation":"Company 2"}'""",
+    "sources": "sources = '[]'",
+    "provenance": """provenance = '{"by":"someone else"}'""",
+    "hash": "hash = '" + "f" * 64 + "'",
+}
+
+
+def test_every_stored_column_is_forged_in_the_tamper_test() -> None:
+    assert set(_FORGERIES) == {column.name for column in events.columns}
+
+
+@pytest.mark.parametrize("column", sorted(_FORGERIES))
+def test_verify_names_the_position_of_a_forged_column(
+    store: EventStore, database_url: str, backend: str, column: str
+) -> None:
+    store.append([office(n) for n in range(5)])
+    forgery = _FORGERIES[column] or (
+        "recorded_at = '2020-01-01T00:00:00.000000Z'"
+        if backend == "sqlite"
+        else "recorded_at = recorded_at - interval '1 second'"
+    )
+    tamper(database_url, f"UPDATE events SET {forgery} WHERE seq = 3")
+    report = store.verify()
+    assert (report.broken_at, report.events) == (3, 2), column
+    assert not report.ok
 
 
 def test_verify_notices_a_removed_event(store: EventStore, database_url: str) -> None:

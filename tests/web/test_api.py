@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories import in_force
 from tests.projections.conftest import open_timeline
 from tests.web.conftest import instrument, web_settings
 from timeline.errors import StoreError
@@ -296,6 +297,8 @@ def test_openapi_document_describes_every_route(client: TestClient) -> None:
         "/api/candidates",
         "/api/candidates/{ref}",
         "/api/feeds",
+        "/calendar.ics",
+        "/changes.atom",
     } == paths
     state = document["paths"]["/api/state"]["get"]["responses"]
     assert state["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
@@ -331,3 +334,74 @@ def test_projection_answers_match_their_response_models(client: TestClient) -> N
             extra.validate_python(state[name], strict=False)
     assert "instruments" in states[0]
     assert ok(client, "/api/state", jurisdiction="JP", as_of="2025-09-15")["uncertain"]
+
+
+def test_superseded_events_say_by_what_and_current_lists_facts_as_they_stand(
+    curated_url: str,
+) -> None:
+    timeline = open_timeline(curated_url)
+    act = next(timeline.log(subject=AI_ACT, kinds=["instrument.in_force"]))
+    meeting = next(timeline.log(kinds=["meeting.held"]))
+    time.sleep(0.01)  # the meta events are recorded strictly after the import
+    correction = timeline.correct(act.id, {"effective": "2025-10-01"}, "the date was misread")
+    retraction = timeline.retract(meeting.id, "no such meeting")
+    timeline.close()
+    with TestClient(create_app(web_settings(curated_url))) as client:
+        shown = ok(client, f"/api/events/{act.id}")
+        assert shown["superseded"] == {
+            "how": "corrected",
+            "by": correction.seq,
+            "id": correction.id,
+            "reason": "the date was misread",
+            "text": f"corrected by #{correction.seq}",
+        }
+        assert shown["effective"] == "2025-09-01"  # the event as recorded
+        retracted = ok(client, f"/api/events/{meeting.seq}")["superseded"]
+        assert retracted["text"] == f"retracted by #{retraction.seq} (no such meeting)"
+        assert ok(client, f"/api/events/{retraction.seq}")["superseded"] is None
+
+        listed = ok(client, "/api/events", kind="meeting.held", limit=500)["events"]
+        assert [e["superseded"] for e in listed if e["id"] == meeting.id] == [retracted]
+        known_then = act.recorded_at.isoformat()
+        before = ok(client, "/api/events", kind="meeting.held", known_at=known_then)
+        assert all(e["superseded"] is None for e in before["events"])
+
+        current = ok(client, "/api/events", current="true", limit=500)["events"]
+        ids = [e["id"] for e in current]
+        assert meeting.id not in ids
+        assert correction.id not in ids
+        assert retraction.id not in ids
+        [now] = [e for e in current if e["id"] == act.id]
+        assert (now["effective"], now["superseded"]["by"]) == ("2025-10-01", correction.seq)
+        in_september = ok(
+            client, "/api/events", current="true", **{"from": "2025-09-01", "to": "2025-09-30"}
+        )["events"]
+        assert act.id not in [e["id"] for e in in_september]  # it now says October
+
+
+def test_state_and_compare_take_with_subdivisions(curated_url: str) -> None:
+    timeline = open_timeline(curated_url)
+    timeline.append([in_force("us-tx/traiga", "2026-01-01", ["US-TX"], title="Texas AI Act")])
+    timeline.close()
+    with TestClient(create_app(web_settings(curated_url))) as client:
+        alone = ok(client, "/api/state", jurisdiction="US", as_of="2026-02-01")
+        assert alone["instruments"] == []
+        assert (alone["with_subdivisions"], alone["subdivisions"]) == (False, ["US-TX"])
+        whole = ok(
+            client, "/api/state", jurisdiction="US", as_of="2026-02-01", with_subdivisions="true"
+        )
+        assert [i["title"] for i in whole["instruments"]] == ["Texas AI Act"]
+        side = ok(
+            client,
+            "/api/compare",
+            jurisdiction=["US", "JP"],
+            as_of="2026-02-01",
+            with_subdivisions="true",
+        )
+        assert side["states"]["US"]["subdivisions"] == ["US-TX"]
+        assert "instruments" in side["differences"]
+        page = client.get("/", params={"j": "US", "as_of": "2026-02-01"})
+        assert "US without its subdivisions, which have facts of their own: US-TX" in page.text
+        page = client.get("/", params={"j": "US", "as_of": "2026-02-01", "sub": "true"})
+        assert "US with the facts of its subdivisions: US-TX." in page.text
+        assert "Texas AI Act" in page.text

@@ -30,7 +30,7 @@ def test_no_server_errors_and_responses_match_the_schema(client: TestClient) -> 
     # against it in-process find the service open and its read models current.
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 12
+    assert len(operations) == 14
     calls = 0
     for operation in operations:
         for mode, examples in EXAMPLES.items():

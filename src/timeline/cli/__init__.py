@@ -13,7 +13,8 @@ from timeline.cli._common import app
 # Each module registers its commands on `app` when imported, in the order
 # `timeline --help` lists them.
 # isort: off
-from timeline.cli import log, projections, feeds, candidates, digest, serve, daemon  # noqa: F401
+from timeline.cli import log, projections, feeds, candidates, digest, follow  # noqa: F401
+from timeline.cli import calendar, serve, daemon, backup  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
 
 import typer
 
@@ -96,9 +96,10 @@ def known_at_option(value: str | None) -> dt.datetime | None:
     return parsing.moment(value, "--known-at")
 
 
-def write_json_array(items: Iterable[dict[str, Any]]) -> None:
-    """Stream a JSON array item by item, so a long log never sits in memory."""
-    out = sys.stdout
+def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
+    """Stream a JSON array item by item (to `out`, default stdout), so a long log never
+    sits in memory."""
+    out = out or sys.stdout
     out.write("[")
     separator = "\n  "
     for item in items:
@@ -107,8 +108,8 @@ def write_json_array(items: Iterable[dict[str, Any]]) -> None:
     out.write("]\n" if separator == "\n  " else "\n]\n")
 
 
-def write_csv(rows: list[dict[str, Any]]) -> None:
+def write_csv(rows: list[dict[str, Any]], out: TextIO | None = None) -> None:
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    writer = csv.DictWriter(sys.stdout, columns)
+    writer = csv.DictWriter(out or sys.stdout, columns)
     writer.writeheader()
     writer.writerows(rows)

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,9 +23,12 @@ from timeline.cli._common import (
     write_json_array,
 )
 from timeline.documents import parse_documents, read_documents
-from timeline.errors import ChainBrokenError
+from timeline.errors import ChainBrokenError, ImportConflictError
 from timeline.model.facts import describe
-from timeline.store import RecordedEvent
+
+if TYPE_CHECKING:
+    from timeline.app import LogEntry
+    from timeline.importer import ImportConflict, Prefer
 
 
 @command()
@@ -40,15 +43,66 @@ def init(ctx: typer.Context) -> None:
 def import_(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A folder of .toml event files, or one file.")],
+    prefer_file: Annotated[
+        bool, typer.Option("--prefer-file", help="In a conflict, correct the log from the file.")
+    ] = False,
+    prefer_log: Annotated[
+        bool, typer.Option("--prefer-log", help="In a conflict, keep the log's version.")
+    ] = False,
 ) -> None:
     """Import curated events; a second run imports nothing, edits become corrections."""
+    if prefer_file and prefer_log:
+        raise typer.BadParameter("--prefer-file and --prefer-log exclude each other")
+    prefer: Prefer | None = "file" if prefer_file else "log" if prefer_log else None
     with open_timeline(ctx) as tl:
-        report = tl.import_path(path)
+        report = tl.import_path(path, prefer=prefer)
     typer.echo(
         f"{report.entries} entries in {report.files} files: {len(report.new)} new, "
         f"{len(report.corrected)} corrected, {report.unchanged} unchanged"
         + (f", {len(report.retracted)} retracted (left alone)" if report.retracted else "")
+        + (f", {len(report.kept)} kept as the log has them" if report.kept else "")
+        + (f", {len(report.conflicts)} in conflict" if report.conflicts else "")
     )
+    for conflict in report.conflicts:
+        typer.echo(_conflict_text(conflict))
+    if report.conflicts:
+        raise ImportConflictError(
+            f"{len(report.conflicts)} entries changed both in their file and in the log since "
+            "their import; nothing written for them (the rest is imported): choose with "
+            "--prefer-file or --prefer-log, or edit the file to match the log"
+        )
+
+
+def _conflict_text(conflict: ImportConflict) -> str:
+    """An entry in conflict: each field that differs, as the file and the log say it."""
+    event = conflict.event
+    lines = [
+        f"conflict: entry {conflict.entry_id!r} ({conflict.file}), event #{event.seq}: "
+        + (
+            f"retracted by #{conflict.retracted_by.seq} "
+            f"({conflict.retracted_by.payload['reason']}), and changed in the file"
+            if conflict.retracted_by
+            else "corrected in the log, and changed differently in the file"
+        )
+    ]
+    in_file, in_log = _flat(conflict.in_file), _flat(conflict.in_log)
+    for name in sorted(set(in_file) | set(in_log)):
+        if in_file.get(name) != in_log.get(name):
+            lines.append(
+                f"  {name}: file {json.dumps(in_file.get(name), ensure_ascii=False)}"
+                f" | log {json.dumps(in_log.get(name), ensure_ascii=False)}"
+            )
+    return "\n".join(lines)
+
+
+def _flat(fact: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in fact.items():
+        if isinstance(value, dict):
+            flat |= _flat(value, f"{prefix}{key}.")
+        else:
+            flat[prefix + key] = value
+    return flat
 
 
 @command()
@@ -93,11 +147,18 @@ def log_(
         str | None, typer.Option(help="Only what had been recorded by then (ISO date-time).")
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1)] = None,
+    current: Annotated[
+        bool,
+        typer.Option(
+            "--current", help="Only facts as they now stand: no retracted fact, no meta event."
+        ),
+    ] = False,
     format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
-    """List events in the order they were recorded."""
+    """List events in the order they were recorded; superseded facts are marked."""
     with open_timeline(ctx, read_only=True) as tl:
-        events = tl.log(
+        entries = tl.entries(
+            current=current,
             jurisdiction=jurisdiction,
             kinds=kind,
             subject=subject,
@@ -106,12 +167,14 @@ def log_(
             known_at=known_at_option(known_at),
             limit=limit,
         )
-        _render(events, format_)
+        _render(entries, format_, current=current)
 
 
-def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
+def _render(entries: Iterator[LogEntry], fmt: Format, *, current: bool) -> None:
+    """Each entry as stored, or with `current` as its fact now stands."""
+    rows = (entry.current_dict() if current else entry.as_dict() for entry in entries)
     if fmt is Format.json:
-        write_json_array(ev.as_dict() for ev in events)
+        write_json_array(rows)
     elif fmt is Format.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(
@@ -124,23 +187,25 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
                 "effective",
                 "recorded_at",
                 "summary",
+                "superseded",
                 "payload",
                 "sources",
             ]
         )
-        for ev in events:
+        for row in rows:
             writer.writerow(
                 [
-                    ev.seq,
-                    ev.id,
-                    ev.kind,
-                    ev.subject,
-                    " ".join(ev.jurisdictions),
-                    ev.effective,
-                    ev.as_dict()["recorded_at"],
-                    describe(ev.kind, ev.payload),
-                    json.dumps(ev.payload, ensure_ascii=False),
-                    json.dumps(ev.sources, ensure_ascii=False),
+                    row["seq"],
+                    row["id"],
+                    row["kind"],
+                    row["subject"],
+                    " ".join(row["jurisdictions"]),
+                    row["effective"],
+                    row["recorded_at"],
+                    describe(row["kind"], row["payload"]),
+                    _mark(row),
+                    json.dumps(row["payload"], ensure_ascii=False),
+                    json.dumps(row["sources"], ensure_ascii=False),
                 ]
             )
     else:
@@ -153,26 +218,35 @@ def _render(events: Iterator[RecordedEvent], fmt: Format) -> None:
         table.add_column(
             "what", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None
         )
-        for ev in events:
+        table.add_column("superseded", no_wrap=piped)
+        for row in rows:
             table.add_row(
-                str(ev.seq),
-                str(ev.effective),
-                ev.kind,
-                ev.subject,
-                " ".join(ev.jurisdictions),
-                describe(ev.kind, ev.payload),
+                str(row["seq"]),
+                row["effective"],
+                row["kind"],
+                row["subject"],
+                " ".join(row["jurisdictions"]),
+                describe(row["kind"], row["payload"]),
+                _mark(row),
             )
-        Console(width=200 if piped else None).print(table)
+        Console(width=240 if piped else None).print(table)
+
+
+def _mark(row: dict[str, Any]) -> str:
+    superseded = row["superseded"]
+    return str(superseded["text"]) if superseded else ""
 
 
 @command()
 def show(
     ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or position.")]
 ) -> None:
-    """Show one event in full, as JSON."""
+    """Show one event in full, as JSON; a superseded fact says by what."""
     with open_timeline(ctx, read_only=True) as tl:
-        event = tl.show(ref)
-    typer.echo(json.dumps(event.as_dict(), indent=2, ensure_ascii=False))
+        entry = tl.entry(ref)
+    typer.echo(json.dumps(entry.as_dict(), indent=2, ensure_ascii=False))
+    if entry.mark:
+        typer.echo(f"#{entry.event.seq} is {entry.mark}", err=True)
 
 
 @command()

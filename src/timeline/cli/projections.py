@@ -36,6 +36,12 @@ ProjectionName = Annotated[
     typer.Option("--projection", "-p", help="A projection of projections/ (default: config)."),
 ]
 ViewFormat = Annotated[Format, typer.Option("--format", "-f", help="table or json.")]
+WithSubdivisions = Annotated[
+    bool,
+    typer.Option(
+        "--with-subdivisions", help="Fold in the facts of its subdivisions (US-TX for US)."
+    ),
+]
 
 
 def _json_out(data: Any) -> None:
@@ -91,11 +97,18 @@ def state(
     as_of: AsOf = "today",
     known_at: KnownAt = None,
     projection: ProjectionName = None,
+    with_subdivisions: WithSubdivisions = False,
     format_: ViewFormat = Format.table,
 ) -> None:
     """A jurisdiction's state on a day, as the log knew it at a time."""
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
-    answered = _answer(ctx, format_, lambda tl: tl.state(jurisdiction, day, moment, projection))
+    answered = _answer(
+        ctx,
+        format_,
+        lambda tl: tl.state(
+            jurisdiction, day, moment, projection, with_subdivisions=with_subdivisions
+        ),
+    )
     if answered is None:
         return
     result, sections = answered
@@ -104,6 +117,8 @@ def state(
         f"[bold]{result['jurisdiction']}[/] on {result['as_of']} "
         f"({result['projection']}, as known at {result['known_at']})"
     )
+    if result["subdivisions"]:
+        typer.echo(_subdivisions_text(result))
     for agg in sections.aggregates:
         console.print(f"{agg.name}: {_value_text(aggregate(result, agg.name))}")
     for section in sections.sections:
@@ -141,6 +156,14 @@ def _stages_table(item: Mapping[str, Any]) -> Table:
         proposed = ", ".join(f"to {p['to']} ({p['by']})" for p in stage.get("proposed", ()))
         table.add_row(stage["applies_from"], stage["status"], stage_summary(stage), proposed)
     return table
+
+
+def _subdivisions_text(state: State) -> str:
+    """The line a state prints when its jurisdiction's subdivisions have facts."""
+    codes = ", ".join(state["subdivisions"])
+    if state["with_subdivisions"]:
+        return f"with subdivisions: {codes}"
+    return f"without subdivisions: {codes} have facts of their own (--with-subdivisions)"
 
 
 def _status(item: Mapping[str, Any]) -> str:
@@ -185,11 +208,18 @@ def compare(
     as_of: AsOf = "today",
     known_at: KnownAt = None,
     projection: ProjectionName = None,
+    with_subdivisions: WithSubdivisions = False,
     format_: ViewFormat = Format.table,
 ) -> None:
     """Jurisdictions side by side on one day; rows that differ are highlighted."""
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
-    answered = _answer(ctx, format_, lambda tl: tl.compare(jurisdictions, day, moment, projection))
+    answered = _answer(
+        ctx,
+        format_,
+        lambda tl: tl.compare(
+            jurisdictions, day, moment, projection, with_subdivisions=with_subdivisions
+        ),
+    )
     if answered is None:
         return
     result, definition = answered
@@ -212,6 +242,9 @@ def compare(
     _console().print(table)
     if differing:
         typer.echo(f"* differs: {', '.join(result['differences'])}")
+    for code in codes:
+        if states[code]["subdivisions"]:
+            typer.echo(f"{code} {_subdivisions_text(states[code])}")
 
 
 def _section_text(items: Sequence[Mapping[str, Any]]) -> str:

@@ -21,7 +21,7 @@ from timeline.answers import State
 from timeline.digest.sources import DigestSource
 from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
-from timeline.model.dates import PartialDate
+from timeline.model.dates import DateMoveKind, PartialDate, date_move
 from timeline.model.events import META_KINDS, parse_event
 from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact, with_stage
 from timeline.projections.fold import penalty_text
@@ -111,7 +111,7 @@ class DateMove:
     jurisdictions: tuple[str, ...]
     old: str
     new: str
-    direction: Literal["postponed", "brought forward"]
+    direction: DateMoveKind
     correction: str
 
 
@@ -454,13 +454,14 @@ def _correction_line(
         action = "correction"
         jurisdictions = tuple(dict.fromkeys([*old["jurisdictions"], *new["jurisdictions"]]))
         before, after = PartialDate.parse(old["effective"]), PartialDate.parse(new["effective"])
-        if before != after:
+        direction = date_move(before, after)
+        if direction is not None:
             move = DateMove(
                 title=_title(new),
                 jurisdictions=tuple(new["jurisdictions"]),
                 old=str(before),
                 new=str(after),
-                direction="postponed" if after.sort_key > before.sort_key else "brought forward",
+                direction=direction,
                 correction=meta.id,
             )
     line = CorrectionLine(

@@ -19,13 +19,14 @@ from typing import Any, Literal
 import structlog
 
 from timeline.errors import FeedError, TimelineError
-from timeline.feeds import review
+from timeline.feeds import federation, review
 from timeline.feeds.candidates import SameEvent, record_items
 from timeline.feeds.extract import ItemExtraction, extract_feed, same_event
 from timeline.feeds.fetch import Fetcher, FetchResult
 from timeline.feeds.health import backoff_seconds, jittered
 from timeline.feeds.parse import parse_feed
 from timeline.model.feeds import FeedHealth, iso_utc
+from timeline.publish.atom import read_feed
 from timeline.settings import FeedSettings, Settings
 from timeline.store.base import EventStore
 
@@ -116,7 +117,10 @@ class Poller:
         else:
             try:
                 parsed = parse_feed(fetched.body or b"", fetched.content_type)
-                items = self._extract(parsed.feed, feed)
+                if federation.is_change_feed(parsed.feed):
+                    items = self._follow(fetched.body or b"", health)
+                else:
+                    items = self._extract(parsed.feed, feed)
             except FeedError as exc:
                 outcome = self._failed(feed, health, now, fetched, str(exc))
             else:
@@ -149,6 +153,29 @@ class Poller:
             message = str(exc).strip().splitlines()
             detail = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
             raise FeedError(f"extraction failed: {detail}") from exc
+
+    def _follow(self, body: bytes, health: FeedHealth) -> Sequence[ItemExtraction]:
+        """Another timeline's change feed: this page, then older pages (its `next`
+        links) back to a little before the last successful poll, or all of them
+        the first time; one item per fact."""
+        events, following = read_feed(body)
+        since = (
+            health.last_success_at - federation.FOLLOW_OVERLAP if health.last_success_at else None
+        )
+        pages = 1
+        while following and pages < federation.MAX_PAGES:
+            if since is not None and events and min(e.recorded_at for e in events) < since:
+                break  # this page already reaches back to what the last poll read
+            fetched = self.fetcher.fetch(following)
+            if fetched.error is not None:
+                raise FeedError(f"change feed page {following}: {fetched.error}")
+            page = parse_feed(fetched.body or b"", fetched.content_type)  # refuses entities
+            if not federation.is_change_feed(page.feed):
+                raise FeedError(f"change feed page {following}: not a timeline change feed")
+            older, following = read_feed(fetched.body or b"")
+            events += older
+            pages += 1
+        return federation.change_items(events)
 
     def _next_due_ok(self, feed: FeedSettings, now: dt.datetime) -> dt.datetime:
         delay = jittered(feed.interval, self.settings.polling.jitter, self.rng)

@@ -197,19 +197,26 @@ def build_event(candidate: Candidate) -> dict[str, Any]:
         raise InvalidEventError(
             f"candidate {short}: no jurisdiction; edit its jurisdictions before accepting"
         )
-    title = candidate.proposed_title
-    source: dict[str, Any] = {"publisher": candidate.feed, "title": candidate.title}
-    if candidate.link and candidate.link.startswith(_HTTP_PREFIXES):
-        source["url"] = candidate.link
-    if candidate.published:
-        source["published"] = candidate.published.date().isoformat()
+    federated = candidate.federated_fact
+    if federated is not None:
+        # Followed from another timeline: its fact field for field, the sources
+        # it cites, and the analyst's edits over them.
+        payload, sources = federated["payload"], federated.get("sources", [])
+        if "title" in candidate.overrides:  # an edited title names the fact
+            title = candidate.proposed_title
+            payload = payload | {key: title for key in ("title", "name") if key in payload}
+    else:
+        payload, sources = (
+            default_payload(kind, candidate.proposed_title, candidate),
+            [_item_source(candidate)],
+        )
     data = {
         "kind": kind,
         "subject": candidate.proposed_subject,
         "jurisdictions": list(candidate.proposed_jurisdictions),
         "effective": effective,
-        "payload": default_payload(kind, title, candidate) | candidate.proposed_payload,
-        "sources": [source],
+        "payload": payload | candidate.proposed_payload,
+        "sources": sources,
         "provenance": {
             "feed": candidate.feed,
             "link": candidate.link,
@@ -224,6 +231,16 @@ def build_event(candidate: Candidate) -> dict[str, Any]:
         hint = " (edit its payload fields before accepting)" if "payload" in str(exc) else ""
         raise InvalidEventError(f"{exc}{hint}") from None
     return data
+
+
+def _item_source(candidate: Candidate) -> dict[str, Any]:
+    """The feed item a candidate was read from, as the event's source."""
+    source: dict[str, Any] = {"publisher": candidate.feed, "title": candidate.title}
+    if candidate.link and candidate.link.startswith(_HTTP_PREFIXES):
+        source["url"] = candidate.link
+    if candidate.published:
+        source["published"] = candidate.published.date().isoformat()
+    return source
 
 
 def default_payload(kind: str, title: str, candidate: Candidate) -> dict[str, Any]:

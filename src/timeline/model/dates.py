@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -140,6 +140,23 @@ class PartialDate:
         if isinstance(value, (int, dt.date)):
             return cls.parse(value)
         raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+
+
+DateMoveKind = Literal["postponed", "brought forward", "made more precise"]
+
+
+def date_move(before: PartialDate, after: PartialDate) -> DateMoveKind | None:
+    """How a correction moved a fact's date, as the digest and the alerts name it
+    (None: it did not move).
+
+    A date narrowed inside the interval it had ("2026-09" -> "2026-09-15") was
+    made more precise: no day it could mean before is ruled in that was ruled
+    out.  Otherwise the later interval (by start, then end) was postponed."""
+    if before == after:
+        return None
+    if before.start <= after.start and after.end <= before.end:
+        return "made more precise"
+    return "postponed" if after.sort_key > before.sort_key else "brought forward"
 
 
 @lru_cache(maxsize=65536)

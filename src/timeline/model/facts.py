@@ -71,6 +71,33 @@ class StandingFact(Generic[E]):
     def retracted(self) -> bool:
         return self.retracted_by is not None
 
+    @property
+    def superseded_by(self) -> E | None:
+        """The meta event that last changed the fact (a retraction is final), if any."""
+        return self.retracted_by or (self.corrected_by[-1] if self.corrected_by else None)
+
+    def mark(self) -> str | None:
+        """What a listing says beside a superseded fact: "retracted by #N (reason)" or
+        "corrected by #N" (the correction that stands); None while it stands as said."""
+        if self.retracted_by is not None:
+            return f"retracted by #{self.retracted_by.seq} ({self.retracted_by.payload['reason']})"
+        if self.corrected_by:
+            return f"corrected by #{self.corrected_by[-1].seq}"
+        return None
+
+    def superseded(self) -> dict[str, Any] | None:
+        """The mark as data, as `log --format json`, `show` and the API give it."""
+        by = self.superseded_by
+        if by is None:
+            return None
+        return {
+            "how": "retracted" if self.retracted_by is not None else "corrected",
+            "by": by.seq,
+            "id": by.id,
+            "reason": by.payload["reason"],
+            "text": self.mark(),
+        }
+
     def apply(self, meta: E) -> bool:
         """Apply one meta event naming this fact; False when it changes nothing
         (the fact was retracted before it)."""

@@ -9,6 +9,7 @@ code that decides what they hold and the store that keeps them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 import uuid
@@ -20,6 +21,9 @@ from timeline.model.dates import utc_text
 
 CandidateStatus = Literal["pending", "accepted", "rejected", "duplicate", "ignored"]
 STATUSES: tuple[CandidateStatus, ...] = ("pending", "accepted", "rejected", "duplicate", "ignored")
+FEDERATED_FACT = "fact"
+"""The evidence key of a candidate read from another timeline's change feed: the
+fact as canonical JSON (see `timeline.feeds.federation`)."""
 REVIEWABLE: frozenset[str] = frozenset({"pending", "duplicate", "ignored"})
 """Statuses in which a candidate may still be edited, accepted or rejected."""
 
@@ -69,10 +73,19 @@ class Candidate:
         return self.overrides.get("title", self.title)  # type: ignore[no-any-return]
 
     @property
+    def federated_fact(self) -> dict[str, Any] | None:
+        """The fact as the timeline it was followed from says it (kind, subject,
+        jurisdictions, effective, payload, sources), or None for a news item."""
+        text = self.evidence.get(FEDERATED_FACT)
+        return json.loads(text) if text else None
+
+    @property
     def proposed_subject(self) -> str:
-        return self.overrides.get("subject") or derive_subject(
-            self.proposed_jurisdictions, self.proposed_title, self.item_guid
-        )
+        if subject := self.overrides.get("subject"):
+            return str(subject)
+        if federated := self.federated_fact:
+            return str(federated["subject"])
+        return derive_subject(self.proposed_jurisdictions, self.proposed_title, self.item_guid)
 
     @property
     def proposed_payload(self) -> dict[str, Any]:

@@ -98,6 +98,13 @@ def _known_codes() -> frozenset[str]:
     return frozenset(registry().by_code)
 
 
+def is_jurisdiction(text: str) -> bool:
+    """Whether `text` is a jurisdiction code as stored (canonical): a country, a
+    subdivision or a group, rather than the name of an organisation.  Event
+    parties are either (`model.events`), and codes are validated on the way in."""
+    return text in _known_codes()
+
+
 def within(code: str, parent: str) -> bool:
     """Whether `code` is `parent` itself or one of its ISO 3166-2 subdivisions.
 
@@ -108,3 +115,10 @@ def within(code: str, parent: str) -> bool:
     the test needs no registry lookup.
     """
     return code == parent or code.startswith(f"{parent}-")
+
+
+@cache
+def subdivisions_of(parent: str) -> tuple[str, ...]:
+    """Every known code `within` `parent` but `parent` itself, in code order (ISO
+    3166-2 lists them: a country's subdivisions, and theirs)."""
+    return tuple(sorted(c for c in _known_codes() if c != parent and within(c, parent)))

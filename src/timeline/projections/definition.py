@@ -10,7 +10,9 @@ does to an item of a section.  The whole language (docs/projections.md) is:
              key = EXPR                        the item's identity (default "$subject")
              each = EXPR                       apply once per element of a list, as $item
              where = {EXPR = VALUE, ...}       apply only when each EXPR equals VALUE
-                                               (VALUE may be {not = V} or {in = [..]})
+                                               (VALUE may be {not = V}, {in = [..]},
+                                               {jurisdiction = true|false}: is or is not
+                                               a jurisdiction code, or several at once)
              existing = true                   touch only an item already there
              set / default / advance / max / add = {FIELD = EXPR, ...}
              stage / postpone / move = {FIELD = EXPR, ...}   the item's stages of
@@ -40,6 +42,7 @@ from typing import Any, NoReturn
 
 from timeline.errors import ProjectionDefinitionError
 from timeline.model.events import KINDS, META_KINDS
+from timeline.model.jurisdictions import is_jurisdiction
 
 STAGE_OPERATIONS = ("stage", "postpone", "move")
 OPERATIONS = ("set", "default", "advance", "max", "add", *STAGE_OPERATIONS)
@@ -50,6 +53,10 @@ EVENT_ROOTS = {"kind", "subject", "effective", "jurisdictions", "jurisdiction", 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 RESERVED_FIELDS = {"key", "subject", "events", "effective"}
+_WHERE_VALUES = (
+    "a `where` value is a literal, or a table of {not = V}, {in = [..]}, "
+    "{jurisdiction = true|false}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +118,19 @@ def _getter(
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """`EXPR = VALUE`, `EXPR = {not = VALUE}` or `EXPR = {in = [VALUES]}`."""
+    """`EXPR = VALUE`, `EXPR = {not = VALUE}`, `EXPR = {in = [VALUES]}`, or (`expected`
+    None) `EXPR = {jurisdiction = true}`: EXPR is a jurisdiction code (a party that is
+    a country or a group, not an organisation)."""
 
     subject: Expr
-    expected: Expr | tuple[Expr, ...]
+    expected: Expr | tuple[Expr, ...] | None
     negate: bool = False
 
     def holds(self, context: Mapping[str, Any]) -> bool:
         actual = self.subject.evaluate(context)
-        if isinstance(self.expected, tuple):
+        if self.expected is None:
+            found = isinstance(actual, str) and is_jurisdiction(actual)
+        elif isinstance(self.expected, tuple):
             found = any(actual == e.evaluate(context) for e in self.expected)
         else:
             found = actual == self.expected.evaluate(context)
@@ -454,12 +465,20 @@ class _Checker:
             subject = subject or self.expr(left, block)
             if not isinstance(right, dict):
                 found.append(Condition(subject, self.expr(right, block)))
-            elif set(right) == {"not"}:
+                continue
+            # A table holds one test or several, all of which must hold.
+            if not right or not set(right) <= {"not", "in", "jurisdiction"}:
+                self.fail(_WHERE_VALUES, left, block)
+            if "not" in right:
                 found.append(Condition(subject, self.expr(right["not"], block), negate=True))
-            elif set(right) == {"in"} and isinstance(right["in"], list):
+            if "in" in right:
+                if not isinstance(right["in"], list):
+                    self.fail(_WHERE_VALUES, left, block)
                 found.append(Condition(subject, tuple(self.expr(v, block) for v in right["in"])))
-            else:
-                self.fail("a `where` value is a literal, {not = V} or {in = [..]}", left, block)
+            if "jurisdiction" in right:
+                if not isinstance(right["jurisdiction"], bool):
+                    self.fail("`jurisdiction` in a `where` value is true or false", left, block)
+                found.append(Condition(subject, None, negate=not right["jurisdiction"]))
         return tuple(found)
 
     def expr(self, value: Any, block: tuple[str, int]) -> Expr:

@@ -492,24 +492,19 @@ def _number(value: Any) -> Decimal:
 def fold_versions(
     definition: ProjectionDefinition,
     facts: Iterable[FactVersion],
-    *,
     jurisdiction: str,
     as_of: dt.date,
-    known_at: dt.datetime,
-) -> dict[str, Any]:
-    """The state on `as_of` from the versions of `jurisdiction`'s facts, folded whole:
-    no snapshot (the runner's answer when its read models are behind and cannot be
-    written)."""
-    mine = [fact for fact in facts if fact.kind in definition.kinds]
+) -> tuple[State, list[FactVersion]]:
+    """`jurisdiction`'s state on `as_of` folded whole from the versions of its facts
+    (no snapshot: its subdivisions' facts may be among them), with the stages to
+    come, and the uncertain facts."""
+    mine = list(facts)
     state = empty_state(definition)
     for fact in sorted((f for f in mine if f.end <= as_of), key=lambda f: f.order_key):
         apply(definition, state, fact, jurisdiction)
     for fact in sorted((f for f in mine if f.end > as_of), key=lambda f: f.order_key):
         apply_pending(definition, state, fact, jurisdiction)
-    uncertain = [fact for fact in mine if fact.start <= as_of < fact.end]
-    return render(
-        definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
-    )
+    return state, [fact for fact in mine if fact.start <= as_of < fact.end]
 
 
 def render(
@@ -520,13 +515,18 @@ def render(
     jurisdiction: str,
     as_of: dt.date,
     known_at: dt.datetime,
+    subdivisions: Sequence[str] = (),
+    with_subdivisions: bool = False,
 ) -> dict[str, Any]:
-    """The state as callers see it: sections as lists, aggregates, uncertain facts."""
+    """The state as callers see it: sections as lists, aggregates, uncertain facts, and
+    the subdivisions of the jurisdiction with facts, folded in or left out."""
     answer: dict[str, Any] = {
         "projection": definition.name,
         "jurisdiction": jurisdiction,
         "as_of": as_of.isoformat(),
         "known_at": known_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "with_subdivisions": with_subdivisions,
+        "subdivisions": list(subdivisions),
     }
     for section in definition.sections:
         staged = definition.stage_fields.get(section, ())

@@ -14,12 +14,13 @@ snapshots.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from timeline.errors import KnownAtError, UnknownProjectionError
 from timeline.gc_pause import cyclic_gc_paused
+from timeline.model.jurisdictions import subdivisions_of
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import FactVersion, apply_pending_fact, fold_versions, render
 from timeline.projections.index import (
@@ -34,6 +35,7 @@ from timeline.store.base import (
     Checkpoints,
     EventStore,
     ReadModelTransaction,
+    ReadModelView,
     format_utc,
 )
 
@@ -194,9 +196,11 @@ class ProjectionRunner:
         as_of: dt.date,
         known_at: dt.datetime | None = None,
         *,
+        with_subdivisions: bool = False,
         fold_tail: bool = False,
     ) -> dict[str, Any]:
-        """The state of `jurisdiction` on `as_of`, as the log knew it at `known_at`.
+        """The state of `jurisdiction` on `as_of`, as the log knew it at `known_at`;
+        `with_subdivisions`: the facts of its subdivisions folded in (`within`).
 
         `fold_tail`: the read models may be behind the log and cannot be caught up
         (a read-only database): the events after them are folded in memory."""
@@ -205,7 +209,9 @@ class ProjectionRunner:
         # Decoding a snapshot makes thousands of containers at once: without the
         # pause, collections walk the whole heap mid-query (p99 x2 at 1M events).
         with cyclic_gc_paused():
-            return self._state(definition, jurisdiction, as_of, known_at, fold_tail)
+            return self._state(
+                definition, jurisdiction, as_of, known_at, with_subdivisions, fold_tail
+            )
 
     def _state(
         self,
@@ -213,34 +219,46 @@ class ProjectionRunner:
         jurisdiction: str,
         as_of: dt.date,
         known_at: dt.datetime,
+        with_subdivisions: bool,
         fold_tail: bool,
     ) -> dict[str, Any]:
         day = as_of.isoformat()
         known_text = format_utc(known_at)
         with self.store.read_models.view() as view:
             tail = read_tail(view) if fold_tail else None
-            if tail is not None and not self._snapshots_serve(tail, definition, jurisdiction):
-                rows = tail.versions(view, known_text, jurisdiction=jurisdiction)
-                return fold_versions(
-                    definition,
-                    map(version_from_row, rows),
-                    jurisdiction=jurisdiction,
-                    as_of=as_of,
-                    known_at=known_at,
-                )
-            state = fold_until(view, definition, jurisdiction, day, known_text)
-            if definition.stage_kinds:
-                # Stages after the day: listed as next and later under their items.
-                for row in view.fact_scan(
-                    jurisdiction, definition.stage_kinds, end_after=day, known_at=known_text
-                ):
-                    apply_pending_fact(definition, state, jurisdiction, *scan_fields(row))
-            uncertain = [
-                version_from_row(row)
-                for row in view.uncertain_versions(jurisdiction, definition.kinds, day, known_text)
-            ]
+            # Always asked, so that a state that leaves them out says so.
+            subdivisions = view.codes_held(
+                subdivisions_of(jurisdiction), definition.kinds, known_text
+            )
+            codes = [jurisdiction, *subdivisions] if with_subdivisions else [jurisdiction]
+            if len(codes) > 1 or (
+                tail is not None and not self._snapshots_serve(tail, definition, jurisdiction)
+            ):
+                versions = _versions_of(view, tail, definition, codes, known_text)
+                state, uncertain = fold_versions(definition, versions, jurisdiction, as_of)
+            else:
+                state = fold_until(view, definition, jurisdiction, day, known_text)
+                if definition.stage_kinds:
+                    # Stages after the day: listed as next and later under their items.
+                    for row in view.fact_scan(
+                        jurisdiction, definition.stage_kinds, end_after=day, known_at=known_text
+                    ):
+                        apply_pending_fact(definition, state, jurisdiction, *scan_fields(row))
+                uncertain = [
+                    version_from_row(row)
+                    for row in view.uncertain_versions(
+                        jurisdiction, definition.kinds, day, known_text
+                    )
+                ]
         return render(
-            definition, state, uncertain, jurisdiction=jurisdiction, as_of=as_of, known_at=known_at
+            definition,
+            state,
+            uncertain,
+            jurisdiction=jurisdiction,
+            as_of=as_of,
+            known_at=known_at,
+            subdivisions=subdivisions,
+            with_subdivisions=with_subdivisions,
         )
 
     @staticmethod
@@ -344,3 +362,28 @@ class ProjectionRunner:
                 f"({format_utc(first)}): nothing was known then"
             )
         return known_at
+
+
+def _versions_of(
+    view: ReadModelView,
+    tail: Tail | None,
+    definition: ProjectionDefinition,
+    codes: Sequence[str],
+    known_text: str,
+) -> list[FactVersion]:
+    """The versions of the facts of every one of `codes` (a jurisdiction and its
+    subdivisions) the projection folds, each fact once however many of them it
+    names, with the log's tail if given.  Snapshots are per code and cannot be
+    merged (the fold order interleaves them): this is the cost of a state without
+    snapshots."""
+    facts: dict[int, FactVersion] = {}
+    for code in codes:
+        rows = (
+            tail.versions(view, known_text, jurisdiction=code)
+            if tail is not None
+            else view.versions(known_text, jurisdiction=code)
+        )
+        for row in rows:
+            if row[3] in definition.kinds and row[0] not in facts:  # kind, fact_seq
+                facts[row[0]] = version_from_row(row)
+    return list(facts.values())

@@ -281,6 +281,11 @@ class EventStore(ABC):
     def digest_ledger(self) -> DigestLedger:
         """The weekly digest's rendered issues and deliveries in this database."""
 
+    @property
+    @abstractmethod
+    def alert_ledger(self) -> AlertLedger:
+        """The follows' cursors, their alerts and each alert's deliveries."""
+
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
@@ -289,6 +294,11 @@ class EventStore(ABC):
     @abstractmethod
     def read_models(self) -> ReadModels:
         """The projections' read models kept beside the log (`ReadModels`)."""
+
+    @property
+    @abstractmethod
+    def backup(self) -> LogBackup:
+        """The log and its working state read and written exactly as stored."""
 
     # -- working state beside the log ----------------------------------------------
     @property
@@ -307,6 +317,87 @@ class EventStore(ABC):
     ) -> Lease:
         """The lease `name` as `holder` (default: this host and process) sees it;
         each hold lasts `seconds` by `clock` (default: the system's, in UTC)."""
+
+
+# -- backup and restore: the log and its working state, exactly as stored ---------
+
+EVENT_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "subject",
+    "stream_version",
+    "jurisdictions",  # " EU JP ", as stored
+    "effective",
+    "effective_start",  # ISO text
+    "effective_end",
+    "recorded_at",  # `format_utc` text: what the hash covers
+    "idempotency_key",
+    "schema_version",
+    "payload",  # the stored JSON text, byte for byte
+    "sources",
+    "provenance",  # JSON text or None
+    "hash",
+)
+"""An event exactly as stored, every column as the hash chain reads it (`chain_hash`)."""
+
+
+class BackupSnapshot(ABC):
+    """The log and its working-state tables in one snapshot of the database: what
+    commits meanwhile is not seen."""
+
+    @abstractmethod
+    def head(self) -> tuple[int, str]:
+        """The last position and its hash; (0, `GENESIS_HASH`) when the log is empty."""
+
+    @abstractmethod
+    def hash_at(self, seq: int) -> str | None:
+        """The hash of the event at position `seq` (None: no such event)."""
+
+    @abstractmethod
+    def events(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        """The events after position `after`, in position order, as `EVENT_COLUMNS`
+        dicts; streamed, never the whole log in memory."""
+
+    @abstractmethod
+    def count(self, table: str) -> int:
+        """How many rows the working-state table `table` holds."""
+
+    @abstractmethod
+    def rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """The rows of `table` in key order, each value JSON-ready (times as
+        `format_utc` text, bytes as base64 text)."""
+
+
+class LogBackup(ABC):
+    """The privileged path of backup and restore.
+
+    Only this path writes an event with a position, an id and a transaction
+    time it is given, and only when they continue the stored chain: `append`
+    never takes them from a caller.  The append-only triggers still hold (a
+    restore only inserts)."""
+
+    tables: tuple[str, ...]
+    """The tables restored beside the log, in the order an export lists them.  Read
+    models are not among them: they are rebuilt."""
+
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[BackupSnapshot]:
+        """A read of the whole database in one snapshot, for the block's duration."""
+
+    @abstractmethod
+    def restore_batch(
+        self,
+        events: Sequence[Mapping[str, Any]],
+        records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    ) -> None:
+        """Insert `events` (`EVENT_COLUMNS` dicts) and then `records` (rows of
+        `tables`, as `BackupSnapshot.rows` gives them) in one transaction, under the
+        log's write lock: all of it or none.
+
+        The events must continue the stored log: the first at the position after
+        the head, each hash its chain's (`chain_hash`), or `RestoreTargetError` /
+        `ChainBrokenError` is raised and nothing is written."""
 
 
 # -- feeds: candidates and health ------------------------------------------------------
@@ -538,6 +629,140 @@ class DigestLedger(ABC):
         """Every delivery (of `week`), in key order: who got which digest, or why not yet."""
 
 
+# -- the follows' alerts ------------------------------------------------------------
+
+AlertChannel = Literal["email", "webhook"]
+AlertDeliveryKey = tuple[str, str, str]
+"""One delivery: (alert id, channel, endpoint: the address or the URL)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One alert of one follow, as first rendered: every delivery sends `body`."""
+
+    id: str
+    webhook_id: str
+    follow: str
+    type: str
+    fact_id: str
+    created_at: dt.datetime
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDelivery:
+    """One endpoint's copy of one alert, and how far its sending got."""
+
+    alert_id: str
+    channel: AlertChannel
+    endpoint: str
+    follow: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    next_attempt_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def key(self) -> AlertDeliveryKey:
+        return (self.alert_id, self.channel, self.endpoint)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowHealth:
+    """What the ledger says of one follow: its alerts and how their deliveries went."""
+
+    follow: str
+    alerts: int
+    last_alert_at: dt.datetime | None
+    last_sent_at: dt.datetime | None
+    waiting: int
+    """Deliveries not sent yet: pending, being sent, or failed and to be retried."""
+    failing: int
+    """Deliveries whose last attempt failed and that will be retried."""
+    refused: int
+    """Deliveries given up: the receiver said 410 Gone, or the mail server 5xx."""
+    next_retry_at: dt.datetime | None
+    last_error: str | None
+
+
+class AlertLedger(ABC):
+    """Each follow's cursor in the log, each alert, and one row per (alert, endpoint):
+    exactly once, as far as HTTP and SMTP allow.
+
+    The digest ledger's reasoning (`DigestLedger`): a sender *claims* rows
+    (pending or due -> sending) in a transaction committed before it talks to
+    the receiver, records `sent` as soon as the receiver has taken them, and a
+    claim left `sending` by a sender that died is taken again once the sending
+    timeout has passed, and sent with the same webhook-id or Message-ID.  That
+    is the one window for a duplicate.
+
+    Every write is serialised with every other one, on either backend.  Times
+    come from the store's clock.
+    """
+
+    @abstractmethod
+    def cursors(self, follows: Sequence[str]) -> dict[str, int]:
+        """Each follow's cursor: the last log position its alerts were looked for in.
+        A follow not seen before starts at the log's head, so it alerts about what is
+        recorded from then on."""
+
+    @abstractmethod
+    def record(
+        self,
+        alerts: Sequence[AlertRecord],
+        deliveries: Sequence[AlertDeliveryKey],
+        cursors: Mapping[str, int],
+    ) -> int:
+        """In one transaction: keep the alerts not kept yet, a pending row per delivery
+        not in the ledger yet, and move the follows' cursors forward (never back).
+        Returns how many alerts were new."""
+
+    @abstractmethod
+    def claim(
+        self,
+        channel: AlertChannel,
+        *,
+        sending_timeout: dt.timedelta,
+        limit: int = 500,
+        to: tuple[str, str] | None = None,
+    ) -> list[tuple[AlertDelivery, AlertRecord]]:
+        """Take up to `limit` deliveries of `channel` (to one (follow, endpoint), if
+        `to`) that are due (pending; failed and due again; or claimed more than
+        `sending_timeout` ago with no outcome), oldest first, with their alerts.
+        Committed before returning: the caller sends them within the timeout."""
+
+    @abstractmethod
+    def due_endpoints(
+        self, channel: AlertChannel, *, sending_timeout: dt.timedelta
+    ) -> list[tuple[str, str]]:
+        """The (follow, endpoint) pairs with deliveries of `channel` due, in name order."""
+
+    @abstractmethod
+    def mark_sent(self, keys: Sequence[AlertDeliveryKey]) -> None:
+        """The receiver took them."""
+
+    @abstractmethod
+    def mark_failed(
+        self, keys: Sequence[AlertDeliveryKey], error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """The receiver did not take them; `retry_at` None: given up for good (`refused`)."""
+
+    @abstractmethod
+    def alerts(self, follow: str | None = None) -> list[AlertRecord]:
+        """Every alert (of `follow`), oldest first."""
+
+    @abstractmethod
+    def deliveries(self, follow: str | None = None) -> list[AlertDelivery]:
+        """Every delivery (of `follow`), oldest first."""
+
+    @abstractmethod
+    def health(self) -> dict[str, FollowHealth]:
+        """Each follow the ledger has alerts for, by name."""
+
+
 # -- the projections' read models ---------------------------------------------------
 # Derived from the log and rebuildable at any time: the fact index (one row per
 # version of a fact and jurisdiction), each projection's snapshots, and the
@@ -692,6 +917,13 @@ class ReadModelView(ABC):
     @abstractmethod
     def jurisdictions_with(self, kinds: Collection[str]) -> list[str]:
         """The jurisdictions with versions of any of `kinds`, in code order."""
+
+    @abstractmethod
+    def codes_held(
+        self, codes: Collection[str], kinds: Collection[str], known_at: str
+    ) -> list[str]:
+        """Which of `codes` the log held a version of any of `kinds` under at
+        `known_at`, in code order."""
 
     @abstractmethod
     def snapshot(

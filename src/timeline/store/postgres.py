@@ -9,7 +9,16 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg.errors
-from sqlalchemy import Connection, String, any_, bindparam, create_engine, func, text
+from sqlalchemy import (
+    Connection,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
@@ -20,7 +29,7 @@ from timeline.errors import (
     StoreError,
     TimelineError,
 )
-from timeline.store.base import LOG_COLUMNS
+from timeline.store.base import EVENT_COLUMNS, LOG_COLUMNS
 from timeline.store.sql.events import SqlEventStore
 from timeline.store.sql.readmodels import SqlReadModelSession
 from timeline.store.sql.schema import events
@@ -31,21 +40,19 @@ from timeline.store.sql.schema import events
 APPEND_LOCK_KEY = 0x74696D656C696E65
 
 
+# The dates and the transaction time formatted by the server, as the SQLite
+# backend stores them (`format_utc` for the time): what the hash chain covers,
+# and cheaper than psycopg's decoding into dates and datetimes.
+_AS_TEXT = {
+    "effective_start": "to_char(effective_start, 'YYYY-MM-DD')",
+    "effective_end": "to_char(effective_end, 'YYYY-MM-DD')",
+    "recorded_at": "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+}
+
+
 class PostgresReadModelSession(SqlReadModelSession):
     marker = "%s"
-    # The dates and the transaction time formatted by the server, as the
-    # SQLite backend stores them (`format_utc` for the time): cheaper than
-    # psycopg's decoding into dates and datetimes, let alone formatting those.
-    log_columns = ", ".join(
-        {
-            "effective_start": "to_char(effective_start, 'YYYY-MM-DD')",
-            "effective_end": "to_char(effective_end, 'YYYY-MM-DD')",
-            "recorded_at": (
-                "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-            ),
-        }.get(column, column)
-        for column in LOG_COLUMNS
-    )
+    log_columns = ", ".join(_AS_TEXT.get(column, column) for column in LOG_COLUMNS)
 
 
 class PostgresEventStore(SqlEventStore):
@@ -96,6 +103,12 @@ class PostgresEventStore(SqlEventStore):
     @cached_property
     def _copy_columns(self) -> tuple[str, ...]:
         return tuple(column.name for column in events.columns)
+
+    def event_text_columns(self) -> list[ColumnElement[Any]]:
+        return [
+            literal_column(_AS_TEXT[name]).label(name) if name in _AS_TEXT else events.c[name]
+            for name in EVENT_COLUMNS
+        ]
 
     def _take_append_lock(self, conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})

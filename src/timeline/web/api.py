@@ -115,6 +115,15 @@ async def _view(
     return View(params.day(as_of, "as_of"), params.moment(known_at, "known_at"), projection)
 
 
+WithSubdivisions = Annotated[
+    bool,
+    Query(
+        description="Fold in the facts of the jurisdiction's subdivisions (US-TX for US); "
+        "either way the state lists those with facts."
+    ),
+]
+
+
 ViewQuery = Annotated[View, Depends(_view)]
 
 
@@ -154,9 +163,14 @@ def events(
         int, Query(ge=0, le=2**62, description="Start after this position (the cursor).")
     ] = 0,
     limit: Limit = 100,
+    current: Annotated[
+        bool, Query(description="Only facts as they now stand (no retracted fact, no meta).")
+    ] = False,
 ) -> dict[str, Any]:
-    """The same filters as `timeline log`; `next_after` is the cursor of the next page."""
-    found = service.timeline.log(
+    """The same filters as `timeline log`; `next_after` is the cursor of the next page.
+    Each event says whether (and by what) it was superseded."""
+    found = service.timeline.entries(
+        current=current,
         jurisdiction=jurisdiction,
         kinds=kind,
         subject=subject,
@@ -166,7 +180,10 @@ def events(
         limit=limit + 1,  # one more than asked: whether there is a next page
         after_seq=after,
     )
-    page = [event.as_dict() for event in itertools.islice(found, limit + 1)]
+    page = [
+        entry.current_dict() if current else entry.as_dict()
+        for entry in itertools.islice(found, limit + 1)
+    ]
     more = len(page) > limit
     page = page[:limit]
     return {"events": page, "next_after": page[-1]["seq"] if more else None}
@@ -174,14 +191,27 @@ def events(
 
 @router.get("/events/{ref}", response_model=EventOut, summary="One event, in full")
 def event(service: Service, ref: EventRef) -> dict[str, Any]:
-    return service.timeline.show(ref).as_dict()
+    return service.timeline.entry(ref).as_dict()
 
 
 @router.get("/state", response_model=State, summary="A jurisdiction's state on a day")
-def state(service: Service, jurisdiction: Code, view: ViewQuery) -> Response:
+def state(
+    service: Service,
+    jurisdiction: Code,
+    view: ViewQuery,
+    with_subdivisions: WithSubdivisions = False,
+) -> Response:
     """As `timeline state --format json`: every section of the projection, its
     aggregates, and the facts still uncertain on that day."""
-    return _answer(service.timeline.state(jurisdiction, view.as_of, view.known_at, view.projection))
+    return _answer(
+        service.timeline.state(
+            jurisdiction,
+            view.as_of,
+            view.known_at,
+            view.projection,
+            with_subdivisions=with_subdivisions,
+        )
+    )
 
 
 @router.get("/compare", response_model=Comparison, summary="States side by side")
@@ -191,11 +221,18 @@ def compare(
         list[str], Query(min_length=2, max_length=12, description="Two or more codes, repeated.")
     ],
     view: ViewQuery,
+    with_subdivisions: WithSubdivisions = False,
 ) -> Response:
     """Several jurisdictions on one day, all as known at one moment; `differences`
     names the sections and aggregates that differ."""
     return _answer(
-        service.timeline.compare(jurisdiction, view.as_of, view.known_at, view.projection)
+        service.timeline.compare(
+            jurisdiction,
+            view.as_of,
+            view.known_at,
+            view.projection,
+            with_subdivisions=with_subdivisions,
+        )
     )
 
 

@@ -34,7 +34,7 @@ from timeline.errors import (
     UnknownProjectionError,
 )
 from timeline.settings import Settings
-from timeline.web import api, pages
+from timeline.web import api, pages, publish
 from timeline.web.service import WebService
 
 NOT_FOUND = (EventNotFoundError, CandidateNotFoundError, UnknownProjectionError, UnknownFeedError)
@@ -63,6 +63,7 @@ def create_app(source: Settings | WebService) -> FastAPI:
     app.state.service = service
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(publish.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("timeline.web").joinpath("static"))),

@@ -31,6 +31,14 @@ class SourceOut(_Open):
     published: str | None = None
 
 
+class SupersededOut(BaseModel):
+    how: str = Field(description="retracted or corrected")
+    by: int = Field(description="The position of the retraction or last correction.")
+    id: str
+    reason: str
+    text: str = Field(description='"retracted by #N (reason)" or "corrected by #N".')
+
+
 class EventOut(BaseModel):
     id: str
     seq: int
@@ -47,6 +55,10 @@ class EventOut(BaseModel):
     sources: list[SourceOut]
     provenance: dict[str, Any] | None
     hash: str
+    superseded: SupersededOut | None = Field(
+        description="How the fact was superseded, as known at the request's known_at; "
+        "null while it stands as said, and for corrections and retractions themselves."
+    )
 
 
 class EventPage(BaseModel):
@@ -73,6 +85,10 @@ class StatusOut(BaseModel):
     default_projection: str
     first_day: str | None = Field(description="Earliest day a fact's interval starts.")
     last_day: str | None = Field(description="Latest day a fact's interval ends.")
+    follows: list[dict[str, Any]] = Field(
+        description="Each follow's alerts: last alert, deliveries waiting and failing, "
+        "next retry, last error."
+    )
 
 
 class CandidateOut(_Open):

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
@@ -66,7 +67,12 @@ _environment.filters["stage"] = stage_summary
 
 
 def comparison(
-    service: WebService, codes: list[str], as_of: str | None, known_at: str | None
+    service: WebService,
+    codes: list[str],
+    as_of: str | None,
+    known_at: str | None,
+    *,
+    with_subdivisions: bool = False,
 ) -> dict[str, Any]:
     """What the states template shows: one column per jurisdiction, one row per
     aggregate and section of the default projection, the differing rows marked."""
@@ -76,7 +82,7 @@ def comparison(
     if len(codes) > MAX_JURISDICTIONS:
         raise TimelineError(f"pick at most {MAX_JURISDICTIONS} jurisdictions")
     if len(codes) == 1:
-        single = timeline.state(codes[0], day, moment)
+        single = timeline.state(codes[0], day, moment, with_subdivisions=with_subdivisions)
         result: Comparison = {
             "projection": single["projection"],
             "as_of": single["as_of"],
@@ -86,7 +92,7 @@ def comparison(
             "differences": [],
         }
     else:
-        result = timeline.compare(codes, day, moment)
+        result = timeline.compare(codes, day, moment, with_subdivisions=with_subdivisions)
     definition = timeline.definition(result["projection"])
     states = [result["states"][code] for code in result["jurisdictions"]]
     differing = set(result["differences"])
@@ -111,6 +117,12 @@ def comparison(
         "result": result,
         "rows": rows,
         "uncertain": [state["uncertain"] for state in states],
+        "with_subdivisions": with_subdivisions,
+        "subdivisions": {
+            state["jurisdiction"]: state["subdivisions"]
+            for state in states
+            if state["subdivisions"]
+        },
         "known_now": moment is None,
     }
 
@@ -122,27 +134,49 @@ class Selection:
     codes: list[str]
     as_of: str
     known_at: str
+    with_subdivisions: bool = False
 
 
 async def _selection(  # async: no thread-pool hop for parsing (see api._service)
     codes: Codes = [],  # noqa: B006 - FastAPI copies defaults per request
     as_of: AsOf = None,
     known_at: KnownAt = None,
+    with_subdivisions: Annotated[bool, Query(alias="sub")] = False,
 ) -> Selection:
-    return Selection(codes, as_of or dt.datetime.now(dt.UTC).date().isoformat(), known_at or "")
+    return Selection(
+        codes,
+        as_of or dt.datetime.now(dt.UTC).date().isoformat(),
+        known_at or "",
+        with_subdivisions,
+    )
 
 
 Selected = Annotated[Selection, Depends(_selection)]
 
 
+def subscribe_links(codes: list[str]) -> dict[str, str] | None:
+    """The calendar and change feed of the jurisdictions picked (None: none picked)."""
+    if not codes:
+        return None
+    query = urlencode([("jurisdiction", code) for code in codes])
+    return {"calendar": f"/calendar.ics?{query}", "changes": f"/changes.atom?{query}"}
+
+
 def _states_context(service: WebService, chosen: Selection) -> tuple[dict[str, Any], int]:
+    subscribe = subscribe_links(chosen.codes)
     if not chosen.codes:
-        return {"table": None, "error": None}, 200
+        return {"table": None, "error": None, "subscribe": subscribe}, 200
     try:
-        table = comparison(service, chosen.codes, chosen.as_of, chosen.known_at or None)
+        table = comparison(
+            service,
+            chosen.codes,
+            chosen.as_of,
+            chosen.known_at or None,
+            with_subdivisions=chosen.with_subdivisions,
+        )
     except TimelineError as exc:
-        return {"table": None, "error": str(exc)}, 422
-    return {"table": table, "error": None}, 200
+        return {"table": None, "error": str(exc), "subscribe": None}, 422
+    return {"table": table, "error": None, "subscribe": subscribe}, 200
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -154,6 +188,7 @@ def page(request: Request, service: Service, chosen: Selected) -> HTMLResponse:
         "selected": chosen.codes,
         "as_of": chosen.as_of,
         "known_at": chosen.known_at,
+        "with_subdivisions": chosen.with_subdivisions,
         "status": service.status(),
     }
     return templates.TemplateResponse(request, "page.html", context, status_code=status)

@@ -161,4 +161,5 @@ class WebService:
             "default_projection": self.timeline.default_projection,
             "first_day": coverage.first_day.isoformat() if coverage.first_day else None,
             "last_day": coverage.last_day.isoformat() if coverage.last_day else None,
+            "follows": [follow.as_dict() for follow in self.timeline.follow_status()],
         }

@@ -8,8 +8,10 @@ the year that puts it nearest the item's publication date, and relative words
 publication date, relative and year-less mentions are dropped rather than
 guessed.
 
-English, French and Japanese patterns all run on every text: their words do
-not collide, and a mislabelled feed language then costs nothing.
+English, French and Japanese patterns are written here; other languages'
+are built from their `DateWords` (month and weekday names from the CLDR).
+All run on every text: their words do not collide, and a mislabelled feed
+language then costs nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from functools import cache
 
+from timeline.feeds.extract.languages import LANGUAGES, DateWords
 from timeline.model.dates import PartialDate, Precision
 
 _EN_MONTHS = {
@@ -131,7 +135,8 @@ def _weekday(anchor: dt.date, weekday: int, direction: int) -> dt.date:
 _FUTURE = re.compile(
     r"\b(?:will|shall|due to|set to|expected to|to be held|"
     r"to (?:take|come|enter|apply|start|begin)|"
-    r"sera|seront|aura|auront|va|vont|\w{3,}(?:eront|iront|era|ira))\b|予定",
+    r"sera|seront|aura|auront|va|vont|\w{3,}(?:eront|iront|era|ira))\b|予定|"
+    + "|".join(lang.dates.future for lang in LANGUAGES if lang.dates is not None),
     re.IGNORECASE,
 )
 
@@ -267,14 +272,106 @@ def _day_of_anchor_month(
     return _resolve(_Parts(anchor.year, anchor.month, _int(match, "d")), anchor), True
 
 
+def _alternatives(words: object) -> str:
+    return "|".join(sorted((re.escape(str(w)) for w in words), key=len, reverse=True))  # type: ignore[attr-defined]
+
+
+def _language_patterns(words: DateWords) -> list[tuple[re.Pattern[str], Reader]]:
+    """The patterns of one language's dates, from its `DateWords`, longest first."""
+    mon = f"(?P<mon>{_alternatives(words.months)})"
+
+    def pattern(template: str) -> re.Pattern[str]:
+        body = template.format(d=r"(?P<d>\d{1,2})", mon=mon, y=_YEAR)
+        return re.compile(rf"\b{body}\b", re.IGNORECASE)
+
+    def parts(match: re.Match[str]) -> _Parts:
+        return _Parts(_int(match, "y"), words.months[match["mon"].lower()], _int(match, "d"))
+
+    def year_only(match: re.Match[str]) -> _Parts:
+        return _Parts(int(match["y"]), None, None)
+
+    weekdays = [w.lower() for w in words.weekdays]
+    relative = rf"(?P<rel>{words.next_words}|{words.last_words})"
+    forward = re.compile(rf"^(?:{words.next_words})$", re.IGNORECASE)
+    backward = re.compile(rf"^(?:{words.last_words})$", re.IGNORECASE)
+
+    def weekday(
+        match: re.Match[str], anchor: dt.date | None, before: str
+    ) -> tuple[str | None, bool]:
+        if anchor is None:
+            return None, True
+        rel = match["rel"] or match["rel_after"] or ""
+        direction = 1 if forward.match(rel) else -1 if backward.match(rel) else 0
+        if direction == 0 and _FUTURE.search(before):
+            direction = 1
+        return _weekday(anchor, weekdays.index(match["wd"].lower()), direction).isoformat(), True
+
+    found: list[tuple[re.Pattern[str], Reader]] = []
+    for templates in (words.day_range, words.day_month_year, words.month_year, words.day_month):
+        found += [(pattern(t), _absolute(parts)) for t in templates]
+    found += [
+        (
+            re.compile(rf"\b(?:{words.before_month})\s+{mon}\b(?!\.? ?\d)", re.IGNORECASE),
+            _absolute(parts),
+        ),
+        (
+            re.compile(
+                rf"\b(?:{words.before_year})\s+{_YEAR}\b(?!\s*[-\u2013/]\s*\d)", re.IGNORECASE
+            ),
+            _absolute(year_only),
+        ),
+        (
+            re.compile(rf"\b(?P<rel>{_alternatives(words.relative_days)})\b", re.IGNORECASE),
+            _relative_day({k.lower(): v for k, v in words.relative_days.items()}),
+        ),
+        (
+            re.compile(
+                rf"\b(?:{relative} )?(?P<wd>{_alternatives(weekdays)}){words.weekday_suffix}\b"
+                rf"(?: (?P<rel_after>{words.next_words}|{words.last_words})\b)?",
+                re.IGNORECASE,
+            ),
+            weekday,
+        ),
+    ]
+    if words.relative_years:
+        found.append(
+            (
+                re.compile(rf"\b(?P<rel>{_alternatives(words.relative_years)})\b", re.IGNORECASE),
+                _relative_year({k.lower(): v for k, v in words.relative_years.items()}),
+            )
+        )
+    return found
+
+
 _JA_YMD = r"(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?)?"
 
 # Longest and most specific first: a span taken by one pattern is not read again.
-_PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
+_CORE_FIRST: list[tuple[re.Pattern[str], Reader]] = [
     # ISO dates, as official releases write them
     (
         re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
         _absolute(_ja_parts),
+    ),
+    # Ranges of days: the first day is the date ("from 14 to 16 June")
+    (
+        re.compile(
+            rf"\b(?P<d>\d{{1,2}}){_ORD}\s*(?:to|-|\u2013|and)\s*\d{{1,2}}{_ORD} {_EN_MON}"
+            rf"(?:,? {_YEAR})?\b"
+        ),
+        _absolute(_en_parts),
+    ),
+    (
+        re.compile(
+            rf"\b{_EN_MON} (?P<d>\d{{1,2}}){_ORD}\s*(?:-|\u2013|to)\s*\d{{1,2}}(?:,? {_YEAR})?\b"
+        ),
+        _absolute(_en_parts),
+    ),
+    (
+        re.compile(
+            rf"\b(?P<d>1er|\d{{1,2}})\s*(?:au|-|\u2013|et)\s*\d{{1,2}} {_FR_MON}(?: {_YEAR})?\b",
+            re.IGNORECASE,
+        ),
+        _absolute(_fr_parts),
     ),
     # English absolute
     (re.compile(rf"\b{_EN_MON} (?P<d>\d{{1,2}}){_ORD},? {_YEAR}\b"), _absolute(_en_parts)),
@@ -325,6 +422,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Reader]] = [
         ),
         _absolute(lambda m: _Parts(int(m["y"]), None, None)),
     ),
+    # Other languages come here (after English and French: German month names
+    # include theirs), see `_patterns`.
+]
+_CORE_LAST: list[tuple[re.Pattern[str], Reader]] = [
     # Japanese absolute ("2025年9月1日", "令和7年4月", "9月1日", "5月")
     (re.compile(rf"(?P<era>令和|平成)(?P<ey>\d{{1,2}}|元)年{_JA_YMD}"), _absolute(_ja_parts)),
     (re.compile(rf"{_YEAR}年(?!度){_JA_YMD}"), _absolute(_ja_parts)),
@@ -426,17 +527,44 @@ _DOCUMENT_OF = re.compile(
 )
 _NEGATED = re.compile(r"\b(?:not|non|pas)\s+(?:on\s+|le\s+)?$", re.IGNORECASE)
 # "until 2027", "jusqu'en 2027", "10月まで": the end of a period, not a moment.
-_UNTIL_BEFORE = re.compile(r"\b(?:until|till|through|jusqu'(?:au|en|a))\s+$", re.IGNORECASE)
+_WEEKDAY_WORDS = "|".join(
+    [*_EN_WEEKDAYS, *_FR_WEEKDAYS]
+    + [w for lang in LANGUAGES if lang.dates is not None for w in lang.dates.weekdays]
+)
+# "until 2027", "runs until Wednesday 6 March", "bis 2027", "hasta 2027": the end of a period.
+_UNTIL_BEFORE = re.compile(
+    rf"\b(?:until|till|through|jusqu'(?:au|en|a)|bis (?:zum|zur|am|ende)?|hasta(?: el)?)\s+"
+    rf"(?:(?:{_WEEKDAY_WORDS}),?\s+)?$",
+    re.IGNORECASE,
+)
+# A wire dateline ("LONDON, Jan 29 (GTW) -"): the day the copy was filed, not of the event.
+_DATELINE_BEFORE = re.compile(r"(?:^|\n)[A-Z][\w .'\u2019-]{1,40},\s*$")
+_DATELINE_AFTER = re.compile(r"^\s*(?:\([^)]{1,30}\)\s*)?[-\u2013\u2014]")
 _UNTIL_AFTER = re.compile(r"^(?:まで|迄)")
 _RANGE_FROM = re.compile(r"\b(?:from|du|de)\s+$", re.IGNORECASE)
 _RANGE_TO = re.compile(r"^,?\s+(?:to|until|au|a|jusqu'au)\s+$", re.IGNORECASE)
 
 
+@cache
+def _patterns(languages: frozenset[str] | None) -> list[tuple[re.Pattern[str], Reader]]:
+    """The core patterns with those of the given languages (all when None)."""
+    own = [
+        p
+        for lang in LANGUAGES
+        if lang.dates is not None and (languages is None or lang.code in languages)
+        for p in _language_patterns(lang.dates)
+    ]
+    return [*_CORE_FIRST, *own, *_CORE_LAST]
+
+
 def _raw_mentions(
-    text: str, anchor: dt.date | None, sentence_start: Callable[[int], int]
+    text: str,
+    anchor: dt.date | None,
+    sentence_start: Callable[[int], int],
+    languages: frozenset[str] | None,
 ) -> Iterator[DateMention]:
     taken: list[tuple[int, int]] = []
-    for pattern, read in _PATTERNS:
+    for pattern, read in _patterns(languages):
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
@@ -449,21 +577,30 @@ def _raw_mentions(
 
 
 def find_dates(
-    text: str, anchor: dt.date | None, sentence_start: Callable[[int], int] = lambda _: 0
+    text: str,
+    anchor: dt.date | None,
+    sentence_start: Callable[[int], int] = lambda _: 0,
+    languages: Collection[str] | None = None,
 ) -> list[DateMention]:
     """All date mentions in `text` (already passed through `fold`), in text order.
+
+    `languages` limits the language modules read (the core English, French
+    and Japanese patterns always run); by default, all.
 
     `anchor` is the publication date in the publisher's own time zone;
     `sentence_start(offset)` gives where the sentence around an offset begins
     (tense is read from the words before a date, within its sentence).
     """
-    found = sorted(_raw_mentions(text, anchor, sentence_start), key=lambda m: m.start)
+    chosen = frozenset(languages) if languages is not None else None
+    found = sorted(_raw_mentions(text, anchor, sentence_start, chosen), key=lambda m: m.start)
     marked: list[DateMention] = []
     for index, mention in enumerate(found):
         before = text[max(0, mention.start - 60) : mention.start]
         demoted: str | None = None
         if _NEGATED.search(before):
             demoted = "negated"
+        elif _DATELINE_BEFORE.search(before) and _DATELINE_AFTER.match(text[mention.end :]):
+            demoted = "dateline"
         elif _UNTIL_BEFORE.search(before) or _UNTIL_AFTER.match(text[mention.end :]):
             demoted = "end of a period"
         elif _DOCUMENT_OF.search(before):

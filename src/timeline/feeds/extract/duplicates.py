@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from timeline.feeds.extract.item import ItemExtraction
 from timeline.feeds.extract.kinds import find_kinds, is_correction
+from timeline.feeds.extract.languages import detect_language
 from timeline.feeds.extract.places import gazetteer
-from timeline.feeds.extract.text import dateline_as_name, detect_language, fold
+from timeline.feeds.extract.text import dateline_as_name, fold
 from timeline.model.dates import PartialDate
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,15 +37,15 @@ import feedparser
 from timeline.feeds.extract.dates import DateMention, find_dates
 from timeline.feeds.extract.item import ItemExtraction
 from timeline.feeds.extract.kinds import KindMention, find_kinds, non_event_reason
+from timeline.feeds.extract.languages import LANGUAGES, detect_language, normalise_language
 from timeline.feeds.extract.places import PlaceMention, gazetteer, is_group, parent_country
+from timeline.feeds.extract.publisher import Publisher, feed_publisher, item_publisher
 from timeline.feeds.extract.text import (
     Sentence,
     collapse,
     dateline_as_name,
-    detect_language,
     fold,
     html_to_text,
-    normalise_language,
     sentences,
 )
 from timeline.model.dates import PartialDate, Precision
@@ -328,12 +329,16 @@ def _coordinated_run(text: str, places: list[PlaceMention], first: int) -> list[
     return run
 
 
-def _subject(text: _Text, places: list[PlaceMention], lead: int | None) -> list[PlaceMention]:
-    """The first place of the title with those coordinated to it; else of the lead sentence."""
+def _subject(
+    text: _Text, places: list[PlaceMention], lead: int | None, *, anywhere: bool = True
+) -> list[PlaceMention]:
+    """The first place of the title with those coordinated to it; else of the lead sentence;
+    else (`anywhere`) of the whole text."""
     scopes: list[Callable[[PlaceMention], bool]] = [lambda p: p.start < text.title_end]
     if lead is not None:
         scopes.append(lambda p: text.sentence_index(p.start) == lead)
-    scopes.append(lambda p: True)
+    if anywhere:
+        scopes.append(lambda p: True)
     for scope in scopes:
         indices = [i for i, p in enumerate(places) if scope(p)]
         if indices:
@@ -353,14 +358,41 @@ def _hosts(text: _Text, places: list[PlaceMention]) -> list[PlaceMention]:
     ]
 
 
+# What a company is called: a country just before it is its nationality
+# ("U.S. cloud firm", "a French start-up"), which the labels never count.
+_COMPANY_AFTER = re.compile(
+    r"^[\s-]+(?:[\w-]+\s+){0,2}(?:firms?|compan(?:y|ies)|groups?|giants?|start-?ups?|providers?|"
+    r"makers?|conglomerates?|chipmakers?|developers?|investors?|entreprises?|societes?|"
+    r"unternehmen|konzerns?|empresas?|companias?)\b|^(?:企業|社|系)",
+    re.IGNORECASE,
+)
+
+
+def _bilateral(text: str, places: list[PlaceMention]) -> list[PlaceMention]:
+    """Mentions that name two parties in one form: "日英" (one phrase, two codes) or a
+    hyphenated pair ("Franco-German", "Korea-UK")."""
+    spans: dict[tuple[int, int], list[PlaceMention]] = {}
+    for place in places:
+        spans.setdefault((place.start, place.end), []).append(place)
+    paired = [p for group in spans.values() if len(group) > 1 for p in group]
+    for first, second in itertools.pairwise(places):
+        joined = first.end == second.start and first.phrase.endswith(("-", "\u2013"))
+        hyphened = second.start == first.end + 1 and text[first.end] in "-\u2013"
+        if joined or hyphened:
+            paired += [first, second]
+    return list(dict.fromkeys(paired))
+
+
 def _jurisdictions(
-    text: _Text, kind: str, choice: _Choice, places: list[PlaceMention]
+    text: _Text, kind: str, choice: _Choice, places: list[PlaceMention], *, anywhere: bool
 ) -> tuple[list[PlaceMention], str]:
     """Chosen place mentions and where they came from ("title", "body").
 
     The lead is the body sentence that reports the event: the one with its
-    wording, or else the one with its date.
+    wording, or else the one with its date.  Without `anywhere` (the publisher
+    speaks for the item), a place named only further down is in passing.
     """
+    places = [p for p in places if not _COMPANY_AFTER.match(text.text[p.end : p.end + 40])]
     trigger, date = choice.kind, choice.date
     lead: int | None = None
     if trigger.start > text.title_end:
@@ -373,19 +405,29 @@ def _jurisdictions(
     if kind in {"agreement.signed", "investment.announced"}:
         chosen = title if len(title) >= 2 else title + lead_places
         if not chosen:
-            chosen = _subject(text, places, lead)
+            chosen = _subject(text, places, lead, anywhere=anywhere)
         if kind == "agreement.signed":
             # All parties, never the venue ("sign a pact in Nairobi"), unless
             # the venue is all there is.
             parties = [p for p in chosen if p not in _hosts(text, chosen)]
             chosen = parties or chosen
     elif kind == "meeting.held":
-        groups = [p for p in places if is_group(p.code) and abs(p.start - trigger.start) <= 30]
+        # The group whose meeting it is: named near its wording, or in the title
+        # that carries it ("the ASEAN-Australia Special Summit").
+        in_title = trigger.start < text.title_end
+        groups = [
+            p
+            for p in places
+            if is_group(p.code)
+            and (abs(p.start - trigger.start) <= 30 or (in_title and p.start < text.title_end))
+        ]
         hosts = _hosts(text, title) or _hosts(text, lead_places) or _hosts(text, places)
         # Without a host, the subject of the title or lead ("Japan and Korea hold
-        # talks"); a country named further down is a guest, not the host.
+        # talks"); a country named further down is a guest, not the host.  A
+        # bilateral form ("日英", "Franco-German") names both sides, host or not.
         near = [p for p in title + lead_places if not is_group(p.code)]
-        chosen = groups + (hosts[:1] or _subject(text, near, lead))
+        pair = _bilateral(text.text, [p for p in title if not is_group(p.code)])
+        chosen = groups + pair + (hosts[:1] or _subject(text, near, lead))
     elif kind == "membership.joined":
         subject = _subject(text, [p for p in places if not is_group(p.code)], lead)
         joined = [p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40]
@@ -393,7 +435,7 @@ def _jurisdictions(
     elif kind == "office.opened":
         chosen = (_hosts(text, title) or _hosts(text, places) or _subject(text, places, lead))[:1]
     else:
-        chosen = _subject(text, places, lead)
+        chosen = _subject(text, places, lead, anywhere=anywhere)
     origin = "title" if chosen and all(p.start < text.title_end for p in chosen) else "body"
     return chosen, origin
 
@@ -428,9 +470,18 @@ def _non_event(
 
 
 def extract_entry(
-    entry: Mapping[str, Any], *, language: str | None = None, jurisdiction_hint: str | None = None
+    entry: Mapping[str, Any],
+    *,
+    language: str | None = None,
+    jurisdiction_hint: str | None = None,
+    publisher: Publisher | None = None,
 ) -> ItemExtraction:
-    """Read one feedparser entry into a proposed event (or a non-event)."""
+    """Read one feedparser entry into a proposed event (or a non-event).
+
+    `publisher` is the feed's (see `publisher.feed_publisher`); without it,
+    the hint, then the item's own domain, speak for an item that names no
+    jurisdiction.
+    """
     title = collapse(html_to_text(str(entry.get("title") or "")))
     body = html_to_text(_summary_markup(entry))
     published, anchor = _published(entry)
@@ -447,8 +498,11 @@ def extract_entry(
         text.original[: text.title_end], text.original[text.title_end + 1 :]
     ):
         return _non_event(base, 0.9, reason)
-    triggers = find_kinds(text.text)
-    dates = find_dates(text.text, anchor, text.sentence_start)
+    # The language modules of the item's text and of its feed's tag: the others'
+    # words cannot occur in it, and reading them costs a third of the time.
+    languages = {lang, detect_language(f"{title}\n{body}")}
+    triggers = find_kinds(text.text, languages)
+    dates = find_dates(text.text, anchor, text.sentence_start, languages)
     choice = _choose(text, triggers, dates, anchor)
     if choice is None:
         return _non_event(base, 0.7, "no wording of a policy event found")
@@ -471,10 +525,19 @@ def extract_entry(
         )
     kind = choice.kind.kind
     places = gazetteer().find(text.text)
-    chosen, origin = _jurisdictions(text, kind, choice, places)
+    if publisher is None and jurisdiction_hint:
+        publisher = Publisher(validate_code(jurisdiction_hint), f"feed hint {jurisdiction_hint}")
+    publisher = item_publisher(publisher, base["link"])
+    own_government = _own_government(text, places, choice)
+    if publisher is not None and own_government is not None:
+        # "Bundestag verabschiedet ...", "The Government will establish ...": the
+        # actor is the publisher's own government; other places are in passing.
+        chosen: list[PlaceMention] = []
+        origin = "publisher"
+    else:
+        strong = publisher is not None and not publisher.home_only
+        chosen, origin = _jurisdictions(text, kind, choice, places, anywhere=not strong)
     codes = _codes(kind, chosen)
-    if not codes and jurisdiction_hint:
-        codes, origin = (validate_code(jurisdiction_hint),), "feed hint"
     evidence = {
         "kind": text.quote(choice.kind.start, choice.kind.end),
         "date": text.quote(choice.date.start, choice.date.end),
@@ -483,11 +546,24 @@ def extract_entry(
     if chosen:
         quoted = (text.quote(p.start, p.end) for p in chosen)
         evidence["jurisdictions"] = "; ".join(dict.fromkeys(quoted))
-    elif codes:
-        evidence["jurisdictions"] = f"feed hint {jurisdiction_hint}"
+        evidence["jurisdictions_from"] = origin
+    if own_government is not None:
+        evidence["government"] = own_government
+    if (
+        publisher is not None
+        and (not publisher.home_only or own_government is not None)
+        and _publisher_applies(kind, codes, publisher.code)
+    ):
+        codes = tuple(sorted({*codes, publisher.code}))
+        origin = "publisher"
+        evidence["jurisdictions_from"] = (
+            f"{evidence['jurisdictions_from']} + publisher ({publisher.rule})"
+            if "jurisdictions_from" in evidence
+            else f"publisher ({publisher.rule})"
+        )
     kind_score = 0.25 if choice.kind.start < text.title_end and not choice.kind.weak else 0.15
     date_score = {0: 0.25, 1: 0.18, 2: 0.12}.get(choice.tier, 0.06)
-    place_score = {"title": 0.2, "body": 0.12, "feed hint": 0.06}[origin] if codes else 0.0
+    place_score = {"title": 0.2, "body": 0.12, "publisher": 0.06}[origin] if codes else 0.0
     return ItemExtraction(
         **base,
         is_event=True,
@@ -499,15 +575,61 @@ def extract_entry(
     )
 
 
+_GOVERNMENT_WORDS = [lang.government for lang in LANGUAGES if lang.government is not None]
+
+
+def _own_government(text: _Text, places: list[PlaceMention], choice: _Choice) -> str | None:
+    """A government named without its country ("the Cabinet", "Bundestag", "el Gobierno")
+    in the title or the lead, when the title names no place: the words, quoted; else None.
+
+    "El Gobierno de Chile" names its country: a place right after the words
+    makes them no such mention.
+    """
+    if any(p.start < text.title_end for p in places):
+        return None
+    lead = text.sentence_index(choice.kind.start) if choice.kind.start > text.title_end else 1
+    for index in dict.fromkeys((0, lead)):
+        if index >= len(text.sentences):
+            continue
+        sentence = text.sentences[index]
+        for pattern in _GOVERNMENT_WORDS:
+            for match in pattern.finditer(text.text, sentence.start, sentence.end):
+                if not any(0 <= p.start - match.end() <= 15 for p in places):
+                    return text.quote(match.start(), match.end())
+    return None
+
+
+def _publisher_applies(kind: str, codes: tuple[str, ...], publisher: str) -> bool:
+    """Whether the publisher is (also) the jurisdiction of an item that found `codes`.
+
+    When the item names none, always.  An agreement whose text names one party
+    only is the publisher's own with that party ("signs a memorandum with
+    Korea" on an Australian government feed); the publisher joins it then.
+    """
+    if not codes:
+        return True
+    return (
+        kind == "agreement.signed"
+        and len(codes) == 1
+        and parent_country(codes[0]) != publisher
+        and not is_group(publisher)
+    )
+
+
 def extract_feed(
     parsed: feedparser.FeedParserDict,
     *,
     language: str | None = None,
     jurisdiction_hint: str | None = None,
 ) -> list[ItemExtraction]:
-    """Extract every entry; the feed's own language tag is used when none is given."""
-    feed_language = language or parsed.get("feed", {}).get("language")
+    """Extract every entry; the feed's own language tag is used when none is given, and
+    its publisher (hint, government domain, channel) for items that name no jurisdiction."""
+    channel = parsed.get("feed", {})
+    feed_language = language or channel.get("language")
+    if jurisdiction_hint:
+        validate_code(jurisdiction_hint)
+    publisher = feed_publisher(channel, jurisdiction_hint)
     return [
-        extract_entry(entry, language=feed_language, jurisdiction_hint=jurisdiction_hint)
+        extract_entry(entry, language=feed_language, publisher=publisher)
         for entry in parsed.get("entries", [])
     ]

@@ -1,4 +1,4 @@
-"""Plain text from feed markup, sentences, and the language of a text.
+"""Plain text from feed markup, and its sentences.
 
 Feed summaries mix escaped HTML, CDATA and entities.  Block elements (p, li,
 br) end a sentence; inline ones (sup, em, b) join their text without a space,
@@ -56,22 +56,27 @@ def collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _fold_table() -> dict[int, str]:
+    table = {code: chr(code - 0xFF10 + ord("0")) for code in range(0xFF10, 0xFF1A)}
+    for code in range(0x00C0, 0x0250):
+        base = unicodedata.normalize("NFKD", chr(code))[0]
+        if base.isascii():
+            table[code] = base
+    return table
+
+
+# Full-width digits (common in Japanese text) and accented Latin letters, one
+# character for one, so that folding keeps every offset.
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
-    """Drop accents from Latin letters and widen no digit, keeping every offset in place.
+    """Drop accents from Latin letters and narrow full-width digits, keeping every offset.
 
     Japanese must not go through NFKD (it would split voiced kana), and the
     matchers rely on offsets in the folded text being offsets in the original.
     """
-    out = []
-    for ch in text:
-        if "\uff10" <= ch <= "\uff19":  # full-width digits, common in Japanese text
-            out.append(chr(ord(ch) - 0xFF10 + ord("0")))
-        elif "\u00c0" <= ch <= "\u024f":
-            base = unicodedata.normalize("NFKD", ch)[0]
-            out.append(base if base.isascii() else ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 # A full stop ends a sentence unless it closes an abbreviation ("Jan.", "U.S.",
@@ -105,36 +110,6 @@ def sentences(text: str, offset: int = 0) -> list[Sentence]:
     if text[start:].strip():
         found.append(Sentence(start + offset, len(text) + offset, text[start:]))
     return found
-
-
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_FRENCH_WORDS = re.compile(
-    r"\b(?:le|la|les|des|du|une|est|sont|dans|pour|avec|sur|qui|que|au|aux|l'|d'|a été|"
-    r"été|ont|cette|ces|entre|selon|mardi|lundi|mercredi|jeudi|vendredi)\b",
-    re.IGNORECASE,
-)
-_ENGLISH_WORDS = re.compile(
-    r"\b(?:the|of|and|to|in|is|are|was|were|for|with|on|by|that|this|from|will|has|have)\b",
-    re.IGNORECASE,
-)
-
-
-def detect_language(text: str) -> str:
-    """'ja', 'fr' or 'en': enough to pick the word lists, not a general detector."""
-    if _KANA.search(text) or len(_CJK.findall(text)) > 10:
-        return "ja"
-    french = len(_FRENCH_WORDS.findall(text))
-    english = len(_ENGLISH_WORDS.findall(text))
-    return "fr" if french > english else "en"
-
-
-def normalise_language(tag: str | None) -> str | None:
-    """'fr-CA' -> 'fr'; None or an unsupported language -> None (detect instead)."""
-    if not tag:
-        return None
-    primary = tag.strip().lower().replace("_", "-").split("-")[0]
-    return primary if primary in {"en", "fr", "ja"} else None
 
 
 # "SACRAMENTO —", "WASHINGTON (Reuters) -", "GENEVA, March 3 -"

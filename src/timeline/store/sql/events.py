@@ -59,7 +59,9 @@ from timeline.model.events import (
     serialise,
 )
 from timeline.store.base import (
+    EVENT_COLUMNS,
     GENESIS_HASH,
+    AlertLedger,
     AppendResult,
     CandidateRepository,
     Clock,
@@ -68,12 +70,15 @@ from timeline.store.base import (
     EventStore,
     FeedHealthRepository,
     Lease,
+    LogBackup,
     RecordedEvent,
     VerifyReport,
     chain_hash,
     event_id_for_key,
     format_utc,
 )
+from timeline.store.sql.alert_ledger import SqlAlertLedger
+from timeline.store.sql.backup import SqlBackup
 from timeline.store.sql.candidates import SqlCandidates
 from timeline.store.sql.digest_ledger import SqlDigestLedger
 from timeline.store.sql.feed_health import SqlFeedHealth
@@ -295,15 +300,44 @@ class SqlEventStore(EventStore):
             prepared = [_prepare(ev) for ev in self._validate(events_in)]
             if not prepared:
                 return AppendResult([], [])
-            self._check_schema()
-            with self._translated(), self._write_connection() as conn, conn.begin():
-                self._take_append_lock(conn)
+            with self.append_transaction() as conn:
                 result = self._append_locked(conn, prepared, expected_versions)
                 if then is not None:
                     lock_name, run = then
                     self._take_named_lock(conn, lock_name)
                     run(conn, result)
                 return result
+
+    @contextmanager
+    def append_transaction(self) -> Iterator[Connection]:
+        """A transaction holding the log's write lock (see the module docstring):
+        committed when the block ends, rolled back whole if it raises."""
+        self._check_schema()
+        with self._translated(), self._write_connection() as conn, conn.begin():
+            self._take_append_lock(conn)
+            yield conn
+
+    def insert_events(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert whole event rows (every column, dates and times as text) on the
+        append path's fastest statement; the caller holds `append_transaction`."""
+        self._insert(conn, rows)
+
+    def event_text_columns(self) -> list[ColumnElement[Any]]:
+        """The events table's columns, each read as the text the hash chain covers
+        (SQLite stores dates and times as that text already)."""
+        as_text = {"effective_start", "effective_end", "recorded_at"}
+        return [
+            type_coerce(events.c[name], String).label(name) if name in as_text else events.c[name]
+            for name in EVENT_COLUMNS
+        ]
+
+    def forget_lookups(self) -> None:
+        """Forget what was learnt of tables a restore may have filled."""
+        self._has_legacy_keys = None
+
+    @cached_property
+    def backup(self) -> LogBackup:
+        return SqlBackup(self)
 
     @staticmethod
     def _validate(events_in: Sequence[AnyEvent | Mapping[str, Any]]) -> list[AnyEvent]:
@@ -565,6 +599,10 @@ class SqlEventStore(EventStore):
     @cached_property
     def digest_ledger(self) -> DigestLedger:
         return SqlDigestLedger(self)
+
+    @cached_property
+    def alert_ledger(self) -> AlertLedger:
+        return SqlAlertLedger(self)
 
     def close(self) -> None:
         self.engine.dispose()

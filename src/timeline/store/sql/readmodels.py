@@ -286,6 +286,27 @@ class SqlReadModelSession(ReadModelTransaction):
         )
         return list(self.conn.scalars(query))
 
+    def codes_held(
+        self, codes: Collection[str], kinds: Collection[str], known_at: str
+    ) -> list[str]:
+        if not codes:
+            return []
+        fv = fact_versions.c
+        # Equality on the primary key's first column for each code: no LIKE or
+        # range over codes, whose order would depend on the database's collation.
+        query = (
+            select(fv.jurisdiction)
+            .where(
+                fv.jurisdiction.in_(sorted(codes)),
+                fv.kind.in_(sorted(kinds)),
+                fv.tx_from <= known_at,
+                or_(fv.tx_to.is_(None), fv.tx_to > known_at),
+            )
+            .distinct()
+            .order_by(fv.jurisdiction)
+        )
+        return list(self.conn.scalars(query))
+
     def clear(self) -> None:
         self.clear_index()
         self.conn.execute(delete(projection_checkpoints))

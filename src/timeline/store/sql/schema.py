@@ -267,3 +267,55 @@ digest_deliveries = Table(
     PrimaryKeyConstraint("week", "list", "recipient", name="pk_digest_deliveries"),
     Index("ix_digest_deliveries_status", "status", "next_attempt_at"),
 )
+
+
+# -- the follows' alerts: mutable working state beside the log ------------------
+
+follow_cursors = Table(
+    "follow_cursors",
+    metadata,
+    # The last log position each follow's alerts were looked for in: a follow
+    # alerts about what is recorded after it was first seen.
+    Column("follow", String(100), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("follow", name="pk_follow_cursors"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    # One alert per follow and what it is about (an event, or a reminder of a
+    # fact's date), with an id derived from both: recording it twice keeps one.
+    Column("id", String(300), nullable=False),
+    Column("webhook_id", String(40), nullable=False),  # msg_...: the same on every retry
+    Column("follow", String(100), nullable=False),
+    Column("type", String(40), nullable=False),  # fact.recorded, fact.postponed, ...
+    Column("fact_id", String(36), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("body", Text, nullable=False),  # the JSON sent: every retry sends these bytes
+    PrimaryKeyConstraint("id", name="pk_alerts"),
+    Index("ix_alerts_follow", "follow", "created_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("alert_id", String(300), nullable=False),
+    Column("channel", String(8), nullable=False),  # email or webhook
+    Column("endpoint", String(1000), nullable=False),  # the address or the URL
+    Column("follow", String(100), nullable=False),
+    # pending, sending (claimed by one sender), sent, failed (retried at
+    # next_attempt_at) or refused (the receiver said 410 Gone, or SMTP 5xx)
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("claimed_at", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Exactly one row per alert and endpoint, whatever runs concurrently.
+    PrimaryKeyConstraint("alert_id", "channel", "endpoint", name="pk_alert_deliveries"),
+    Index("ix_alert_deliveries_status", "status", "next_attempt_at"),
+    Index("ix_alert_deliveries_follow", "follow"),
+)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.store.base import AppendResult
 
@@ -37,6 +38,26 @@ class ReadModelTransactions(Protocol):
 
     def read_model_transaction(self) -> AbstractContextManager[Connection]:
         """The one transaction at a time that writes the read models."""
+
+
+class LogTransactions(Protocol):
+    """What the privileged restore path needs of the store: the append lock, the
+    append path's insert, and the log read as the text its hashes cover."""
+
+    def read_connection(self) -> AbstractContextManager[Connection]:
+        """A connection that sees one snapshot of the database."""
+
+    def append_transaction(self) -> AbstractContextManager[Connection]:
+        """A transaction holding the log's write lock."""
+
+    def insert_events(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert whole event rows inside `append_transaction`."""
+
+    def event_text_columns(self) -> list[ColumnElement[Any]]:
+        """The events table's columns as the text the hash chain covers."""
+
+    def forget_lookups(self) -> None:
+        """Forget what was learnt of tables a restore may have filled."""
 
 
 AppendThen = Callable[..., AppendResult]

@@ -79,6 +79,7 @@
     for (const code of selected()) params.append("j", code);
     if (asOf.value) params.set("as_of", asOf.value);
     if (knownAt.value) params.set("known_at", knownAt.value);
+    if (document.getElementById("with-subdivisions").checked) params.set("sub", "true");
     return params;
   }
 
@@ -134,7 +135,7 @@
     refresh();
   });
   form.addEventListener("change", (event) => {
-    if (event.target.name === "j") refresh();
+    if (event.target.name === "j" || event.target.name === "sub") refresh();
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -411,6 +412,11 @@
         el("dt", {}, "corrected"),
         el("dd", {}, `#${corrected.seq} at ${corrected.recorded_at}: ${corrected.payload.reason}`),
       );
+    }
+    // Shown as known at an earlier moment, a fact may have been superseded since.
+    const since = original.superseded;
+    if (since && !(corrected && corrected.seq === since.by)) {
+      facts.append(el("dt", {}, "since"), el("dd", { class: "superseded" }, since.text));
     }
     const list = el("ul", { class: "sources" });
     for (const source of sources) {

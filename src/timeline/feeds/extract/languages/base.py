@@ -1,0 +1,94 @@
+"""What a language contributes to extraction: data, and the few patterns data cannot say.
+
+A language is one module in this package that defines `LANGUAGE`, a
+`Language`: its function words (to tell it apart), the wording of each kind of
+event (`triggers`), how its dates are written (`DateWords`, from which
+`dates` builds its patterns), how its non-event genres are headed, and how its
+adjectives of nationality inflect (for the demonyms in `data/places.toml`).
+Every language's patterns run on every text: their words do not collide, and
+a mislabelled feed language then costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+# The order in which overlapping wordings are given to a kind: amendments
+# first (their wording contains "effective date", "signed", "law"), weak
+# adoptions ("unveils", "publishes") last.
+KIND_ORDER = (
+    "instrument.amended",
+    "instrument.repealed",
+    "membership.joined",
+    "agreement.signed",
+    "instrument.in_force",
+    "instrument.proposed",
+    "instrument.adopted",
+    "body.established",
+    "meeting.held",
+    "office.opened",
+    "investment.announced",
+    "metric.reported",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: str
+    pattern: re.Pattern[str]
+    weak: bool = False
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (self.weak, KIND_ORDER.index(self.kind))
+
+
+def trigger(kind: str, pattern: str, *, weak: bool = False, case: bool = False) -> Trigger:
+    """A wording of `kind`, matched on folded text (accents dropped), case-blind by default."""
+    if kind not in KIND_ORDER:
+        raise ValueError(f"unknown kind {kind!r}")
+    return Trigger(kind, re.compile(pattern, 0 if case else re.IGNORECASE), weak)
+
+
+@dataclass(frozen=True, slots=True)
+class DateWords:
+    """How a language writes dates; `dates` turns this into patterns.
+
+    Templates are regex fragments with `{d}` (day), `{mon}` (month name) and
+    `{y}` (year) in them, matched case-blind on folded text.
+    """
+
+    months: Mapping[str, int]  # folded month names and abbreviations -> 1..12
+    weekdays: Sequence[str]  # folded, Monday first
+    day_month_year: Sequence[str]
+    day_month: Sequence[str]
+    month_year: Sequence[str]
+    before_month: str  # words that introduce a bare month ("im", "en")
+    before_year: str  # words that introduce a bare year ("ab", "en")
+    relative_days: Mapping[str, int]  # "heute": 0, "ayer": -1
+    next_words: str  # "nachsten", "proximo": the coming one
+    last_words: str  # "vergangenen", "pasado": the last one
+    future: str  # words of the future tense, before a date
+    relative_years: Mapping[str, int] = field(default_factory=dict)  # "el ano que viene": 1
+    day_range: Sequence[str] = ()  # the first day of a range ("14. bis 16. Juni")
+    weekday_suffix: str = ""  # joined to a weekday ("Donnerstagabend")
+
+
+def same_word(adjective: str) -> list[str]:
+    return [adjective]
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    code: str
+    function_words: re.Pattern[str]
+    triggers: tuple[Trigger, ...] = ()
+    dates: DateWords | None = None
+    non_event_title: re.Pattern[str] | None = None
+    non_event_body: re.Pattern[str] | None = None
+    adjective_forms: Callable[[str], list[str]] = same_word
+    # How a country's own government is named without its country ("the
+    # Cabinet", "Bundes-", "el Gobierno"): the publisher's country, then.
+    government: re.Pattern[str] | None = None
