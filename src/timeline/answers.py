@@ -190,6 +190,14 @@ class StandingFactEntry(TypedDict):
     sources: list[dict[str, Any]]
 
 
+class HistoryPage(TypedDict):
+    """A page of the dated timeline (`Timeline.history_page`, `GET /api/history`)."""
+
+    facts: list[FactEntry]
+    next_after: str | None  # the cursor of the next page; None: this is the last
+    known_at: str  # the moment the pages are known at: pass it to the next ones
+
+
 class JurisdictionEntry(TypedDict):
     """A jurisdiction the log has facts about."""
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from timeline.answers import (
     Comparison,
     Diff,
     FactEntry,
+    HistoryPage,
     JurisdictionEntry,
     ProjectionStatus,
     ReadModelsCaughtUp,
@@ -66,7 +68,13 @@ from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
 from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
-from timeline.store.base import CandidateFilter, FollowHealth, VerifyReport
+from timeline.store.base import (
+    CandidateFilter,
+    FollowHealth,
+    VerifyReport,
+    VersionCursor,
+    format_utc,
+)
 
 if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
@@ -575,10 +583,47 @@ class Timeline:
     def history(
         self, jurisdiction: str | None = None, known_at: dt.datetime | None = None
     ) -> list[FactEntry]:
-        """The dated timeline of a jurisdiction (or of all): every fact in valid-time order."""
+        """The dated timeline of a jurisdiction (or of all): every fact in valid-time
+        order, in one list (`iter_history` streams it, `history_page` pages it)."""
+        return list(self.iter_history(jurisdiction, known_at))
+
+    def iter_history(
+        self, jurisdiction: str | None = None, known_at: dt.datetime | None = None
+    ) -> Iterator[FactEntry]:
+        """`history`, streamed a page of the fact index at a time, all as known at one
+        moment: memory stays flat on any log.  Arguments are checked, and the read
+        models caught up, when it is called, not when first read."""
         code = validate_code(jurisdiction) if jurisdiction else None
-        facts = self._fresh().facts(code, known_at, fold_tail=not self._can_catch_up)
-        return [_fact_entry(f) for f in facts]
+        runner = self._fresh()
+        moment = runner.known_moment(known_at)  # one moment for every page
+        facts = runner.iter_facts(code, moment, fold_tail=not self._can_catch_up)
+        return (_fact_entry(f) for f in facts)
+
+    def history_page(
+        self,
+        jurisdiction: str | None = None,
+        known_at: dt.datetime | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 1000,
+    ) -> HistoryPage:
+        """One page of `history`: up to `limit` facts after the cursor `after` (the
+        `next_after` of the page before), and the cursor of the next page (None: the
+        last).  Pass the first page's `known_at` to the next ones for one picture."""
+        code = validate_code(jurisdiction) if jurisdiction else None
+        cursor = _parse_cursor(after) if after else None
+        runner = self._fresh()
+        moment = runner.known_moment(known_at)
+        found = runner.iter_facts(
+            code, moment, after=cursor, fold_tail=not self._can_catch_up, page=limit + 1
+        )
+        facts = list(itertools.islice(found, limit + 1))
+        more = len(facts) > limit
+        return {
+            "facts": [_fact_entry(f) for f in facts[:limit]],
+            "next_after": _cursor_text(facts[limit - 1]) if more else None,
+            "known_at": format_utc(moment),
+        }
 
     def upcoming(
         self,
@@ -864,6 +909,20 @@ def selection_title(selection: Selection) -> str:
         places += " (with subdivisions)"
     parts = [places, ", ".join(selection.kinds), ", ".join(selection.subjects)]
     return "; ".join(part for part in parts if part)
+
+
+_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})_(\d{1,18})$")
+
+
+def _cursor_text(fact: FactVersion) -> str:
+    return f"{fact.start.isoformat()}_{fact.end.isoformat()}_{fact.fact_seq}"
+
+
+def _parse_cursor(text: str) -> VersionCursor:
+    match = _CURSOR.match(text)
+    if match is None:
+        raise TimelineError(f"after: {text!r} is not a cursor this API gave (START_END_POSITION)")
+    return match.group(1), match.group(2), int(match.group(3))
 
 
 def _fact_entry(fact: FactVersion) -> FactEntry:

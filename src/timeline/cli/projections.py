@@ -5,9 +5,10 @@ Registered on the `timeline` app when `timeline.cli` imports this module.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -20,7 +21,13 @@ from timeline import parsing
 from timeline.answers import Comparison, ReadModelsCaughtUp, State, aggregate
 from timeline.answers import section as section_items
 from timeline.app import Timeline
-from timeline.cli._common import Format, command, known_at_option, open_timeline
+from timeline.cli._common import (
+    Format,
+    command,
+    known_at_option,
+    open_timeline,
+    write_json_array,
+)
 from timeline.model.facts import with_stage
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import penalty_text, stage_summary
@@ -325,9 +332,9 @@ def history(
     """The dated timeline: every fact in order of when it takes effect."""
     _no_csv(format_)
     with open_timeline(ctx) as tl:
-        entries = tl.history(jurisdiction, known_at_option(known_at))
+        entries = tl.iter_history(jurisdiction, known_at_option(known_at))
         _caught_up(tl)
-    _entries_out(entries, format_)
+        _entries_out(entries, format_)  # streamed: the whole log never sits in memory
 
 
 @command()
@@ -346,25 +353,34 @@ def upcoming(
     _entries_out(entries, format_)
 
 
-def _entries_out(entries: Sequence[Mapping[str, Any]], fmt: Format) -> None:
+# Rows per table printed: a table is laid out whole, so a long answer is printed
+# as a run of tables (the header on the first), not one table of every row.
+_TABLE_ROWS = 500
+
+
+def _entries_out(entries: Iterable[Mapping[str, Any]], fmt: Format) -> None:
     if fmt is Format.json:
-        _json_out(entries)
+        write_json_array(dict(e) for e in entries)
         return
-    if not entries:
+    console = _console()
+    printed = False
+    rows = iter(entries)
+    while chunk := list(itertools.islice(rows, _TABLE_ROWS)):
+        table = Table(box=None, show_header=not printed)
+        for header in ("effective", "kind", "title", "where", "subject"):
+            table.add_column(header)
+        for e in chunk:
+            table.add_row(
+                e["effective"],
+                e["kind"],
+                with_stage(e["title"], e.get("stage")),
+                " ".join(e["jurisdictions"]),
+                e["subject"],
+            )
+        console.print(table)
+        printed = True
+    if not printed:
         typer.echo("nothing")
-        return
-    table = Table(box=None)
-    for header in ("effective", "kind", "title", "where", "subject"):
-        table.add_column(header)
-    for e in entries:
-        table.add_row(
-            e["effective"],
-            e["kind"],
-            with_stage(e["title"], e.get("stage")),
-            " ".join(e["jurisdictions"]),
-            e["subject"],
-        )
-    _console().print(table)
 
 
 @command()

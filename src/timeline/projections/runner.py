@@ -14,7 +14,7 @@ snapshots.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ from timeline.store.base import (
     EventStore,
     ReadModelTransaction,
     ReadModelView,
+    VersionCursor,
     format_utc,
 )
 
@@ -280,30 +281,59 @@ class ProjectionRunner:
         start_until: dt.date | None = None,
         fold_tail: bool = False,
     ) -> list[FactVersion]:
-        """Every fact (of any kind) concerning `jurisdiction` (or all), as known at a time.
+        """Every fact (of any kind) concerning `jurisdiction` (or all) whose interval
+        starts in the window, as known at a time (see `iter_facts`), in one list."""
+        return list(
+            self.iter_facts(
+                jurisdiction,
+                known_at,
+                start_after=start_after,
+                start_until=start_until,
+                fold_tail=fold_tail,
+            )
+        )
 
-        Ordered by valid time (start, end, position); one entry per fact.  With
-        `fold_tail`, the events after the read models count too (see `state`).
-        """
+    def iter_facts(
+        self,
+        jurisdiction: str | None,
+        known_at: dt.datetime | None = None,
+        *,
+        start_after: dt.date | None = None,
+        start_until: dt.date | None = None,
+        after: VersionCursor | None = None,
+        fold_tail: bool = False,
+        page: int = 2_000,
+    ) -> Iterator[FactVersion]:
+        """Every fact (of any kind) concerning `jurisdiction` (or all), as known at a
+        time, by valid time (start, end, position), one entry per fact, from the
+        cursor `after` on; with `fold_tail`, the events after the read models too.
+
+        Read a page at a time, each in a snapshot of its own: the answer is as
+        known at one moment (`known_at`, default now), which later commits cannot
+        change, so the pages fit together and memory stays flat on any log."""
         known_text = format_utc(self._known_at(known_at))
         bounds = {
             "jurisdiction": jurisdiction,
             "start_after": start_after.isoformat() if start_after else None,
             "start_until": start_until.isoformat() if start_until else None,
         }
-        with self.store.read_models.view() as view:
-            if fold_tail:
-                rows = read_tail(view).versions(view, known_text, **bounds)
-            else:
-                rows = view.versions(known_text, **bounds)
-        seen: set[int] = set()
-        found: list[FactVersion] = []
-        for row in rows:
-            if row[0] in seen:  # the same fact under several jurisdictions
-                continue
-            seen.add(row[0])
-            found.append(version_from_row(row))
-        return found
+        while True:
+            with self.store.read_models.view() as view:
+                if fold_tail:
+                    rows = read_tail(view).versions(
+                        view, known_text, after=after, limit=page, **bounds
+                    )
+                else:
+                    rows = view.versions(known_text, after=after, limit=page, **bounds)
+            previous = None
+            for row in rows:
+                if row[0] != previous:  # a fact under several jurisdictions: once
+                    previous = row[0]
+                    yield version_from_row(row)
+            if len(rows) < page:
+                return
+            last = rows[-1]  # the rest of its fact's rows are skipped by the cursor
+            after = (last[7], last[8], last[0])
 
     def indexed(self) -> tuple[int, int]:
         """The log's head, and the last position the fact index reflects (0: none)."""
@@ -346,6 +376,10 @@ class ProjectionRunner:
         """When the log's first event was recorded (None: the log is empty)."""
         with self.store.read_models.view() as view:
             return view.first_recorded_at()
+
+    def known_moment(self, known_at: dt.datetime | None) -> dt.datetime:
+        """`known_at` checked, or now: the one moment a paged answer is known at."""
+        return self._known_at(known_at)
 
     def _known_at(self, known_at: dt.datetime | None) -> dt.datetime:
         now = dt.datetime.now(dt.UTC)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from timeline.projections.index import FACT_INDEX, FACT_INDEX_FORMAT, Dirty, index_events
-from timeline.store.base import FACT_COLUMNS, Checkpoints, ReadModelView, Row
+from timeline.store.base import FACT_COLUMNS, Checkpoints, ReadModelView, Row, VersionCursor
 
 _SEQ, _JURISDICTION, _START, _END, _TX_FROM, _TX_TO = (
     FACT_COLUMNS.index(c)
@@ -63,6 +63,8 @@ class Tail:
         jurisdiction: str | None = None,
         start_after: str | None = None,
         start_until: str | None = None,
+        after: VersionCursor | None = None,
+        limit: int | None = None,
     ) -> list[Row]:
         """`view.versions(...)` as if the tail were indexed: by start, end, fact."""
         stored = (
@@ -71,6 +73,8 @@ class Tail:
                 jurisdiction=jurisdiction,
                 start_after=start_after,
                 start_until=start_until,
+                after=after,
+                limit=limit,
             )
             if self.stored_index
             else []
@@ -84,9 +88,11 @@ class Tail:
             and (row[_TX_TO] is None or row[_TX_TO] > known_at)
             and (start_after is None or row[_START] > start_after)
             and (start_until is None or row[_START] <= start_until)
+            and (after is None or (row[_START], row[_END], row[_SEQ]) > after)
         ]
         found.sort(key=lambda row: (row[_START], row[_END], row[_SEQ]))
-        return found
+        # The first `limit` of both: a stored row past the stored page comes after it.
+        return found if limit is None else found[:limit]
 
     def _closed_by_tail(self, row: Row, known_at: str) -> bool:
         closed_at = self.closed.get(row[_SEQ]) if row[_TX_TO] is None else None

@@ -834,6 +834,10 @@ class Snapshot:
     state: bytes  # encoded by the projections; opaque to the store
 
 
+VersionCursor = tuple[str, str, int]
+"""Where a page of fact versions ends: (effective_start, effective_end, fact_seq)."""
+
+
 class ReadModelView(ABC):
     """Reads of the read models (and of the log they follow), all in one snapshot of
     the database: what commits meanwhile is not seen."""
@@ -899,11 +903,14 @@ class ReadModelView(ABC):
         jurisdiction: str | None = None,
         start_after: str | None = None,
         start_until: str | None = None,
+        after: VersionCursor | None = None,
+        limit: int | None = None,
     ) -> list[Row]:
         """The versions the log held at `known_at` (under `jurisdiction`, or under
         any), whose interval starts after `start_after` and by `start_until` (if
         given), by start, end, fact, as `FACT_COLUMNS` rows: a fact filed under
-        several jurisdictions comes once per jurisdiction."""
+        several jurisdictions comes once per jurisdiction.  `after` and `limit`
+        page through them: the first `limit` rows past that (start, end, fact)."""
 
     @abstractmethod
     def fact_counts(self) -> dict[str, int]:

@@ -16,7 +16,18 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from timeline.store.base import (
     FACT_COLUMNS,
@@ -28,6 +39,7 @@ from timeline.store.base import (
     ReadModelView,
     Row,
     Snapshot,
+    VersionCursor,
     format_utc,
 )
 from timeline.store.sql.schema import (
@@ -240,6 +252,8 @@ class SqlReadModelSession(ReadModelTransaction):
         jurisdiction: str | None = None,
         start_after: str | None = None,
         start_until: str | None = None,
+        after: VersionCursor | None = None,
+        limit: int | None = None,
     ) -> list[Row]:
         fv = fact_versions.c
         conditions = [fv.tx_from <= known_at, or_(fv.tx_to.is_(None), fv.tx_to > known_at)]
@@ -249,11 +263,19 @@ class SqlReadModelSession(ReadModelTransaction):
             conditions.append(fv.effective_start > start_after)
         if start_until is not None:
             conditions.append(fv.effective_start <= start_until)
+        if after is not None:
+            # Keyset paging: ix_fact_versions_start reads on from the cursor, so a
+            # page of the whole log costs its rows, not a sort of the index.
+            conditions.append(
+                tuple_(fv.effective_start, fv.effective_end, fv.fact_seq) > tuple_(*after)
+            )
         query = (
             select(*(fv[c] for c in FACT_COLUMNS))
             .where(*conditions)
             .order_by(fv.effective_start, fv.effective_end, fv.fact_seq)
         )
+        if limit is not None:
+            query = query.limit(limit)
         return [tuple(row) for row in self.conn.execute(query)]
 
     def fact_counts(self) -> dict[str, int]:

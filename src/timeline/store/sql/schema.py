@@ -138,6 +138,9 @@ fact_versions = Table(
         name="pk_fact_versions",
     ),
     Index("ix_fact_versions_fact", "fact_seq"),  # corrections find a fact's open version
+    # The whole log in valid-time order (history, page by page) and what starts in a
+    # window, for every jurisdiction at once (upcoming), without a sort.
+    Index("ix_fact_versions_start", "effective_start", "effective_end", "fact_seq"),
     sqlite_with_rowid=False,
 )
 
