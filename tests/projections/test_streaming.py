@@ -4,8 +4,6 @@ index range, never a sort of the index."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import text
 
 from tests.factories import office
@@ -41,12 +39,11 @@ def test_a_whole_log_read_is_an_index_range_not_a_sort(timeline: Timeline) -> No
     timeline.catch_up()
     store = timeline.store
     assert isinstance(store, SqlEventStore)
-    since = dt.date(2025, 1, 1).isoformat()
     query = (
-        "SELECT * FROM fact_versions WHERE effective_start > '{0}' "
+        "SELECT * FROM fact_versions WHERE effective_start > '2025-01-01' "
         "AND effective_start <= '2025-02-01' "
         "ORDER BY effective_start, effective_end, fact_seq LIMIT 10"
-    ).format(since)
+    )
     with store.read_connection() as conn:
         if conn.dialect.name == "sqlite":
             plan = " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {query}")))

@@ -180,6 +180,9 @@ class ProjectionDefinition:
     lists them before they apply, as next and later stages."""
     stage_fields: Mapping[str, frozenset[str]] = field(init=False)
     """section -> the fields holding its items' stages of application."""
+    stages_by_subject: bool = field(init=False)
+    """Every `stage` rule files a fact under the item of its own subject: a fact to
+    come can only be a stage of an item keyed by its subject."""
 
     def __post_init__(self) -> None:
         # The hash covers the text: any edit, even a comment, rebuilds the read
@@ -203,6 +206,10 @@ class ProjectionDefinition:
                 if operation in STAGE_OPERATIONS:
                     stage_fields.setdefault(rule.section, set()).add(name)
         object.__setattr__(self, "stage_fields", {k: frozenset(v) for k, v in stage_fields.items()})
+        by_subject = all(
+            r.key.path == ("subject",) and r.each is None for r in staged if _has(r, "stage")
+        )
+        object.__setattr__(self, "stages_by_subject", by_subject)
 
 
 def _has(rule: Rule, operation: str) -> bool:

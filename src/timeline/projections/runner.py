@@ -22,7 +22,13 @@ from timeline.errors import KnownAtError, UnknownProjectionError
 from timeline.gc_pause import cyclic_gc_paused
 from timeline.model.jurisdictions import subdivisions_of
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import FactVersion, apply_pending_fact, fold_versions, render
+from timeline.projections.fold import (
+    FactVersion,
+    State,
+    apply_pending_fact,
+    fold_versions,
+    render,
+)
 from timeline.projections.index import (
     FACT_INDEX,
     FACT_INDEX_FORMAT,
@@ -126,6 +132,8 @@ class ProjectionRunner:
             for definition in later:
                 tx.save_checkpoint(definition.name, snapshot_tag(definition), NOT_BUILT)
                 tx.delete_snapshots(definition.name)
+            if head - position > self.bulk_backlog:
+                tx.drop_start_index()
         later_names = {d.name for d in later}
         incremental = [d for d in self.definitions.values() if d.name not in later_names]
         while True:
@@ -147,6 +155,7 @@ class ProjectionRunner:
             if progress:
                 progress("events", position, head)
         with models.transaction() as tx:
+            tx.ensure_start_index()
             position = tx.checkpoints()[FACT_INDEX][1]
             done = tx.checkpoints()  # each save below touches only its own row
             for definition in self.definitions.values():
@@ -240,11 +249,7 @@ class ProjectionRunner:
             else:
                 state = fold_until(view, definition, jurisdiction, day, known_text)
                 if definition.stage_kinds:
-                    # Stages after the day: listed as next and later under their items.
-                    for row in view.fact_scan(
-                        jurisdiction, definition.stage_kinds, end_after=day, known_at=known_text
-                    ):
-                        apply_pending_fact(definition, state, jurisdiction, *scan_fields(row))
+                    _file_stages_to_come(view, definition, state, jurisdiction, day, known_text)
                 uncertain = [
                     version_from_row(row)
                     for row in view.uncertain_versions(
@@ -396,6 +401,28 @@ class ProjectionRunner:
                 f"({format_utc(first)}): nothing was known then"
             )
         return known_at
+
+
+def _file_stages_to_come(
+    view: ReadModelView,
+    definition: ProjectionDefinition,
+    state: State,
+    jurisdiction: str,
+    day: str,
+    known_text: str,
+) -> None:
+    """File the facts after `day` that are stages of items of `state` (listed as next
+    and later); with stages keyed by subject, the others are skipped undecoded."""
+    keys = (
+        {key for section in definition.stage_fields for key in state[section]}
+        if definition.stages_by_subject
+        else None
+    )
+    for row in view.fact_scan(
+        jurisdiction, definition.stage_kinds, end_after=day, known_at=known_text
+    ):
+        if keys is None or row[4] in keys:  # SCAN_COLUMNS: subject
+            apply_pending_fact(definition, state, jurisdiction, *scan_fields(row))
 
 
 def _versions_of(

@@ -45,6 +45,7 @@ from timeline.store.base import (
 from timeline.store.sql.schema import (
     events,
     fact_versions,
+    fact_versions_by_start,
     projection_checkpoints,
     projection_snapshots,
 )
@@ -231,6 +232,12 @@ class SqlReadModelSession(ReadModelTransaction):
             fv.fact_seq == fact_seq, fv.tx_to.is_(None)
         )
         return [tuple(row) for row in self.conn.execute(query)]
+
+    def drop_start_index(self) -> None:
+        fact_versions_by_start.drop(self.conn, checkfirst=True)
+
+    def ensure_start_index(self) -> None:
+        fact_versions_by_start.create(self.conn, checkfirst=True)
 
     def close_versions(self, closures: Sequence[tuple[str, int]]) -> None:
         if not closures:
