@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from tests.factories import office
-from tests.projections.conftest import EVENTS
+from tests.projections.conftest import EVENTS, open_timeline
 from timeline.app import Timeline
 from timeline.store.sql.events import SqlEventStore
 
@@ -37,6 +37,27 @@ def test_history_streams_from_the_cli_entry(curated: Timeline) -> None:
 def test_a_whole_log_read_is_an_index_range_not_a_sort(timeline: Timeline) -> None:
     timeline.import_path(EVENTS)
     timeline.catch_up()
+    _assert_start_index_used(timeline)
+
+
+def test_a_bulk_build_puts_the_start_index_back(database_url: str) -> None:
+    # A backlog above bulk_backlog is built without the index, which comes back at
+    # the end; and a catch-up brings it back if a crash left it dropped.
+    tl = open_timeline(database_url, bulk_backlog=5)
+    try:
+        tl.import_path(EVENTS)
+        tl.catch_up()
+        _assert_start_index_used(tl)
+        with tl.store.read_models.transaction() as tx:
+            tx.drop_start_index()
+        tl.append([office(2)])
+        tl.catch_up()
+        _assert_start_index_used(tl)
+    finally:
+        tl.close()
+
+
+def _assert_start_index_used(timeline: Timeline) -> None:
     store = timeline.store
     assert isinstance(store, SqlEventStore)
     query = (
