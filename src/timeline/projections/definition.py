@@ -148,10 +148,13 @@ class Rule:
     remove: bool
     existing: bool = False  # touch only an item already in the state
     staged: bool = field(init=False)  # has a stage, postpone or move operation
+    by_subject: bool = field(init=False)  # keyed by $subject, with no `where`
 
     def __post_init__(self) -> None:
         staged = any(op in STAGE_OPERATIONS for op, _, _ in self.operations)
         object.__setattr__(self, "staged", staged)
+        by_subject = self.key.path == ("subject",) and not self.where
+        object.__setattr__(self, "by_subject", by_subject)
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,7 +205,8 @@ def _apply_rule(
     context: dict[str, Any],
     pending: bool,
 ) -> None:
-    key = _key(rule, context)
+    # Most rules are keyed by the fact's subject, unconditionally: no call for those.
+    key = subject if rule.by_subject else _key(rule, context)
     if key is None:
         return
     section = state[rule.section]
@@ -321,7 +322,10 @@ def _max(item: dict[str, Any], field: str, value: Any, d: ProjectionDefinition) 
 def _add(item: dict[str, Any], field: str, value: Any, _: ProjectionDefinition) -> None:
     parent, name = _parent(item, field)
     values = value if isinstance(value, list) else [value]
-    merged = list(parent.get(name, []))
+    current = parent.get(name)
+    if current is not None and all(v in current for v in values):
+        return  # nothing new: the list stays as sorted as it is
+    merged = list(current or [])
     for v in values:
         if v not in merged:
             merged.append(v)
