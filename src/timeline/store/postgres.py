@@ -29,7 +29,7 @@ from timeline.errors import (
     StoreError,
     TimelineError,
 )
-from timeline.store.base import EVENT_COLUMNS, LOG_COLUMNS
+from timeline.store.base import EVENT_COLUMNS, FACT_COLUMNS, LOG_COLUMNS
 from timeline.store.sql.events import SqlEventStore
 from timeline.store.sql.readmodels import SqlReadModelSession
 from timeline.store.sql.schema import events
@@ -53,6 +53,21 @@ _AS_TEXT = {
 class PostgresReadModelSession(SqlReadModelSession):
     marker = "%s"
     log_columns = ", ".join(_AS_TEXT.get(column, column) for column in LOG_COLUMNS)
+
+    def _write_versions(self, rows: list[tuple[Any, ...]]) -> None:
+        # COPY, as for appends (PostgresEventStore._insert): one statement streaming
+        # the rows; executemany's INSERT per row held a rebuild on PostgreSQL below
+        # a quarter of the bare fold at 300,000 events.
+        statement = f"COPY fact_versions ({', '.join(FACT_COLUMNS)}) FROM STDIN"
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise sa_exc.DBAPIError(statement, None, exc) from None
+        finally:
+            cursor.close()
 
 
 class PostgresEventStore(SqlEventStore):

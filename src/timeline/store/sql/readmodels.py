@@ -188,12 +188,16 @@ class SqlReadModelSession(ReadModelTransaction):
     def insert_versions(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        self._write_versions([tuple(row) for row in sorted(rows, key=_PK_ORDER)])
+
+    def _write_versions(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert fact index rows (`FACT_COLUMNS`, in primary-key order)."""
         # Straight to the driver's executemany with positional parameters: Core's
         # per-row parameter processing costs more than the insert itself here.
         self.conn.exec_driver_sql(
             f"INSERT INTO fact_versions ({_FACT_SELECT}) "
             f"VALUES ({self._markers(len(FACT_COLUMNS))})",
-            [tuple(row) for row in sorted(rows, key=_PK_ORDER)],
+            rows,
         )
 
     # -- the rest, through Core --------------------------------------------------------
