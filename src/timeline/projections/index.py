@@ -18,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
+import orjson
+
 from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS, SCHEMA_VERSION
 from timeline.model.upcasting import upcast
@@ -125,6 +127,17 @@ def supersede_current_version(
     )
 
 
+def decode_payload(text: str) -> dict[str, Any]:
+    """A fact index row's payload: orjson, which decodes these 2-3x faster than the
+    json module (a whole-log answer or a rebuild decodes every one of them); json
+    for what orjson refuses (an integer beyond 64 bits), so nothing reads otherwise."""
+    try:
+        found: dict[str, Any] = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        found = json.loads(text)
+    return found
+
+
 def version_from_row(row: Row) -> FactVersion:
     """The `FactVersion` of a fact index row (`FACT_COLUMNS`)."""
     (fact_seq, version_seq, _jurisdiction, kind, subject, codes, effective, start, end,
@@ -139,7 +152,7 @@ def version_from_row(row: Row) -> FactVersion:
         effective=effective,
         start=dt.date.fromisoformat(start),
         end=dt.date.fromisoformat(end),
-        payload=json.loads(payload),
+        payload=decode_payload(payload),
         tx_from=dt.datetime.fromisoformat(tx_from),
         tx_to=dt.datetime.fromisoformat(tx_to) if tx_to else None,
     )

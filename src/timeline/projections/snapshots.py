@@ -18,7 +18,6 @@ or after E, which are rebuilt in the same transaction.
 from __future__ import annotations
 
 import hashlib
-import json
 import marshal
 import sys
 import zlib
@@ -27,7 +26,7 @@ from typing import Any
 
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import State, apply_fact, empty_state
-from timeline.projections.index import Dirty
+from timeline.projections.index import Dirty, decode_payload
 from timeline.store.base import ReadModelTransaction, ReadModelView, Row, Snapshot
 
 
@@ -128,7 +127,7 @@ def scan_fields(row: Row) -> tuple[str, str, str, list[str], dict[str, Any], lis
     """A `fact_scan` row (`SCAN_COLUMNS`) as the fold takes a fact: kind, subject,
     effective, jurisdictions, payload, cited event ids."""
     _end, _tx_from, _tx_to, kind, subject, effective, codes, payload, cites = row
-    return kind, subject, effective, codes.split(), json.loads(payload), cites.split()
+    return kind, subject, effective, codes.split(), decode_payload(payload), cites.split()
 
 
 # Snapshots are marshal, deflated.  marshal writes a state 7x faster than
