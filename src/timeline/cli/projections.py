@@ -30,7 +30,7 @@ from timeline.cli._common import (
 )
 from timeline.model.facts import with_stage
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import penalty_text, stage_summary
+from timeline.projections.fold import penalty_text, shows_stages, stage_summary
 from timeline.projections.queries import stage_change_text
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
@@ -144,7 +144,7 @@ def state(
             )
         console.print(table)
         for item in items:
-            if item.get("stages"):
+            if shows_stages(item.get("stages")):
                 console.print(_stages_table(item))
     if result["uncertain"]:
         table = Table(title="uncertain on this day", title_justify="left", box=None)

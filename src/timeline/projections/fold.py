@@ -428,6 +428,14 @@ _STAGE_OPERATIONS: dict[
 ] = {"stage": _stage, "postpone": _postpone, "move": _move}
 
 
+def shows_stages(stages: Any) -> bool:
+    """Whether an item's `stages` are worth listing: it applies in more than one, or
+    one was proposed to move or moved (an act in force at once has one stage)."""
+    if not isinstance(stages, list):
+        return False
+    return len(stages) > 1 or any("proposed" in s or "moved" in s for s in stages)
+
+
 def stage_summary(stage: Mapping[str, Any]) -> str:
     """What a stage makes apply, in a line: its `summary`, or its provisions."""
     if stage.get("summary"):
