@@ -60,6 +60,16 @@ class Uncertain(TypedDict):
 
 
 @with_config(_OPEN)
+class ReadModelsCaughtUp(TypedDict):
+    """How far the read models reflect the log (`Timeline.read_models_caught_up`):
+    the `in_memory` events after `indexed` are folded in memory for each answer
+    when the database is read-only for this process."""
+
+    head: int
+    indexed: int
+    in_memory: int
+
+
 class State(TypedDict):
     """One jurisdiction's state on a day as known at a moment; every section of the
     projection is an extra key holding a list of `Item`s, every aggregate one
@@ -89,6 +99,29 @@ class Comparison(TypedDict):
 
 
 FieldChange = TypedDict("FieldChange", {"from": Any, "to": Any})
+StageChange = TypedDict(
+    "StageChange",
+    {
+        "from": str,  # the day the stage applies from in the act
+        "summary": str,  # what it makes apply
+        "to": NotRequired[str],  # the day a postponement would move (or moved) it to
+    },
+)
+
+
+Stage = TypedDict(  # a stage of application, one of a staged instrument's `stages`
+    "Stage",
+    {
+        "from": str,  # the day it applies from in the act
+        "applies_from": str,  # `from`, or the day an adopted amendment moved it to
+        "status": str,  # applied, next or later on the day asked
+        "provisions": NotRequired[list[str]],
+        "summary": NotRequired[str],
+        "events": list[str],
+        "proposed": NotRequired[list[dict[str, Any]]],  # postponements proposed, not adopted
+        "moved": NotRequired[dict[str, Any]],  # the adopted amendment that moved it
+    },
+)
 
 Change = TypedDict(  # "from" is a keyword: the functional form is the only spelling
     "Change",
@@ -101,6 +134,8 @@ Change = TypedDict(  # "from" is a keyword: the functional form is the only spel
         "title": NotRequired[str],
         "effective": NotRequired["str | None"],
         "fields": NotRequired[dict[str, FieldChange]],  # a changed item's fields
+        # "stage applies", "stage postponement proposed", "stage moved":
+        "stage": NotRequired["StageChange"],
         # an aggregate's change:
         "from": NotRequired[Any],
         "to": NotRequired[Any],
@@ -133,6 +168,7 @@ class FactEntry(TypedDict):
     title: str
     jurisdictions: list[str]
     events: list[str]  # the original event, then its corrections
+    stage: NotRequired[str]  # an in-force fact that is a later stage: what it makes apply
 
 
 class StandingFactEntry(TypedDict):
@@ -152,6 +188,14 @@ class StandingFactEntry(TypedDict):
     events: list[str]  # the original event, then its corrections
     payload: dict[str, Any]
     sources: list[dict[str, Any]]
+
+
+class HistoryPage(TypedDict):
+    """A page of the dated timeline (`Timeline.history_page`, `GET /api/history`)."""
+
+    facts: list[FactEntry]
+    next_after: str | None  # the cursor of the next page; None: this is the last
+    known_at: str  # the moment the pages are known at: pass it to the next ones
 
 
 class JurisdictionEntry(TypedDict):

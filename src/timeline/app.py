@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from timeline.answers import (
     Comparison,
     Diff,
     FactEntry,
+    HistoryPage,
     JurisdictionEntry,
     ProjectionStatus,
+    ReadModelsCaughtUp,
     StandingFactEntry,
     State,
 )
@@ -37,7 +40,12 @@ from timeline.backup import (
     spooled,
     write_export,
 )
-from timeline.errors import InvalidDateError, InvalidEventError, TimelineError
+from timeline.errors import (
+    InvalidDateError,
+    InvalidEventError,
+    ReadOnlyDatabaseError,
+    TimelineError,
+)
 from timeline.feeds import review
 from timeline.importer import ImportReport, Prefer, current_fact, import_path
 from timeline.model.dates import parse_text, utc_text
@@ -48,6 +56,7 @@ from timeline.model.facts import (
     StandingFact,
     fact_dict,
     fact_title,
+    stage_of,
     standing_fact,
 )
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
@@ -59,7 +68,13 @@ from timeline.projections.queries import compare_states, diff_states
 from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
 from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
-from timeline.store.base import CandidateFilter, FollowHealth, VerifyReport
+from timeline.store.base import (
+    CandidateFilter,
+    FollowHealth,
+    VerifyReport,
+    VersionCursor,
+    format_utc,
+)
 
 if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
@@ -181,6 +196,9 @@ class Timeline:
         self.projections_path = projections or Path(self.settings.projections.path)
         self.default_projection = self.settings.projections.default
         self.read_only = read_only
+        # Whether the read models can be caught up before an answer; once a write is
+        # refused (a read-only file or role), answers fold the log's tail in memory.
+        self._can_catch_up = not read_only
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Timeline:
@@ -487,9 +505,21 @@ class Timeline:
 
     def _fresh(self) -> ProjectionRunner:
         runner = self.projections
-        if not self.read_only:
-            runner.catch_up()
+        if self._can_catch_up:
+            try:
+                runner.catch_up()
+            except ReadOnlyDatabaseError as exc:
+                self._can_catch_up = False
+                log.info("projections.read_only", reason=str(exc))
         return runner
+
+    def read_models_caught_up(self) -> ReadModelsCaughtUp:
+        """How far the read models reflect the log: `indexed` of `head`.  When they
+        cannot be caught up (a read-only database), answers fold the `in_memory`
+        events after `indexed` in memory; `--format json` of state, compare and diff
+        shows this."""
+        head, indexed = self.projections.indexed()
+        return {"head": head, "indexed": indexed, "in_memory": head - indexed}
 
     def state(
         self,
@@ -507,10 +537,15 @@ class Timeline:
         code = validate_code(jurisdiction)
         runner = self._fresh()
         name = projection or self.default_projection
-        return cast(
-            "State",
-            runner.state(name, code, as_of, known_at, with_subdivisions=with_subdivisions),
+        found = runner.state(
+            name,
+            code,
+            as_of,
+            known_at,
+            with_subdivisions=with_subdivisions,
+            fold_tail=not self._can_catch_up,
         )
+        return cast("State", found)
 
     def compare(
         self,
@@ -529,10 +564,18 @@ class Timeline:
         runner = self._fresh()
         name = projection or self.default_projection
         known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
+        fold_tail = not self._can_catch_up
         states = {
             code: cast(
                 "State",
-                runner.state(name, code, as_of, known_at, with_subdivisions=with_subdivisions),
+                runner.state(
+                    name,
+                    code,
+                    as_of,
+                    known_at,
+                    with_subdivisions=with_subdivisions,
+                    fold_tail=fold_tail,
+                ),
             )
             for code in codes
         }
@@ -561,8 +604,9 @@ class Timeline:
         runner = self._fresh()
         name = projection or self.default_projection
         known_at = known_at or dt.datetime.now(dt.UTC)  # both days as known at one T
-        before = runner.state(name, code, date_from, known_at)
-        after = runner.state(name, code, date_to, known_at)
+        fold_tail = not self._can_catch_up
+        before = runner.state(name, code, date_from, known_at, fold_tail=fold_tail)
+        after = runner.state(name, code, date_to, known_at, fold_tail=fold_tail)
         return {
             "projection": name,
             "jurisdiction": code,
@@ -575,9 +619,47 @@ class Timeline:
     def history(
         self, jurisdiction: str | None = None, known_at: dt.datetime | None = None
     ) -> list[FactEntry]:
-        """The dated timeline of a jurisdiction (or of all): every fact in valid-time order."""
+        """The dated timeline of a jurisdiction (or of all): every fact in valid-time
+        order, in one list (`iter_history` streams it, `history_page` pages it)."""
+        return list(self.iter_history(jurisdiction, known_at))
+
+    def iter_history(
+        self, jurisdiction: str | None = None, known_at: dt.datetime | None = None
+    ) -> Iterator[FactEntry]:
+        """`history`, streamed a page of the fact index at a time, all as known at one
+        moment: memory stays flat on any log.  Arguments are checked, and the read
+        models caught up, when it is called, not when first read."""
         code = validate_code(jurisdiction) if jurisdiction else None
-        return [_fact_entry(f) for f in self._fresh().facts(code, known_at)]
+        runner = self._fresh()
+        moment = runner.known_moment(known_at)  # one moment for every page
+        facts = runner.iter_facts(code, moment, fold_tail=not self._can_catch_up)
+        return (_fact_entry(f) for f in facts)
+
+    def history_page(
+        self,
+        jurisdiction: str | None = None,
+        known_at: dt.datetime | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 1000,
+    ) -> HistoryPage:
+        """One page of `history`: up to `limit` facts after the cursor `after` (the
+        `next_after` of the page before), and the cursor of the next page (None: the
+        last).  Pass the first page's `known_at` to the next ones for one picture."""
+        code = validate_code(jurisdiction) if jurisdiction else None
+        cursor = _parse_cursor(after) if after else None
+        runner = self._fresh()
+        moment = runner.known_moment(known_at)
+        found = runner.iter_facts(
+            code, moment, after=cursor, fold_tail=not self._can_catch_up, page=limit + 1
+        )
+        facts = list(itertools.islice(found, limit + 1))
+        more = len(facts) > limit
+        return {
+            "facts": [_fact_entry(f) for f in facts[:limit]],
+            "next_after": _cursor_text(facts[limit - 1]) if more else None,
+            "known_at": format_utc(moment),
+        }
 
     def upcoming(
         self,
@@ -593,7 +675,9 @@ class Timeline:
         code = validate_code(jurisdiction) if jurisdiction else None
         # Clamped at the last representable day: year 9999 is a question, not an overflow.
         until = dt.date.max if days > (dt.date.max - as_of).days else as_of + dt.timedelta(days)
-        facts = self._fresh().facts(code, known_at, start_after=as_of, start_until=until)
+        facts = self._fresh().facts(
+            code, known_at, start_after=as_of, start_until=until, fold_tail=not self._can_catch_up
+        )
         return [_fact_entry(f) for f in facts]
 
     def projection_status(self) -> ProjectionStatus:
@@ -863,8 +947,22 @@ def selection_title(selection: Selection) -> str:
     return "; ".join(part for part in parts if part)
 
 
+_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})_(\d{1,18})$")
+
+
+def _cursor_text(fact: FactVersion) -> str:
+    return f"{fact.start.isoformat()}_{fact.end.isoformat()}_{fact.fact_seq}"
+
+
+def _parse_cursor(text: str) -> VersionCursor:
+    match = _CURSOR.match(text)
+    if match is None:
+        raise TimelineError(f"after: {text!r} is not a cursor this API gave (START_END_POSITION)")
+    return match.group(1), match.group(2), int(match.group(3))
+
+
 def _fact_entry(fact: FactVersion) -> FactEntry:
-    return {
+    entry: FactEntry = {
         "effective": fact.effective,
         "kind": fact.kind,
         "subject": fact.subject,
@@ -872,3 +970,6 @@ def _fact_entry(fact: FactVersion) -> FactEntry:
         "jurisdictions": list(fact.jurisdictions),
         "events": list(fact.cites),
     }
+    if (stage := stage_of(fact.kind, fact.payload)) is not None:
+        entry["stage"] = stage
+    return entry

@@ -60,6 +60,13 @@ class StoreError(TimelineError):
     """The database refused or failed an operation (translated driver error)."""
 
 
+class ReadOnlyDatabaseError(StoreError):
+    """The database refused a write because this user or handle may only read it (a
+    read-only SQLite file or URI, a PostgreSQL role with SELECT only).  Reading
+    never needs to write: the read models' catch-up is skipped and the answer
+    folds the log's not-yet-indexed tail in memory."""
+
+
 class AppendOnlyViolationError(StoreError):
     """Something tried to UPDATE or DELETE a stored event; the database refused."""
 

@@ -96,6 +96,18 @@ def test_a_broken_definition_names_file_and_line(cli: Cli, tmp_path: Path) -> No
     assert f"{folder / 'bad.toml'}:4: unknown event kind 'nope'" in cli.error("state", "JP")
 
 
+def test_a_staged_act_reads_as_stages(cli: Cli) -> None:
+    diff = cli.ok("diff", "EU", "--from", "2025-09-01", "--to", "2026-12-31")
+    assert "stage applies: high-risk obligations (Annex III)" in diff
+    assert "in_force" not in diff  # the entry into force never moves
+    state = cli.ok("state", "EU", "--as-of", "2025-12-01")
+    assert "in_force since 2024-08-01" in state
+    assert "stages of Regulation (EU) 2024/1689" in state
+    assert "to 2027-12-02 (eu/digital-omnibus-ai)" in state
+    upcoming = cli.ok("upcoming", "EU", "--as-of", "2026-07-15", "--days", "30")
+    assert "stage applies: high-risk obligations (Annex III)" in upcoming.replace("\n", " ")
+
+
 def test_state_and_compare_say_whether_subdivisions_are_folded_in(cli: Cli) -> None:
     cli.append_events(
         [

@@ -306,3 +306,22 @@ def test_a_date_narrowed_inside_its_interval_was_made_more_precise(
     [move] = digest.date_moves
     assert (move.old, move.new, move.direction) == ("2026-09", "2026-09-15", "made more precise")
     assert "- AI Promotion Act (JP): 2026-09 -> 2026-09-15, made more precise" in rendered.text
+
+
+def test_a_stage_of_application_is_said_so_not_as_a_new_in_force_date(
+    make_timeline: MakeTimeline,
+) -> None:
+    tl, clock = make_timeline()
+    clock.now = at(10)  # the week before: the act and its stages are known
+    for effective, stage in (("2025-01-01", None), ("2026-06-18", "labelling duties"),
+                             ("2026-07-10", "audits")):  # fmt: skip
+        staged = {"stage": stage} if stage else {}
+        tl.append([in_force("eu/robot-act", effective, ["EU"], title="Robot Act", **staged)])
+    clock.now = at(22, 9)
+    digest, rendered = digests(tl).render(WEEK)
+    changes = {s.jurisdiction: list(s.changes) for s in digest.state_changes}
+    assert changes["EU"] == ["Robot Act: stage applies: labelling duties"]
+    assert [(u.effective, u.title) for u in digest.upcoming] == [
+        ("2026-07-10", "Robot Act: stage applies: audits")
+    ]
+    assert "Robot Act: stage applies: labelling duties" in rendered.text

@@ -2,7 +2,8 @@
 
 No index, no snapshot, no SQL: every event read from the start, corrections
 applied and retractions removed as of a transaction time, then the facts
-certain by the day folded with the projections' own `apply` and `render`.  So
+certain by the day folded with the projections' own `apply` and `render` (and
+the later ones filed as stages to come with `apply_pending`).  So
 the runner and this can only differ in which facts they feed in.
 """
 
@@ -16,7 +17,7 @@ from timeline.model.dates import PartialDate
 from timeline.model.events import META_KINDS
 from timeline.model.jurisdictions import within
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import FactVersion, apply, empty_state, render
+from timeline.projections.fold import FactVersion, apply, apply_pending, empty_state, render
 from timeline.store.base import RecordedEvent
 
 
@@ -104,6 +105,9 @@ def reference_state(
     state = empty_state(definition)
     for fact in sorted((f for f in facts if f.end <= as_of), key=lambda f: f.order_key):
         apply(definition, state, fact, jurisdiction)
+    # The stages still to come, filed under the items folded above.
+    for fact in sorted((f for f in facts if f.end > as_of), key=lambda f: f.order_key):
+        apply_pending(definition, state, fact, jurisdiction)
     uncertain = [f for f in facts if f.start <= as_of < f.end]
     return render(
         definition,

@@ -72,6 +72,18 @@ def _error_for(text: str, tmp_path: Path) -> str:
             "needs an [order]",
         ),
         (MINIMAL + '[[aggregate]]\nname = "n"\nmax = "x"\ncount = "offices"\n', 8, "exactly one"),
+        (
+            MINIMAL + '[[rule]]\non = "office.opened"\nsection = "offices"\n'
+            'stage = { stages = { summary = "$payload.stage", day = "$efective" } }\n',
+            11,
+            "unknown expression '$efective'",
+        ),
+        (
+            MINIMAL + '[[rule]]\non = "office.opened"\nsection = "offices"\n'
+            'existing = "yes"\nstage = { stages = "$payload.city" }\n',
+            11,
+            "`existing` is true or false",
+        ),
         (MINIMAL + 'where = { "$item" = { jurisdiction = "yes" } }\n', 8, "true or false"),
         (MINIMAL + 'where = { "$item" = { country = true } }\n', 8, "{jurisdiction = true|false}"),
     ],

@@ -157,9 +157,11 @@ def test_diff_history_and_upcoming(curated: Timeline) -> None:
     assert act[0]["events"]
     assert any(c["section"] == "max_penalty" for c in diff["changes"])
     eu = curated.diff("EU", D("2025-02-02"), D("2025-08-02"))
-    [change] = [c for c in eu["changes"] if c.get("subject") == "eu/ai-act"]
+    [change, stage] = [c for c in eu["changes"] if c.get("subject") == "eu/ai-act"]
     assert change["change"] == "changed"
     assert change["fields"]["max_penalty"]["to"]["turnover_pct"] == "7"
+    assert "dates" not in change["fields"]  # a stage never moves the entry into force
+    assert stage["change"] == "stage applies"
 
     history = curated.history("EU")
     dates = [h["effective"] for h in history]

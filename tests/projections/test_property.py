@@ -25,6 +25,9 @@ from timeline.errors import TimelineError
 
 CODES = ["JP", "FR", "EU"]
 SUBJECTS = ["jp/act-a", "jp/act-b", "eu/act-c", "org/x/office", "org/y/office"]
+# Days that stages of application and the postponements naming them share, so that
+# proposals and amendments find the stages they move.
+STAGE_DAYS = ["2025-06-15", "2025-09", "2026"]
 
 
 @st.composite
@@ -44,6 +47,7 @@ def facts(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(
         st.sampled_from(
             [
+                "instrument.proposed",
                 "instrument.adopted",
                 "instrument.in_force",
                 "instrument.repealed",
@@ -56,7 +60,14 @@ def facts(draw: st.DrawFn) -> dict[str, Any]:
     payload: dict[str, Any]
     if kind.startswith("instrument"):
         payload = {"title": draw(st.sampled_from(["Act A", "Act B"]))}
+        if kind in ("instrument.proposed", "instrument.adopted") and draw(st.booleans()):
+            payload["amends"] = draw(st.sampled_from(SUBJECTS[:3]))
+            payload["postpones"] = [
+                {"stage": draw(st.sampled_from(STAGE_DAYS)), "to": draw(partial_dates())}
+            ]
         if kind == "instrument.in_force":
+            if draw(st.booleans()):
+                payload["stage"] = draw(st.sampled_from(["stage one", "stage two"]))
             payload["binding"] = draw(st.booleans())
             if draw(st.booleans()):
                 payload["max_penalty"] = {
@@ -76,7 +87,7 @@ def facts(draw: st.DrawFn) -> dict[str, Any]:
         "kind": kind,
         "subject": draw(st.sampled_from(SUBJECTS)),
         "jurisdictions": jurisdictions,
-        "effective": draw(partial_dates()),
+        "effective": draw(st.one_of(partial_dates(), st.sampled_from(STAGE_DAYS))),
         "sources": [SOURCE],
         "payload": payload,
     }

@@ -73,3 +73,18 @@ def test_text_from_the_log_is_escaped(curated_url: str) -> None:
         html = client.get("/", params={"j": "JP", "as_of": "2025-09-01"}).text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;co&lt;/b&gt;" in html
     assert '<script>alert("x")' not in html
+
+
+def test_a_staged_act_shows_its_stages_and_the_proposal_beside_one(client: TestClient) -> None:
+    html = client.get("/", params={"j": "EU", "as_of": "2026-01-01"}).text
+    stages = re.findall(r'data-stage="([^"]+)" data-status="([^"]+)"', html)
+    assert stages == [
+        ("2024-08-01", "applied"),
+        ("2025-02-02", "applied"),
+        ("2025-08-02", "applied"),
+        ("2026-08-02", "next"),
+        ("2027-08-02", "later"),
+    ]
+    assert "since 2024-08-01" in html
+    assert "high-risk obligations (Annex III)" in html
+    assert 'class="proposed" data-to="2027-12-02"' in html

@@ -5,9 +5,10 @@ Registered on the `timeline` app when `timeline.cli` imports this module.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -17,12 +18,20 @@ from rich.table import Table
 from rich.text import Text
 
 from timeline import parsing
-from timeline.answers import Comparison, State, aggregate
+from timeline.answers import Comparison, ReadModelsCaughtUp, State, aggregate
 from timeline.answers import section as section_items
 from timeline.app import Timeline
-from timeline.cli._common import Format, command, known_at_option, open_timeline
+from timeline.cli._common import (
+    Format,
+    command,
+    known_at_option,
+    open_timeline,
+    write_json_array,
+)
+from timeline.model.facts import with_stage
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import penalty_text
+from timeline.projections.fold import penalty_text, shows_stages, stage_summary
+from timeline.projections.queries import stage_change_text
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
 KnownAt = Annotated[
@@ -46,6 +55,20 @@ def _json_out(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def _caught_up(tl: Timeline) -> ReadModelsCaughtUp:
+    """How far the read models were for the answer; said on stderr when they were
+    behind (a read-only database: the rest was folded in memory)."""
+    caught_up = tl.read_models_caught_up()
+    if caught_up["in_memory"]:
+        typer.echo(
+            f"note: the read models reflect the log up to #{caught_up['indexed']} of "
+            f"#{caught_up['head']}; the {caught_up['in_memory']} events after were folded "
+            "in memory (the database is read-only here)",
+            err=True,
+        )
+    return caught_up
+
+
 def _console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 160)
 
@@ -67,8 +90,9 @@ def _answer(
     with open_timeline(ctx) as tl:
         result = ask(tl)
         definition = tl.definition(result["projection"])
+        caught_up = _caught_up(tl)
     if format_ is Format.json:
-        _json_out(result)
+        _json_out({**result, "read_models": caught_up})
         return None
     return result, definition
 
@@ -119,6 +143,9 @@ def state(
                 item["subject"],
             )
         console.print(table)
+        for item in items:
+            if shows_stages(item.get("stages")):
+                console.print(_stages_table(item))
     if result["uncertain"]:
         table = Table(title="uncertain on this day", title_justify="left", box=None)
         for header in ("effective", "kind", "title", "certain from"):
@@ -126,6 +153,16 @@ def state(
         for entry in result["uncertain"]:
             table.add_row(entry["effective"], entry["kind"], entry["title"], entry["certain_from"])
         console.print(table)
+
+
+def _stages_table(item: Mapping[str, Any]) -> Table:
+    table = Table(title=f"stages of {item['title']}", title_justify="left", box=None)
+    for header in ("applies from", "stage", "applies", "proposed"):
+        table.add_column(header)
+    for stage in item["stages"]:
+        proposed = ", ".join(f"to {p['to']} ({p['by']})" for p in stage.get("proposed", ()))
+        table.add_row(stage["applies_from"], stage["status"], stage_summary(stage), proposed)
+    return table
 
 
 def _subdivisions_text(state: State) -> str:
@@ -138,6 +175,9 @@ def _subdivisions_text(state: State) -> str:
 
 def _status(item: Mapping[str, Any]) -> str:
     status = str(item.get("status", ""))
+    since = item.get("dates", {}).get(status) if isinstance(item.get("dates"), dict) else None
+    if since:  # an act in force in stages entered into force once: that is the date
+        status += f" since {since}"
     if "binding" in item and item["binding"] is not None:
         status += " (binding)" if item["binding"] else " (voluntary)"
     return status.strip()
@@ -246,8 +286,9 @@ def diff(
             known_at_option(known_at),
             projection,
         )
+        caught_up = _caught_up(tl)
     if format_ is Format.json:
-        _json_out(result)
+        _json_out({**result, "read_models": caught_up})
         return
     typer.echo(f"{result['jurisdiction']}: {result['from']} -> {result['to']}")
     if not result["changes"]:
@@ -259,6 +300,11 @@ def diff(
                 f"  {change['section']}: {_value_text(_wrap(change['from']))} -> "
                 f"{_value_text(_wrap(change['to']))}  [{events}]"
             )
+            continue
+        if "stage" in change:
+            typer.echo(f"  > {change['section']}: {change['title']} ({change['effective']})")
+            typer.echo(f"      {stage_change_text(change)}")
+            typer.echo(f"      events: {events}")
             continue
         head = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
         typer.echo(f"  {head} {change['section']}: {change['title']} ({change['effective']})")
@@ -286,8 +332,9 @@ def history(
     """The dated timeline: every fact in order of when it takes effect."""
     _no_csv(format_)
     with open_timeline(ctx) as tl:
-        entries = tl.history(jurisdiction, known_at_option(known_at))
-    _entries_out(entries, format_)
+        entries = tl.iter_history(jurisdiction, known_at_option(known_at))
+        _caught_up(tl)
+        _entries_out(entries, format_)  # streamed: the whole log never sits in memory
 
 
 @command()
@@ -302,24 +349,38 @@ def upcoming(
     _no_csv(format_)
     with open_timeline(ctx) as tl:
         entries = tl.upcoming(jurisdiction, parsing.day(as_of, "--as-of"), days)
+        _caught_up(tl)
     _entries_out(entries, format_)
 
 
-def _entries_out(entries: Sequence[Mapping[str, Any]], fmt: Format) -> None:
+# Rows per table printed: a table is laid out whole, so a long answer is printed
+# as a run of tables (the header on the first), not one table of every row.
+_TABLE_ROWS = 500
+
+
+def _entries_out(entries: Iterable[Mapping[str, Any]], fmt: Format) -> None:
     if fmt is Format.json:
-        _json_out(entries)
+        write_json_array(dict(e) for e in entries)
         return
-    if not entries:
+    console = _console()
+    printed = False
+    rows = iter(entries)
+    while chunk := list(itertools.islice(rows, _TABLE_ROWS)):
+        table = Table(box=None, show_header=not printed)
+        for header in ("effective", "kind", "title", "where", "subject"):
+            table.add_column(header)
+        for e in chunk:
+            table.add_row(
+                e["effective"],
+                e["kind"],
+                with_stage(e["title"], e.get("stage")),
+                " ".join(e["jurisdictions"]),
+                e["subject"],
+            )
+        console.print(table)
+        printed = True
+    if not printed:
         typer.echo("nothing")
-        return
-    table = Table(box=None)
-    for header in ("effective", "kind", "title", "where", "subject"):
-        table.add_column(header)
-    for e in entries:
-        table.add_row(
-            e["effective"], e["kind"], e["title"], " ".join(e["jurisdictions"]), e["subject"]
-        )
-    _console().print(table)
 
 
 @command()

@@ -23,9 +23,9 @@ from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
 from timeline.model.dates import DateMoveKind, PartialDate, date_move
 from timeline.model.events import META_KINDS, parse_event
-from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact
+from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact, with_stage
 from timeline.projections.fold import penalty_text
-from timeline.projections.queries import diff_states
+from timeline.projections.queries import diff_states, stage_change_text
 from timeline.settings import DigestListSettings, DigestSettings
 from timeline.store.base import EventFilter, EventStore, RecordedEvent
 
@@ -282,7 +282,7 @@ def gather(
             UpcomingLine(
                 item["effective"],
                 KIND_LABELS.get(item["kind"], item["kind"]),
-                one_line(item["title"]),
+                one_line(with_stage(item["title"], item.get("stage"))),
                 tuple(item["jurisdictions"]),
             )
             for item in source.upcoming(
@@ -515,6 +515,8 @@ def _change_text(change: Mapping[str, Any], after: Mapping[str, Any]) -> str:
     if "title" not in change:  # an aggregate
         return f"{section.replace('_', ' ')}: {_value(change['from'])} -> {_value(change['to'])}"
     title = one_line(change["title"])
+    if "stage" in change:
+        return f"{title}: {one_line(stage_change_text(change))}"
     if change["change"] == "added":
         status = _item(after, section, change["subject"]).get("status")
         return f"new {noun}: {title}" + (f" ({status_label(status)})" if status else "")

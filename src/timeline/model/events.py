@@ -124,6 +124,15 @@ InstrumentType = Literal[
 ]
 
 
+class StagePostponement(_Model):
+    """A stage of application an amending instrument moves: the stage is named by the
+    day it applies from in the amended act (its `instrument.in_force` event's
+    `effective`), `to` is the day it would apply from instead."""
+
+    stage: PartialDate
+    to: PartialDate
+
+
 class InstrumentPayload(_Model):
     """An act, plan, strategy or code moving through its life."""
 
@@ -133,13 +142,23 @@ class InstrumentPayload(_Model):
     max_penalty: Penalty | None = None
     provisions: list[NonEmptyText] = []
     amends: Subject | None = None
+    # With `amends`: the stages of the amended act this one moves (proposed while the
+    # event is an `instrument.proposed`, adopted once it is adopted or in force).
+    # None rather than []: a default that is dumped would change what every
+    # instrument stored before it says (and so the importer's comparison).
+    postpones: list[StagePostponement] | None = None
     summary: str | None = None
 
 
 class InstrumentInForcePayload(InstrumentPayload):
-    """In force: whether it binds is part of the fact, never left unsaid."""
+    """In force: whether it binds is part of the fact, never left unsaid.
+
+    An instrument that applies in stages has one `instrument.in_force` event per
+    stage: the first is its entry into force, each later one names in `stage`
+    what starts to apply (a few words; the full list goes in `provisions`)."""
 
     binding: bool
+    stage: NonEmptyText | None = None
 
 
 class InstrumentAmendedPayload(InstrumentPayload):

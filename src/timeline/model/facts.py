@@ -140,6 +140,19 @@ def fact_title(kind: str, payload: Mapping[str, Any]) -> str:
     return kind
 
 
+def stage_of(kind: str, payload: Mapping[str, Any]) -> str | None:
+    """What a later stage of application makes apply, when the fact is one: an
+    `instrument.in_force` event naming its `stage` (the entry into force names none)."""
+    if kind == "instrument.in_force" and payload.get("stage"):
+        return str(payload["stage"])
+    return None
+
+
+def with_stage(title: str, stage: str | None) -> str:
+    """A fact's title, saying the stage it starts when it is a later stage of an act."""
+    return f"{title}: stage applies: {stage}" if stage else title
+
+
 def describe(kind: str, payload: Mapping[str, Any]) -> str:
     """A line for an event in the log: what it reports (a fact's title and values),
     or what a meta event does."""
@@ -155,4 +168,4 @@ def describe(kind: str, payload: Mapping[str, Any]) -> str:
         return f"{p['name']}: {p['value']} {p['unit']} ({p['period']})"
     if kind == "membership.joined":
         return f"{', '.join(p['members'])} join {p['organisation']}"
-    return fact_title(kind, p)
+    return with_stage(fact_title(kind, p), stage_of(kind, p))

@@ -13,7 +13,10 @@ does to an item of a section.  The whole language (docs/projections.md) is:
                                                (VALUE may be {not = V}, {in = [..]},
                                                {jurisdiction = true|false}: is or is not
                                                a jurisdiction code, or several at once)
+             existing = true                   touch only an item already there
              set / default / advance / max / add = {FIELD = EXPR, ...}
+             stage / postpone / move = {FIELD = EXPR, ...}   the item's stages of
+                                               application, by date (see fold.py)
              remove = true                     drop the item
     [[aggregate]] name = NAME, count = SECTION                  how many items
                   name = NAME, section = NAME, max = FIELD      the item with the highest FIELD
@@ -21,7 +24,8 @@ does to an item of a section.  The whole language (docs/projections.md) is:
 
 An EXPR is a literal, or a string starting with "$" naming part of the event:
 $kind, $subject, $effective, $jurisdictions, $jurisdiction (the one queried),
-$item (with `each`), $payload.a.b.  "$$" starts a literal "$".
+$item (with `each`), $payload.a.b.  "$$" starts a literal "$".  A table of
+EXPRs is an EXPR too: it gives a table of their values.
 
 Definitions are checked when loaded; a mistake is refused with its file and line.
 """
@@ -40,8 +44,9 @@ from timeline.errors import ProjectionDefinitionError
 from timeline.model.events import KINDS, META_KINDS
 from timeline.model.jurisdictions import is_jurisdiction
 
-OPERATIONS = ("set", "default", "advance", "max", "add")
-RULE_KEYS = {"on", "section", "key", "each", "where", "remove", *OPERATIONS}
+STAGE_OPERATIONS = ("stage", "postpone", "move")
+OPERATIONS = ("set", "default", "advance", "max", "add", *STAGE_OPERATIONS)
+RULE_KEYS = {"on", "section", "key", "each", "where", "existing", "remove", *OPERATIONS}
 AGGREGATE_KEYS = {"name", "section", "max", "count", "where"}
 TOP_KEYS = {"name", "description", "sections", "order", "rule", "aggregate"}
 EVENT_ROOTS = {"kind", "subject", "effective", "jurisdictions", "jurisdiction", "item", "payload"}
@@ -60,13 +65,14 @@ class Expr:
 
     path: tuple[str, ...] | None
     literal: Any = None
+    record: tuple[tuple[str, Expr], ...] | None = None  # a table of expressions
     evaluate: Callable[[Mapping[str, Any]], Any] = field(
         init=False, repr=False, compare=False, hash=False
     )
 
     def __post_init__(self) -> None:
         # Compiled once: folds call this millions of times in a rebuild.
-        object.__setattr__(self, "evaluate", _getter(self.path, self.literal))
+        object.__setattr__(self, "evaluate", _getter(self.path, self.literal, self.record))
 
     @classmethod
     def parse(cls, value: Any) -> Expr:
@@ -74,10 +80,25 @@ class Expr:
             if value.startswith("$$"):
                 return cls(None, value[1:])
             return cls(tuple(value[1:].split(".")))
+        if isinstance(value, dict):
+            return cls(None, record=tuple((k, cls.parse(v)) for k, v in value.items()))
         return cls(None, value)
 
+    def parts(self) -> tuple[Expr, ...]:
+        """This expression and those it is made of."""
+        if self.record is None:
+            return (self,)
+        return (self, *(part for _name, expr in self.record for part in expr.parts()))
 
-def _getter(path: tuple[str, ...] | None, literal: Any) -> Callable[[Mapping[str, Any]], Any]:
+
+def _getter(
+    path: tuple[str, ...] | None, literal: Any, record: tuple[tuple[str, Expr], ...] | None
+) -> Callable[[Mapping[str, Any]], Any]:
+    if record is not None:
+        # Fields the event does not give are left out, as `set` leaves them.
+        return lambda context: {
+            name: value for name, expr in record if (value := expr.evaluate(context)) is not None
+        }
     if path is None:
         return lambda _context: literal
     if len(path) == 1:
@@ -125,6 +146,15 @@ class Rule:
     where: tuple[Condition, ...]
     operations: tuple[tuple[str, str, Expr], ...]  # (operation, field, value)
     remove: bool
+    existing: bool = False  # touch only an item already in the state
+    staged: bool = field(init=False)  # has a stage, postpone or move operation
+    by_subject: bool = field(init=False)  # keyed by $subject, with no `where`
+
+    def __post_init__(self) -> None:
+        staged = any(op in STAGE_OPERATIONS for op, _, _ in self.operations)
+        object.__setattr__(self, "staged", staged)
+        by_subject = self.key.path == ("subject",) and not self.where
+        object.__setattr__(self, "by_subject", by_subject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +178,14 @@ class ProjectionDefinition:
     digest: str = field(init=False)
     kinds: frozenset[str] = field(init=False)
     rules_by_kind: Mapping[str, tuple[Rule, ...]] = field(init=False)
+    stage_kinds: frozenset[str] = field(init=False)
+    """The kinds whose facts are stages of application (a `stage` operation): a state
+    lists them before they apply, as next and later stages."""
+    stage_fields: Mapping[str, frozenset[str]] = field(init=False)
+    """section -> the fields holding its items' stages of application."""
+    stages_by_subject: bool = field(init=False)
+    """Every `stage` rule files a fact under the item of its own subject: a fact to
+    come can only be a stage of an item keyed by its subject."""
 
     def __post_init__(self) -> None:
         # The hash covers the text: any edit, even a comment, rebuilds the read
@@ -159,6 +197,26 @@ class ProjectionDefinition:
                 by_kind.setdefault(kind, []).append(rule)
         object.__setattr__(self, "rules_by_kind", {k: tuple(v) for k, v in by_kind.items()})
         object.__setattr__(self, "kinds", frozenset(by_kind))
+        staged = [r for r in self.rules if any(op in STAGE_OPERATIONS for op, _, _ in r.operations)]
+        object.__setattr__(
+            self,
+            "stage_kinds",
+            frozenset(k for r in staged for k in r.kinds if _has(r, "stage")),
+        )
+        stage_fields: dict[str, set[str]] = {}
+        for rule in staged:
+            for operation, name, _expr in rule.operations:
+                if operation in STAGE_OPERATIONS:
+                    stage_fields.setdefault(rule.section, set()).add(name)
+        object.__setattr__(self, "stage_fields", {k: frozenset(v) for k, v in stage_fields.items()})
+        by_subject = all(
+            r.key.path == ("subject",) and r.each is None for r in staged if _has(r, "stage")
+        )
+        object.__setattr__(self, "stages_by_subject", by_subject)
+
+
+def _has(rule: Rule, operation: str) -> bool:
+    return any(op == operation for op, _, _ in rule.operations)
 
 
 # -- loading -----------------------------------------------------------------------
@@ -323,9 +381,13 @@ class _Checker:
             self.fail("`remove` is true or false", "remove", block)
         if not operations and not remove:
             self.fail(
-                "a rule does nothing: give it set, default, advance, max, add or remove",
+                "a rule does nothing: give it set, default, advance, max, add, stage, "
+                "postpone, move or remove",
                 block=block,
             )
+        existing = raw.get("existing", False)
+        if not isinstance(existing, bool):
+            self.fail("`existing` is true or false", "existing", block)
         each = self.expr(raw["each"], block) if "each" in raw else None
         return Rule(
             kinds=frozenset(kinds),
@@ -335,6 +397,7 @@ class _Checker:
             where=self.conditions(raw.get("where", {}), block),
             operations=tuple(operations),
             remove=remove,
+            existing=existing,
         )
 
     def operations(
@@ -429,14 +492,19 @@ class _Checker:
         return tuple(found)
 
     def expr(self, value: Any, block: tuple[str, int]) -> Expr:
-        expr = Expr.parse(value)
+        whole = Expr.parse(value)
+        for expr in whole.parts():
+            self._check_path(expr, block)
+        return whole
+
+    def _check_path(self, expr: Expr, block: tuple[str, int]) -> None:
         if expr.path is not None:
             root = expr.path[0]
             if root not in EVENT_ROOTS or (root != "payload" and len(expr.path) > 1):
+                text = "$" + ".".join(expr.path)
                 self.fail(
-                    f"unknown expression {value!r}: use $kind, $subject, $effective, "
+                    f"unknown expression {text!r}: use $kind, $subject, $effective, "
                     "$jurisdictions, $jurisdiction, $item or $payload.FIELD",
-                    str(value),
+                    text,
                     block,
                 )
-        return expr

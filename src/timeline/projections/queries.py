@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from timeline.projections.definition import ProjectionDefinition
+from timeline.projections.fold import stage_summary
 
 # Fields every item has that are bookkeeping, not content: a change in them
 # alone (a newer event re-stating the same thing) is not a change of state.
@@ -20,17 +21,20 @@ def diff_states(
     for section in definition.sections:
         old = {item["key"]: item for item in before[section]}
         new = {item["key"]: item for item in after[section]}
+        staged = definition.stage_fields.get(section, frozenset())
         for key in sorted(new.keys() - old.keys()):
             item = new[key]
             changes.append(_change(section, item, "added", {}, item["events"]))
+            changes += _stage_changes(section, staged, {}, item)
         for key in sorted(old.keys() - new.keys()):
             item = old[key]
             changes.append(_change(section, item, "removed", {}, item["events"]))
         for key in sorted(old.keys() & new.keys()):
-            fields = _field_changes(old[key], new[key])
+            fields = _field_changes(old[key], new[key], staged)
             if fields:
                 cited = [e for e in new[key]["events"] if e not in old[key]["events"]]
                 changes.append(_change(section, new[key], "changed", fields, cited))
+            changes += _stage_changes(section, staged, old[key], new[key])
     for aggregate in definition.aggregates:
         old_value, new_value = before[aggregate.name], after[aggregate.name]
         if _value_of(old_value) != _value_of(new_value):
@@ -67,9 +71,73 @@ def _change(
     return entry
 
 
-def _field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+def _stage_changes(
+    section: str, staged: frozenset[str], old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """A stage that applied between the two days, and a postponement proposed or
+    adopted meanwhile, each as a change of its own: a stage never moves the date the
+    item entered into force.  The first stage of an item that is new says nothing
+    its addition does not."""
+    changes: list[dict[str, Any]] = []
+    for name in sorted(staged):
+        before = {stage["from"]: stage for stage in old.get(name) or ()}
+        stages = list(new.get(name) or ())
+        for position, stage in enumerate(stages):
+            was = before.get(stage["from"], {})
+            applied_now = stage["status"] == "applied" and was.get("status") != "applied"
+            if applied_now and (old or position > 0):
+                changes.append(_stage_change(section, new, stage, "stage applies", stage["events"]))
+            seen = {tuple(p["events"]) for p in was.get("proposed", ())}
+            for proposal in stage.get("proposed", ()):
+                if tuple(proposal["events"]) not in seen:
+                    changes.append(
+                        _stage_change(
+                            section, new, stage, "stage postponement proposed",
+                            proposal["events"], to=proposal["to"],
+                        )
+                    )  # fmt: skip
+            moved = stage.get("moved")
+            if moved and moved != was.get("moved"):
+                changes.append(
+                    _stage_change(
+                        section, new, stage, "stage moved", moved["events"], to=moved["to"]
+                    )
+                )
+    return changes
+
+
+def stage_change_text(change: Mapping[str, Any]) -> str:
+    """A stage change (`diff_states`) as a line: "stage applies: ...", or the
+    postponement proposed or adopted."""
+    stage = change["stage"]
+    if change["change"] == "stage applies":
+        return f"stage applies: {stage['summary']}"
+    done = "postponement proposed" if change["change"] == "stage postponement proposed" else "moved"
+    return f"stage of {stage['from']} ({stage['summary']}) {done} to {stage['to']}"
+
+
+def _stage_change(
+    section: str,
+    item: Mapping[str, Any],
+    stage: Mapping[str, Any],
+    change: str,
+    events: Sequence[str],
+    *,
+    to: str | None = None,
+) -> dict[str, Any]:
+    entry = _change(section, item, change, {}, events)
+    entry["effective"] = stage["applies_from"] if to is None else stage["from"]
+    entry["stage"] = {"from": stage["from"], "summary": stage_summary(stage)}
+    if to is not None:
+        entry["stage"]["to"] = to
+    return entry
+
+
+def _field_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], staged: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    for name in sorted((old.keys() | new.keys()) - _BOOKKEEPING):
+    for name in sorted((old.keys() | new.keys()) - _BOOKKEEPING - staged):
         if old.get(name) != new.get(name):
             changed[name] = {"from": old.get(name), "to": new.get(name)}
     return changed

@@ -14,7 +14,7 @@ snapshots.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,19 +22,27 @@ from timeline.errors import KnownAtError, UnknownProjectionError
 from timeline.gc_pause import cyclic_gc_paused
 from timeline.model.jurisdictions import subdivisions_of
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import FactVersion, State, apply, empty_state, render
+from timeline.projections.fold import (
+    FactVersion,
+    State,
+    apply_pending_fact,
+    fold_versions,
+    render,
+)
 from timeline.projections.index import (
     FACT_INDEX,
     FACT_INDEX_FORMAT,
     index_events,
     version_from_row,
 )
-from timeline.projections.snapshots import Snapshots, fold_until, snapshot_tag
+from timeline.projections.snapshots import Snapshots, fold_until, scan_fields, snapshot_tag
+from timeline.projections.tail import Tail, read_tail
 from timeline.store.base import (
     Checkpoints,
     EventStore,
     ReadModelTransaction,
     ReadModelView,
+    VersionCursor,
     format_utc,
 )
 
@@ -124,6 +132,8 @@ class ProjectionRunner:
             for definition in later:
                 tx.save_checkpoint(definition.name, snapshot_tag(definition), NOT_BUILT)
                 tx.delete_snapshots(definition.name)
+            if head - position > self.bulk_backlog:
+                tx.drop_start_index()
         later_names = {d.name for d in later}
         incremental = [d for d in self.definitions.values() if d.name not in later_names]
         while True:
@@ -145,6 +155,7 @@ class ProjectionRunner:
             if progress:
                 progress("events", position, head)
         with models.transaction() as tx:
+            tx.ensure_start_index()
             position = tx.checkpoints()[FACT_INDEX][1]
             done = tx.checkpoints()  # each save below touches only its own row
             for definition in self.definitions.values():
@@ -196,15 +207,21 @@ class ProjectionRunner:
         known_at: dt.datetime | None = None,
         *,
         with_subdivisions: bool = False,
+        fold_tail: bool = False,
     ) -> dict[str, Any]:
         """The state of `jurisdiction` on `as_of`, as the log knew it at `known_at`;
-        `with_subdivisions`: the facts of its subdivisions folded in (`within`)."""
+        `with_subdivisions`: the facts of its subdivisions folded in (`within`).
+
+        `fold_tail`: the read models may be behind the log and cannot be caught up
+        (a read-only database): the events after them are folded in memory."""
         definition = self.definition(name)
         known_at = self._known_at(known_at)
         # Decoding a snapshot makes thousands of containers at once: without the
         # pause, collections walk the whole heap mid-query (p99 x2 at 1M events).
         with cyclic_gc_paused():
-            return self._state(definition, jurisdiction, as_of, known_at, with_subdivisions)
+            return self._state(
+                definition, jurisdiction, as_of, known_at, with_subdivisions, fold_tail
+            )
 
     def _state(
         self,
@@ -213,18 +230,24 @@ class ProjectionRunner:
         as_of: dt.date,
         known_at: dt.datetime,
         with_subdivisions: bool,
+        fold_tail: bool,
     ) -> dict[str, Any]:
         day = as_of.isoformat()
         known_text = format_utc(known_at)
         with self.store.read_models.view() as view:
+            tail = read_tail(view) if fold_tail else None
             # Always asked, so that a state that leaves them out says so.
             subdivisions = view.codes_held(subdivisions_of(jurisdiction), known_text)
-            if with_subdivisions and subdivisions:
-                state, uncertain = _fold_codes(
-                    view, definition, [jurisdiction, *subdivisions], as_of, known_text
-                )
+            codes = [jurisdiction, *subdivisions] if with_subdivisions else [jurisdiction]
+            if len(codes) > 1 or (
+                tail is not None and not self._snapshots_serve(tail, definition, jurisdiction)
+            ):
+                versions = _versions_of(view, tail, definition, codes, known_text)
+                state, uncertain = fold_versions(definition, versions, jurisdiction, as_of)
             else:
                 state = fold_until(view, definition, jurisdiction, day, known_text)
+                if definition.stage_kinds:
+                    _file_stages_to_come(view, definition, state, jurisdiction, day, known_text)
                 uncertain = [
                     version_from_row(row)
                     for row in view.uncertain_versions(
@@ -242,6 +265,16 @@ class ProjectionRunner:
             with_subdivisions=with_subdivisions,
         )
 
+    @staticmethod
+    def _snapshots_serve(tail: Tail, definition: ProjectionDefinition, jurisdiction: str) -> bool:
+        """Whether the stored snapshots answer exactly despite the tail: built for this
+        definition up to the index, and the tail changes none of the facts asked."""
+        return (
+            tail.stored_index
+            and tail.checkpoints.get(definition.name) == (snapshot_tag(definition), tail.indexed)
+            and not tail.touches(jurisdiction, definition.kinds)
+        )
+
     def facts(
         self,
         jurisdiction: str | None,
@@ -249,27 +282,68 @@ class ProjectionRunner:
         *,
         start_after: dt.date | None = None,
         start_until: dt.date | None = None,
+        fold_tail: bool = False,
     ) -> list[FactVersion]:
-        """Every fact (of any kind) concerning `jurisdiction` (or all), as known at a time.
-
-        Ordered by valid time (start, end, position); one entry per fact.
-        """
-        known_text = format_utc(self._known_at(known_at))
-        with self.store.read_models.view() as view:
-            rows = view.versions(
-                known_text,
-                jurisdiction=jurisdiction,
-                start_after=start_after.isoformat() if start_after else None,
-                start_until=start_until.isoformat() if start_until else None,
+        """Every fact (of any kind) concerning `jurisdiction` (or all) whose interval
+        starts in the window, as known at a time (see `iter_facts`), in one list."""
+        return list(
+            self.iter_facts(
+                jurisdiction,
+                known_at,
+                start_after=start_after,
+                start_until=start_until,
+                fold_tail=fold_tail,
             )
-        seen: set[int] = set()
-        found: list[FactVersion] = []
-        for row in rows:
-            if row[0] in seen:  # the same fact under several jurisdictions
-                continue
-            seen.add(row[0])
-            found.append(version_from_row(row))
-        return found
+        )
+
+    def iter_facts(
+        self,
+        jurisdiction: str | None,
+        known_at: dt.datetime | None = None,
+        *,
+        start_after: dt.date | None = None,
+        start_until: dt.date | None = None,
+        after: VersionCursor | None = None,
+        fold_tail: bool = False,
+        page: int = 2_000,
+    ) -> Iterator[FactVersion]:
+        """Every fact (of any kind) concerning `jurisdiction` (or all), as known at a
+        time, by valid time (start, end, position), one entry per fact, from the
+        cursor `after` on; with `fold_tail`, the events after the read models too.
+
+        Read a page at a time, each in a snapshot of its own: the answer is as
+        known at one moment (`known_at`, default now), which later commits cannot
+        change, so the pages fit together and memory stays flat on any log."""
+        known_text = format_utc(self._known_at(known_at))
+        bounds = {
+            "jurisdiction": jurisdiction,
+            "start_after": start_after.isoformat() if start_after else None,
+            "start_until": start_until.isoformat() if start_until else None,
+        }
+        while True:
+            with self.store.read_models.view() as view:
+                if fold_tail:
+                    rows = read_tail(view).versions(
+                        view, known_text, after=after, limit=page, **bounds
+                    )
+                else:
+                    rows = view.versions(known_text, after=after, limit=page, **bounds)
+            previous = None
+            for row in rows:
+                if row[0] != previous:  # a fact under several jurisdictions: once
+                    previous = row[0]
+                    yield version_from_row(row)
+            if len(rows) < page:
+                return
+            last = rows[-1]  # the rest of its fact's rows are skipped by the cursor
+            after = (last[7], last[8], last[0])
+
+    def indexed(self) -> tuple[int, int]:
+        """The log's head, and the last position the fact index reflects (0: none)."""
+        with self.store.read_models.view() as view:
+            head = view.head()
+            found = view.checkpoints().get(FACT_INDEX)
+        return head, found[1] if found is not None and found[0] == FACT_INDEX_FORMAT else 0
 
     def positions(self) -> tuple[int, dict[str, int]]:
         """The log's head, and the last position each projection's read model reflects
@@ -306,6 +380,10 @@ class ProjectionRunner:
         with self.store.read_models.view() as view:
             return view.first_recorded_at()
 
+    def known_moment(self, known_at: dt.datetime | None) -> dt.datetime:
+        """`known_at` checked, or now: the one moment a paged answer is known at."""
+        return self._known_at(known_at)
+
     def _known_at(self, known_at: dt.datetime | None) -> dt.datetime:
         now = dt.datetime.now(dt.UTC)
         if known_at is None:
@@ -323,25 +401,48 @@ class ProjectionRunner:
         return known_at
 
 
-def _fold_codes(
+def _file_stages_to_come(
     view: ReadModelView,
     definition: ProjectionDefinition,
-    codes: Sequence[str],
-    as_of: dt.date,
+    state: State,
+    jurisdiction: str,
+    day: str,
     known_text: str,
-) -> tuple[State, list[FactVersion]]:
-    """The state folded from the facts of every one of `codes` (a jurisdiction and its
-    subdivisions), each fact once however many of them it names, and the uncertain
-    ones.  Snapshots are per code and cannot be merged (the fold order interleaves
-    them), so this folds from the fact index: the cost of a state without snapshots."""
+) -> None:
+    """File the facts after `day` that are stages of items of `state` (listed as next
+    and later); with stages keyed by subject, the others are skipped undecoded."""
+    keys = (
+        {key for section in definition.stage_fields for key in state[section]}
+        if definition.stages_by_subject
+        else None
+    )
+    for row in view.fact_scan(
+        jurisdiction, definition.stage_kinds, end_after=day, known_at=known_text
+    ):
+        if keys is None or row[4] in keys:  # SCAN_COLUMNS: subject
+            apply_pending_fact(definition, state, jurisdiction, *scan_fields(row))
+
+
+def _versions_of(
+    view: ReadModelView,
+    tail: Tail | None,
+    definition: ProjectionDefinition,
+    codes: Sequence[str],
+    known_text: str,
+) -> list[FactVersion]:
+    """The versions of the facts of every one of `codes` (a jurisdiction and its
+    subdivisions) the projection folds, each fact once however many of them it
+    names, with the log's tail if given.  Snapshots are per code and cannot be
+    merged (the fold order interleaves them): this is the cost of a state without
+    snapshots."""
     facts: dict[int, FactVersion] = {}
     for code in codes:
-        for row in view.versions(known_text, jurisdiction=code, start_until=as_of.isoformat()):
-            version = version_from_row(row)
-            if version.kind in definition.kinds:
-                facts.setdefault(version.fact_seq, version)
-    state = empty_state(definition)
-    certain = sorted((f for f in facts.values() if f.end <= as_of), key=lambda f: f.order_key)
-    for fact in certain:
-        apply(definition, state, fact, codes[0])
-    return state, [f for f in facts.values() if f.start <= as_of < f.end]
+        rows = (
+            tail.versions(view, known_text, jurisdiction=code)
+            if tail is not None
+            else view.versions(known_text, jurisdiction=code)
+        )
+        for row in rows:
+            if row[3] in definition.kinds and row[0] not in facts:  # kind, fact_seq
+                facts[row[0]] = version_from_row(row)
+    return list(facts.values())

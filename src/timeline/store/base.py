@@ -835,6 +835,10 @@ class Snapshot:
     state: bytes  # encoded by the projections; opaque to the store
 
 
+VersionCursor = tuple[str, str, int]
+"""Where a page of fact versions ends: (effective_start, effective_end, fact_seq)."""
+
+
 class ReadModelView(ABC):
     """Reads of the read models (and of the log they follow), all in one snapshot of
     the database: what commits meanwhile is not seen."""
@@ -900,11 +904,14 @@ class ReadModelView(ABC):
         jurisdiction: str | None = None,
         start_after: str | None = None,
         start_until: str | None = None,
+        after: VersionCursor | None = None,
+        limit: int | None = None,
     ) -> list[Row]:
         """The versions the log held at `known_at` (under `jurisdiction`, or under
         any), whose interval starts after `start_after` and by `start_until` (if
         given), by start, end, fact, as `FACT_COLUMNS` rows: a fact filed under
-        several jurisdictions comes once per jurisdiction."""
+        several jurisdictions comes once per jurisdiction.  `after` and `limit`
+        page through them: the first `limit` rows past that (start, end, fact)."""
 
     @abstractmethod
     def fact_counts(self) -> dict[str, int]:
@@ -958,6 +965,16 @@ class ReadModelTransaction(ReadModelView):
     @abstractmethod
     def insert_versions(self, rows: Sequence[Sequence[Any]]) -> None:
         """Add fact index rows (`FACT_COLUMNS` order)."""
+
+    @abstractmethod
+    def drop_start_index(self) -> None:
+        """Drop the fact index's index by valid-time start (if there) for a bulk build:
+        one sorted build at the end costs less than keeping it up row by row."""
+
+    @abstractmethod
+    def ensure_start_index(self) -> None:
+        """Create the index by valid-time start if it is not there (after a bulk
+        build, or one a crash interrupted)."""
 
     @abstractmethod
     def close_versions(self, closures: Sequence[tuple[str, int]]) -> None:

@@ -23,8 +23,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
-from timeline.errors import AppendOnlyViolationError, StoreError, TimelineError
-from timeline.store.base import EVENT_COLUMNS, LOG_COLUMNS
+from timeline.errors import (
+    AppendOnlyViolationError,
+    ReadOnlyDatabaseError,
+    StoreError,
+    TimelineError,
+)
+from timeline.store.base import EVENT_COLUMNS, FACT_COLUMNS, LOG_COLUMNS
 from timeline.store.sql.events import SqlEventStore
 from timeline.store.sql.readmodels import SqlReadModelSession
 from timeline.store.sql.schema import events
@@ -48,6 +53,21 @@ _AS_TEXT = {
 class PostgresReadModelSession(SqlReadModelSession):
     marker = "%s"
     log_columns = ", ".join(_AS_TEXT.get(column, column) for column in LOG_COLUMNS)
+
+    def _write_versions(self, rows: list[tuple[Any, ...]]) -> None:
+        # COPY, as for appends (PostgresEventStore._insert): one statement streaming
+        # the rows; executemany's INSERT per row held a rebuild on PostgreSQL below
+        # a quarter of the bare fold at 300,000 events.
+        statement = f"COPY fact_versions ({', '.join(FACT_COLUMNS)}) FROM STDIN"
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise sa_exc.DBAPIError(statement, None, exc) from None
+        finally:
+            cursor.close()
 
 
 class PostgresEventStore(SqlEventStore):
@@ -124,6 +144,10 @@ class PostgresEventStore(SqlEventStore):
         message = str(orig).strip().splitlines()[0] if str(orig).strip() else repr(orig)
         if isinstance(orig, psycopg.errors.RaiseException) and "append-only" in message:
             return AppendOnlyViolationError(f"refused by the database: {message}")
+        if isinstance(
+            orig, psycopg.errors.InsufficientPrivilege | psycopg.errors.ReadOnlySqlTransaction
+        ):
+            return ReadOnlyDatabaseError(f"database {self.safe_url} is read-only: {message}")
         if isinstance(orig, psycopg.OperationalError):
             return StoreError(f"cannot reach database {self.safe_url}: {message}")
         return StoreError(f"database error on {self.safe_url}: {message}")

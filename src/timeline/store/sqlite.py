@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from timeline.errors import (
     AppendOnlyViolationError,
     NotInitialisedError,
+    ReadOnlyDatabaseError,
     StoreError,
     TimelineError,
 )
@@ -90,10 +91,12 @@ class SqliteEventStore(SqlEventStore):
         parsed = make_url(url)
         path = parsed.database
         if path and path != ":memory:" and read_only:
-            if not Path(path).is_file():
-                raise NotInitialisedError(f"database {path} does not exist; run `timeline init`")
+            # A URI already (`file:/path?mode=ro&uri=true`) names its file itself.
+            file = path.removeprefix("file:").split("?")[0] if path.startswith("file:") else path
+            if not Path(file).is_file():
+                raise NotInitialisedError(f"database {file} does not exist; run `timeline init`")
             # SQLite's URI form opens the file read-only at the driver level.
-            parsed = parsed.set(database=f"file:{path}").update_query_dict(
+            parsed = parsed.set(database=f"file:{file}").update_query_dict(
                 {"mode": "ro", "uri": "true"}
             )
         super().__init__(url, _engine(parsed, read_only=read_only, writer=False))
@@ -161,6 +164,8 @@ class SqliteEventStore(SqlEventStore):
                 f"database {self.safe_url} is locked by another writer (waited up to "
                 f"{BUSY_TIMEOUT_MS // 1000}s)"
             )
+        if "readonly database" in message:
+            return ReadOnlyDatabaseError(f"database {self.safe_url} is read-only: {message}")
         if "unable to open database" in message:
             return StoreError(f"cannot open database {self.safe_url}: {message}")
         return StoreError(f"database error on {self.safe_url}: {message.splitlines()[0]}")

@@ -25,7 +25,9 @@ def anchor_sqlite_path(url: str, base: Path) -> str:
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return url
-    if Path(database).is_absolute():
+    # An SQLite URI (`sqlite:///file:/path/t.db?mode=ro&uri=true`) names its file
+    # itself, with the driver's options: read-only, immutable...
+    if Path(database).is_absolute() or database.startswith("file:"):
         return url
     return parsed.set(database=str((base / database).resolve())).render_as_string(
         hide_password=False

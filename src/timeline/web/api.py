@@ -16,7 +16,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from timeline import parsing as params
-from timeline.answers import Comparison, Diff, FactEntry, JurisdictionEntry, State
+from timeline.answers import (
+    Comparison,
+    Diff,
+    FactEntry,
+    HistoryPage,
+    JurisdictionEntry,
+    State,
+)
 from timeline.errors import InvalidDateError
 from timeline.web.models import (
     CandidateOut,
@@ -255,12 +262,24 @@ def diff(
     )
 
 
-@router.get("/history", response_model=list[FactEntry], summary="The dated timeline")
+@router.get("/history", response_model=HistoryPage, summary="The dated timeline, page by page")
 def history(
-    service: Service, jurisdiction: OptionalCode = None, known_at: KnownAt = None
+    service: Service,
+    jurisdiction: OptionalCode = None,
+    known_at: KnownAt = None,
+    after: Annotated[
+        str | None,
+        Query(max_length=40, description="Start after this cursor (a page's `next_after`)."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="At most this many facts.")] = 1000,
 ) -> Response:
-    """Every fact (all kinds) in valid-time order, as known at a moment."""
-    return _answer(service.timeline.history(jurisdiction, params.moment(known_at, "known_at")))
+    """Every fact (all kinds) in valid-time order, as known at a moment, a page at a
+    time: pass `next_after` as `after`, and the first page's `known_at`, for the next."""
+    return _answer(
+        service.timeline.history_page(
+            jurisdiction, params.moment(known_at, "known_at"), after=after, limit=limit
+        )
+    )
 
 
 @router.get("/upcoming", response_model=list[FactEntry], summary="What takes effect soon")

@@ -78,6 +78,10 @@ class StatusOut(BaseModel):
         description="How often this server catches the read models up; null: it never does."
     )
     last_catch_up_error: str | None
+    read_only_database: bool = Field(
+        description="True: this user may only read the database; answers fold what the "
+        "read models lack in memory."
+    )
     default_projection: str
     first_day: str | None = Field(description="Earliest day a fact's interval starts.")
     last_day: str | None = Field(description="Latest day a fact's interval ends.")

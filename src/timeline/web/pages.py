@@ -25,6 +25,7 @@ from timeline import parsing as params
 from timeline.answers import Comparison
 from timeline.errors import TimelineError
 from timeline.projections.fold import penalty_text as penalty_parts
+from timeline.projections.fold import shows_stages, stage_summary
 from timeline.web.api import AsOf, KnownAt, Service
 from timeline.web.service import WebService
 
@@ -62,6 +63,8 @@ def penalty_text(value: Any) -> str:
 
 _environment.filters["words"] = _text
 _environment.filters["penalty"] = penalty_text
+_environment.filters["stage"] = stage_summary
+_environment.tests["staged"] = shows_stages
 
 
 def comparison(

@@ -34,6 +34,7 @@ import structlog
 
 from timeline.answers import JurisdictionEntry, ProjectionStatus
 from timeline.app import Timeline
+from timeline.errors import ReadOnlyDatabaseError
 from timeline.settings import Settings
 
 log = structlog.get_logger("timeline.web")
@@ -55,6 +56,7 @@ class WebService:
         self.settings = settings
         self.catch_up_seconds = settings.web.catch_up_seconds or None
         self.last_catch_up_error: str | None = None
+        self.read_only_database = False
         self._reader: Timeline | None = None
         self._maintainer: Timeline | None = None
         self._thread: threading.Thread | None = None
@@ -83,7 +85,7 @@ class WebService:
                 reader.projection_status()  # loads the definitions, reads the head
                 if self.catch_up_seconds:
                     self._maintainer = Timeline.open(self.settings)
-                    self._maintainer.catch_up()
+                    self._maintain_or_let_go(self._maintainer)
             except BaseException:
                 reader.close()
                 if self._maintainer is not None:
@@ -91,11 +93,21 @@ class WebService:
                     self._maintainer = None
                 raise
             self._reader = reader
-            if self.catch_up_seconds:
+            if self._maintainer is not None:
                 self._thread = threading.Thread(
                     target=self._catch_up_loop, name="timeline-web-catch-up", daemon=True
                 )
                 self._thread.start()
+
+    def _maintain_or_let_go(self, maintainer: Timeline) -> None:
+        try:
+            maintainer.catch_up()
+        except ReadOnlyDatabaseError as exc:
+            # Nothing to maintain with: the reader folds the log's tail itself.
+            log.warning("web.read_only_database", reason=str(exc))
+            maintainer.close()
+            self._maintainer = None
+            self.read_only_database = True
 
     def stop(self) -> None:
         """Stop the catch-up thread (waiting for a round in progress) and close both handles."""
@@ -145,6 +157,7 @@ class WebService:
             "behind": status["head"] - max(slowest, 0),
             "catch_up_seconds": self.catch_up_seconds,
             "last_catch_up_error": self.last_catch_up_error,
+            "read_only_database": self.read_only_database,
             "default_projection": self.timeline.default_projection,
             "first_day": coverage.first_day.isoformat() if coverage.first_day else None,
             "last_day": coverage.last_day.isoformat() if coverage.last_day else None,

@@ -16,7 +16,18 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from timeline.store.base import (
     FACT_COLUMNS,
@@ -28,11 +39,13 @@ from timeline.store.base import (
     ReadModelView,
     Row,
     Snapshot,
+    VersionCursor,
     format_utc,
 )
 from timeline.store.sql.schema import (
     events,
     fact_versions,
+    fact_versions_by_start,
     projection_checkpoints,
     projection_snapshots,
 )
@@ -175,12 +188,16 @@ class SqlReadModelSession(ReadModelTransaction):
     def insert_versions(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        self._write_versions([tuple(row) for row in sorted(rows, key=_PK_ORDER)])
+
+    def _write_versions(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert fact index rows (`FACT_COLUMNS`, in primary-key order)."""
         # Straight to the driver's executemany with positional parameters: Core's
         # per-row parameter processing costs more than the insert itself here.
         self.conn.exec_driver_sql(
             f"INSERT INTO fact_versions ({_FACT_SELECT}) "
             f"VALUES ({self._markers(len(FACT_COLUMNS))})",
-            [tuple(row) for row in sorted(rows, key=_PK_ORDER)],
+            rows,
         )
 
     # -- the rest, through Core --------------------------------------------------------
@@ -220,6 +237,12 @@ class SqlReadModelSession(ReadModelTransaction):
         )
         return [tuple(row) for row in self.conn.execute(query)]
 
+    def drop_start_index(self) -> None:
+        fact_versions_by_start.drop(self.conn, checkfirst=True)
+
+    def ensure_start_index(self) -> None:
+        fact_versions_by_start.create(self.conn, checkfirst=True)
+
     def close_versions(self, closures: Sequence[tuple[str, int]]) -> None:
         if not closures:
             return
@@ -240,6 +263,8 @@ class SqlReadModelSession(ReadModelTransaction):
         jurisdiction: str | None = None,
         start_after: str | None = None,
         start_until: str | None = None,
+        after: VersionCursor | None = None,
+        limit: int | None = None,
     ) -> list[Row]:
         fv = fact_versions.c
         conditions = [fv.tx_from <= known_at, or_(fv.tx_to.is_(None), fv.tx_to > known_at)]
@@ -249,11 +274,19 @@ class SqlReadModelSession(ReadModelTransaction):
             conditions.append(fv.effective_start > start_after)
         if start_until is not None:
             conditions.append(fv.effective_start <= start_until)
+        if after is not None:
+            # Keyset paging: ix_fact_versions_start reads on from the cursor, so a
+            # page of the whole log costs its rows, not a sort of the index.
+            conditions.append(
+                tuple_(fv.effective_start, fv.effective_end, fv.fact_seq) > tuple_(*after)
+            )
         query = (
             select(*(fv[c] for c in FACT_COLUMNS))
             .where(*conditions)
             .order_by(fv.effective_start, fv.effective_end, fv.fact_seq)
         )
+        if limit is not None:
+            query = query.limit(limit)
         return [tuple(row) for row in self.conn.execute(query)]
 
     def fact_counts(self) -> dict[str, int]:

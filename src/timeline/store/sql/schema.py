@@ -140,6 +140,15 @@ fact_versions = Table(
     Index("ix_fact_versions_fact", "fact_seq"),  # corrections find a fact's open version
     sqlite_with_rowid=False,
 )
+# The whole log in valid-time order (history, page by page) and what starts in a
+# window, for every jurisdiction at once (upcoming), without a sort.  Dropped
+# during a rebuild and built once at its end (ReadModelTransaction.drop_start_index).
+fact_versions_by_start = Index(
+    "ix_fact_versions_start",
+    fact_versions.c.effective_start,
+    fact_versions.c.effective_end,
+    fact_versions.c.fact_seq,
+)
 
 projection_checkpoints = Table(
     "projection_checkpoints",

@@ -70,6 +70,24 @@
     return body;
   }
 
+  // /api/history comes a page at a time: follow `next_after`, all pages as known at
+  // the first page's moment.
+  async function wholeHistory(code, known) {
+    const facts = [];
+    let after = null;
+    let moment = known;
+    do {
+      const params = new URLSearchParams({ jurisdiction: code });
+      if (moment) params.set("known_at", moment);
+      if (after) params.set("after", after);
+      const page = await getJSON("/api/history?" + params);
+      facts.push(...page.facts);
+      after = page.next_after;
+      moment = page.known_at;
+    } while (after);
+    return facts;
+  }
+
   // -- the controls ---------------------------------------------------------------
   function selected() {
     return [...form.querySelectorAll('input[name="j"]:checked')].map((input) => input.value);
@@ -164,11 +182,8 @@
         this.lanes = [];
         return this.draw();
       }
-      const suffix = known ? "&known_at=" + encodeURIComponent(known) : "";
       try {
-        const lists = await Promise.all(
-          codes.map((code) => getJSON("/api/history?jurisdiction=" + encodeURIComponent(code) + suffix)),
-        );
+        const lists = await Promise.all(codes.map((code) => wholeHistory(code, known)));
         if (key !== this.key) return;
         this.lanes = codes.map((code, i) => ({
           code,
