@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import structlog
 
-from timeline.settings import LoggingSettings
+if TYPE_CHECKING:
+    from timeline.settings import LoggingSettings
 
 
 class _StderrLogger:

@@ -31,18 +31,22 @@ from timeline.errors import (
     UnknownFeedError,
     UnknownFollowError,
 )
+from timeline.settings_file import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_PROJECTION,
+    DEFAULT_PROJECTIONS_PATH,
+    config_file,
+)
 from timeline.store.urls import anchor_sqlite_path
 
 if TYPE_CHECKING:
     from timeline.model.selection import Selection
 
-DEFAULT_CONFIG = Path("config.toml")
-
 
 class DatabaseSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = "sqlite:///timeline.db"
+    url: str = DEFAULT_DATABASE_URL
     """SQLAlchemy URL: sqlite:///relative/or/absolute.db or postgresql+psycopg://..."""
 
 
@@ -57,9 +61,9 @@ class LoggingSettings(BaseModel):
 class ProjectionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = "projections"
+    path: str = DEFAULT_PROJECTIONS_PATH
     """Folder of projection definitions (*.toml), relative to the config file."""
-    default: str = "governance"
+    default: str = DEFAULT_PROJECTION
     """The projection `state`, `compare` and `diff` use when none is named."""
     catch_up_seconds: float = Field(default=60.0, gt=0)
     """How often the daemon brings the read models up to the end of the log."""
@@ -451,11 +455,6 @@ class Settings(BaseSettings):
         if toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
-
-
-def config_file(config_path: Path | None = None) -> Path:
-    """The settings file in use: `config_path`, else $TIMELINE_CONFIG, else ./config.toml."""
-    return config_path or Path(os.environ.get("TIMELINE_CONFIG", DEFAULT_CONFIG))
 
 
 def load_settings(config_path: Path | None = None) -> Settings:

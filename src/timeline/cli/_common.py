@@ -16,15 +16,17 @@ import sys
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TextIO, TypeVar
 
 import typer
 
 from timeline import parsing
-from timeline.app import Timeline
 from timeline.errors import TimelineError
-from timeline.logging import configure_logging
-from timeline.settings import Settings, config_file, load_settings
+from timeline.settings_file import config_file
+
+if TYPE_CHECKING:
+    from timeline.app import Timeline
+    from timeline.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,15 +72,26 @@ class Format(StrEnum):
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.ensure_object(dict)["settings"]  # type: ignore[no-any-return]
+    """The settings, read and checked on first need (a command's `--help` never
+    reads them), with logging configured from them then: nothing logs before."""
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        from timeline.logging import configure_logging
+        from timeline.settings import load_settings
+
+        settings = load_settings(obj["config_option"])
+        configure_logging(settings.logging)
+        obj["settings"] = settings
+    return obj["settings"]  # type: ignore[no-any-return]
 
 
 def open_timeline(ctx: typer.Context, *, read_only: bool = False) -> Timeline:
+    from timeline.app import Timeline
+
     return Timeline.open(settings_of(ctx), read_only=read_only)
 
 
 @app.callback()
-@_user_errors_as_one_line
 def _main(
     ctx: typer.Context,
     config: Annotated[
@@ -86,10 +99,8 @@ def _main(
         typer.Option(help="Settings file (default: ./config.toml or $TIMELINE_CONFIG)."),
     ] = None,
 ) -> None:
-    settings = load_settings(config)
-    configure_logging(settings.logging)
-    ctx.ensure_object(dict)["settings"] = settings
-    ctx.ensure_object(dict)["config_path"] = config_file(config)
+    obj = ctx.ensure_object(dict)
+    obj.update(config_option=config, config_path=config_file(config))
 
 
 def known_at_option(value: str | None) -> dt.datetime | None:

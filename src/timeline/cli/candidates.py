@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from timeline.cli._common import Format, app, command, open_timeline, write_csv, write_json_array
-from timeline.model.feeds import Candidate
+
+if TYPE_CHECKING:
+    from timeline.model.feeds import Candidate
 
 candidates_app = typer.Typer(
     help="Candidate events found in feeds: review, edit, accept, reject.", no_args_is_help=True

@@ -8,15 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from timeline import bootstrap
 from timeline.cli._common import command, open_timeline
-from timeline.digest.deliver import DigestRun, check_addresses
-from timeline.digest.render import CHART_FILE, RenderedDigest, preview_message
 from timeline.errors import DigestSendError, TimelineError
+
+if TYPE_CHECKING:
+    from timeline.digest.deliver import DigestRun
+    from timeline.digest.render import RenderedDigest
 
 
 @command()
@@ -45,6 +46,9 @@ def digest(
     send: Annotated[bool, typer.Option(help="Send through SMTP, once per recipient.")] = False,
 ) -> None:
     """Render the weekly digest to files (--preview DIR) or send it (--send)."""
+    from timeline import bootstrap
+    from timeline.digest.deliver import check_addresses
+
     if (preview is None) == (not send):
         raise typer.BadParameter("give exactly one of --preview DIR and --send")
     if send and as_known_now:
@@ -67,6 +71,8 @@ def digest(
 def _write_preview(
     folder: Path, rendered: RenderedDigest, sender: str, to: Sequence[str], now: dt.datetime
 ) -> None:
+    from timeline.digest.render import CHART_FILE, preview_message
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "digest.eml").write_bytes(preview_message(rendered, sender, ", ".join(to), now))

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -22,8 +21,6 @@ from timeline.cli._common import (
     write_json_array,
 )
 from timeline.errors import ConfigError
-from timeline.feeds.config import add_feed, remove_feed
-from timeline.settings import FeedSettings
 
 feeds_app = typer.Typer(help="The watched feeds: list, add, remove, health.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
@@ -64,6 +61,11 @@ def feeds_add(
     disabled: Annotated[bool, typer.Option("--disabled", help="Listed but not polled.")] = False,
 ) -> None:
     """Add a feed to config.toml (comments and layout are kept)."""
+    from pydantic import ValidationError
+
+    from timeline.feeds.config import add_feed
+    from timeline.settings import FeedSettings
+
     try:
         feed = FeedSettings(
             name=name,
@@ -88,6 +90,8 @@ def feeds_remove(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The feed's name.")]
 ) -> None:
     """Remove a feed from config.toml; its candidates and health stay in the database."""
+    from timeline.feeds.config import remove_feed
+
     path = ctx.ensure_object(dict)["config_path"]
     remove_feed(path, name)
     typer.echo(f"removed feed {name} from {path}")

@@ -24,7 +24,6 @@ from timeline.cli._common import (
 )
 from timeline.documents import parse_documents, read_documents
 from timeline.errors import ChainBrokenError, ImportConflictError
-from timeline.model.facts import describe
 
 if TYPE_CHECKING:
     from timeline.app import LogEntry
@@ -172,6 +171,8 @@ def log_(
 
 def _render(entries: Iterator[LogEntry], fmt: Format, *, current: bool) -> None:
     """Each entry as stored, or with `current` as its fact now stands."""
+    from timeline.model.facts import describe
+
     rows = (entry.current_dict() if current else entry.as_dict() for entry in entries)
     if fmt is Format.json:
         write_json_array(rows)

@@ -9,18 +9,14 @@ import itertools
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from timeline import parsing
-from timeline.answers import Comparison, ReadModelsCaughtUp, State, aggregate
-from timeline.answers import section as section_items
-from timeline.app import Timeline
 from timeline.cli._common import (
     Format,
     command,
@@ -28,10 +24,13 @@ from timeline.cli._common import (
     open_timeline,
     write_json_array,
 )
-from timeline.model.facts import with_stage
-from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import penalty_text, shows_stages, stage_summary
-from timeline.projections.queries import stage_change_text
+
+# What a command needs beyond Typer is imported in its body: `timeline --help`
+# and the other commands do not pay for the projections' stack (docs/design.md).
+if TYPE_CHECKING:
+    from timeline.answers import Comparison, ReadModelsCaughtUp, State
+    from timeline.app import Timeline
+    from timeline.projections.definition import ProjectionDefinition
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
 KnownAt = Annotated[
@@ -78,7 +77,7 @@ def _no_csv(fmt: Format) -> None:
         raise typer.BadParameter("this view prints table or json")
 
 
-Answer = TypeVar("Answer", State, Comparison)
+Answer = TypeVar("Answer", "State", "Comparison")
 
 
 def _answer(
@@ -108,6 +107,10 @@ def state(
     format_: ViewFormat = Format.table,
 ) -> None:
     """A jurisdiction's state on a day, as the log knew it at a time."""
+    from timeline.answers import aggregate
+    from timeline.answers import section as section_items
+    from timeline.projections.fold import shows_stages
+
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
     answered = _answer(
         ctx,
@@ -156,6 +159,8 @@ def state(
 
 
 def _stages_table(item: Mapping[str, Any]) -> Table:
+    from timeline.projections.fold import stage_summary
+
     table = Table(title=f"stages of {item['title']}", title_justify="left", box=None)
     for header in ("applies from", "stage", "applies", "proposed"):
         table.add_column(header)
@@ -192,6 +197,8 @@ def _value_text(value: Any) -> str:
 
 
 def _penalty_text(value: Any) -> str:
+    from timeline.projections.fold import penalty_text
+
     if not isinstance(value, dict):
         return str(value)
     return penalty_text(value, _amount) or "?"
@@ -219,6 +226,9 @@ def compare(
     format_: ViewFormat = Format.table,
 ) -> None:
     """Jurisdictions side by side on one day; rows that differ are highlighted."""
+    from timeline.answers import aggregate
+    from timeline.answers import section as section_items
+
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
     answered = _answer(
         ctx,
@@ -277,6 +287,8 @@ def diff(
     format_: ViewFormat = Format.table,
 ) -> None:
     """What changed in a jurisdiction's state between two days, each change citing its events."""
+    from timeline.projections.queries import stage_change_text
+
     _no_csv(format_)
     with open_timeline(ctx) as tl:
         result = tl.diff(
@@ -359,6 +371,8 @@ _TABLE_ROWS = 500
 
 
 def _entries_out(entries: Iterable[Mapping[str, Any]], fmt: Format) -> None:
+    from timeline.model.facts import with_stage
+
     if fmt is Format.json:
         write_json_array(dict(e) for e in entries)
         return
@@ -386,6 +400,8 @@ def _entries_out(entries: Iterable[Mapping[str, Any]], fmt: Format) -> None:
 @command()
 def rebuild(ctx: typer.Context) -> None:
     """Rebuild every projection's read model from the whole log, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

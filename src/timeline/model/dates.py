@@ -12,12 +12,13 @@ import datetime as dt
 import re
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal, Self
-
-from pydantic import GetCoreSchemaHandler
-from pydantic_core import core_schema
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from timeline.errors import InvalidDateError
+
+if TYPE_CHECKING:  # pydantic only when a model uses a partial date, not to read one
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import core_schema
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -125,6 +126,8 @@ class PartialDate:
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
+        from pydantic_core import core_schema
+
         return core_schema.no_info_plain_validator_function(
             cls._validate,
             serialization=core_schema.plain_serializer_function_ser_schema(str),
