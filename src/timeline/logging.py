@@ -27,9 +27,19 @@ def _stderr_logger(*_args: object) -> _StderrLogger:
     return _StderrLogger()
 
 
-def configure_logging(settings: LoggingSettings) -> None:
-    """Readable lines on a terminal, JSON lines elsewhere; always to stderr."""
-    as_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
+def configure_logging(
+    settings: LoggingSettings, *, service: bool = False, log_json: bool = False
+) -> None:
+    """Readable lines on a terminal, JSON lines elsewhere (always with `log_json`);
+    always to stderr.  Unless `settings` name a level, only warnings and errors,
+    and info too for a `service` (the daemon, the web server) or with `log_json`:
+    a one-shot command says what it did on stdout, and its log would repeat it."""
+    as_json = (
+        log_json
+        or settings.format == "json"
+        or (settings.format == "auto" and not sys.stderr.isatty())
+    )
+    level = settings.level or ("info" if service or log_json else "warning")
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     )
@@ -41,7 +51,7 @@ def configure_logging(settings: LoggingSettings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[settings.level.upper()]
+            logging.getLevelNamesMapping()[level.upper()]
         ),
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,

@@ -53,9 +53,11 @@ class DatabaseSettings(BaseModel):
 class LoggingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: Literal["debug", "info", "warning", "error"] | None = None
+    """Unset: warnings and errors only, but info too for the daemon, `serve` and
+    `--log-json` (one-shot commands say what they did on stdout)."""
     format: Literal["auto", "json", "console"] = "auto"
-    """auto: readable on a terminal, JSON lines otherwise."""
+    """auto: readable on a terminal, JSON lines otherwise; `--log-json` forces json."""
 
 
 class ProjectionSettings(BaseModel):

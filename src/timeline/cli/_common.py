@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TextIO, TypeVar
 import typer
 
 from timeline import parsing
+from timeline.cli._help import GroupedHelp
 from timeline.errors import TimelineError
 from timeline.settings_file import config_file
 
@@ -32,6 +33,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 app = typer.Typer(
+    cls=GroupedHelp,
     help="Event-sourced tracker of how jurisdictions govern AI.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -71,6 +73,10 @@ class Format(StrEnum):
     csv = "csv"
 
 
+# Commands that run until stopped: their info logs are their account of what they do.
+SERVICES = frozenset({"daemon", "serve"})
+
+
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings, read and checked on first need (a command's `--help` never
     reads them), with logging configured from them then: nothing logs before."""
@@ -80,7 +86,8 @@ def settings_of(ctx: typer.Context) -> Settings:
         from timeline.settings import load_settings
 
         settings = load_settings(obj["config_option"])
-        configure_logging(settings.logging)
+        service = ctx.find_root().invoked_subcommand in SERVICES
+        configure_logging(settings.logging, service=service, log_json=obj["log_json"])
         obj["settings"] = settings
     return obj["settings"]  # type: ignore[no-any-return]
 
@@ -98,9 +105,15 @@ def _main(
         Path | None,
         typer.Option(help="Settings file (default: ./config.toml or $TIMELINE_CONFIG)."),
     ] = None,
+    log_json: Annotated[
+        bool,
+        typer.Option(
+            "--log-json", help="Machine logs on stderr (JSON lines, info and up), for any command."
+        ),
+    ] = False,
 ) -> None:
     obj = ctx.ensure_object(dict)
-    obj.update(config_option=config, config_path=config_file(config))
+    obj.update(config_option=config, log_json=log_json, config_path=config_file(config))
 
 
 def known_at_option(value: str | None) -> dt.datetime | None:

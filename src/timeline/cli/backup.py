@@ -19,6 +19,7 @@ import typer
 
 from timeline import parsing
 from timeline.cli._common import command, known_at_option, settings_of, write_csv, write_json_array
+from timeline.interrupt import on_interrupt_say
 
 if TYPE_CHECKING:
     from timeline.app import Timeline
@@ -32,6 +33,12 @@ class FactsFormat(StrEnum):
 
 
 ProgressFn = Callable[[str, int, int], None]
+
+# Restore and copy commit in batches and resume where they stopped.
+RESUMABLE = (
+    "interrupted; the events {what} so far are kept: run the same `timeline {command}` "
+    "again to finish"
+)
 
 
 @contextmanager
@@ -175,7 +182,11 @@ def restore(
     """Restore an export into an empty database (or finish one cut short), after
     checking every line; then rebuild the read models."""
     source = sys.stdin.buffer if file == "-" else Path(file)
-    with _at(settings_of(ctx), database_url) as tl, _progress() as progress:
+    with (
+        on_interrupt_say(RESUMABLE.format(what="restored", command="restore")),
+        _at(settings_of(ctx), database_url) as tl,
+        _progress() as progress,
+    ):
         report = tl.restore(source, progress)
     typer.echo(_summary(report, "restored"))
 
@@ -193,6 +204,7 @@ def copy(
     resumable: run it again after an interruption and it continues."""
     settings = settings_of(ctx)
     with (
+        on_interrupt_say(RESUMABLE.format(what="copied", command="copy")),
         _at(settings, from_, read_only=True) as source,
         _at(settings, to) as target,
         _progress() as progress,
