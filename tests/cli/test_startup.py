@@ -213,3 +213,30 @@ def test_logging_settings_turn_logs_on_for_any_command(workdir: Path) -> None:
     assert [json.loads(line)["event"] for line in done.stderr.splitlines()] == [
         "database.initialised"
     ]
+
+
+def test_the_schema_head_read_from_the_scripts_is_alembics() -> None:
+    from importlib import resources
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from timeline.migrations import head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("timeline") / "migrations"))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_query_imports_no_alembic(workdir: Path) -> None:
+    assert _timeline(workdir, "init").returncode == 0
+    code = (
+        "import sys, runpy; sys.argv = ['timeline', 'log']\n"
+        "try:\n    runpy.run_module('timeline', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('alembic' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True, check=True
+    )
+    assert done.stderr.splitlines()[-1] == "False"

@@ -28,9 +28,11 @@ PANELS = {
 def file_in_panels(app: typer.Typer) -> None:
     """Set each registered command's `rich_help_panel` from `PANELS`."""
     panel_of = {name: panel for panel, names in PANELS.items() for name in names}
-    for info in [*app.registered_commands, *app.registered_groups]:
-        name = info.name or (info.callback.__name__ if info.callback else "")
-        info.rich_help_panel = panel_of.get(name or "")
+    for command in app.registered_commands:
+        name = command.name or (command.callback.__name__ if command.callback else "")
+        command.rich_help_panel = panel_of.get(name)
+    for group in app.registered_groups:
+        group.rich_help_panel = panel_of.get(group.name or "")
 
 
 class GroupedHelp(typer.core.TyperGroup):
@@ -40,7 +42,7 @@ class GroupedHelp(typer.core.TyperGroup):
         print_grouped_help(self, ctx)
 
 
-def print_grouped_help(group: click.Group, ctx: click.Context) -> None:
+def print_grouped_help(group: typer.core.TyperGroup, ctx: click.Context) -> None:
     from rich.console import Console
     from rich.rule import Rule
     from rich.table import Table

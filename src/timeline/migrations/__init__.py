@@ -1,0 +1,34 @@
+"""Alembic migrations of the timeline schema (`versions/`, one file a revision).
+
+`head_revision` reads the head from the scripts' `revision = ...` and
+`down_revision = ...` lines: every command that opens a store checks the
+schema against it, and Alembic itself (200 ms to import) is needed only to
+migrate (`timeline init`).  A test holds it to Alembic's own answer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*=\s*(None|\"([^\"]+)\"|'([^']+)')\s*$", re.M)
+
+
+@cache
+def head_revision() -> str:
+    """The revision no other revision builds on (the schema as this version writes it)."""
+    revisions: set[str] = set()
+    built_on: set[str] = set()
+    for script in resources.files(__name__).joinpath("versions").iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        found = {
+            name: quoted or single
+            for name, _value, quoted, single in _ASSIGNMENT.findall(script.read_text())
+        }
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            built_on.add(found["down_revision"])
+    (head,) = revisions - built_on  # one line of history: one head
+    return head

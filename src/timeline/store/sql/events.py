@@ -27,14 +27,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine, String, func, select, type_coerce, union_all
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    func,
+    inspect,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,6 +54,7 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.gc_pause import cyclic_gc_paused
+from timeline.migrations import head_revision
 from timeline.model.dates import parse_text
 from timeline.model.events import (
     EVENT_ADAPTER,
@@ -85,6 +92,9 @@ from timeline.store.sql.feed_health import SqlFeedHealth
 from timeline.store.sql.lease import SqlLease
 from timeline.store.sql.readmodels import SqlReadModels, SqlReadModelSession
 from timeline.store.sql.schema import UTCDateTime, events, legacy_event_keys
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
 
@@ -173,6 +183,8 @@ class SqlEventStore(EventStore):
 
     # -- schema ----------------------------------------------------------------
     def _alembic_config(self) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option(
             "script_location", str(resources.files("timeline").joinpath("migrations"))
@@ -180,6 +192,8 @@ class SqlEventStore(EventStore):
         return cfg
 
     def initialise(self) -> None:
+        from alembic import command
+
         cfg = self._alembic_config()
         with self._translated(), self._write_connection() as conn, conn.begin():
             cfg.attributes["connection"] = conn
@@ -189,9 +203,13 @@ class SqlEventStore(EventStore):
     def _check_schema(self) -> None:
         if self._checked_schema:
             return
-        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        head = head_revision()  # read from the scripts: no Alembic to import for a query
         with self._translated(), self.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = (
+                conn.scalar(text("SELECT version_num FROM alembic_version"))
+                if inspect(conn).has_table("alembic_version")
+                else None
+            )
         if current != head:
             state = "has no timeline schema" if current is None else "has an older schema"
             raise NotInitialisedError(
