@@ -17,8 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-import structlog
-
 from timeline.answers import (
     Change,
     Comparison,
@@ -48,6 +46,7 @@ from timeline.errors import (
 )
 from timeline.feeds import review
 from timeline.importer import ImportReport, Prefer, current_fact, import_path
+from timeline.logging import get_logger
 from timeline.model.dates import parse_text, utc_text
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import (
@@ -80,7 +79,7 @@ if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
     from timeline.publish.changes import ChangesPage
 
-log = structlog.get_logger("timeline")
+log = get_logger("timeline")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 
-import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -27,10 +26,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from timeline.errors import ConfigError, TimelineError
 from timeline.feeds.poll import Poller
 from timeline.jobs import PeriodicJob
+from timeline.logging import get_logger
 from timeline.settings import FeedSettings, Settings
 from timeline.store.base import EventStore
 
-log = structlog.get_logger("timeline.daemon")
+log = get_logger("timeline.daemon")
 
 
 class Daemon:

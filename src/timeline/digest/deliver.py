@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import structlog
-
 from timeline.digest.content import Digest, gather
 from timeline.digest.render import (
     RenderedDigest,
@@ -29,10 +27,11 @@ from timeline.digest.send import DeliveryFailure, SmtpSender
 from timeline.digest.sources import DigestSource
 from timeline.digest.week import IsoWeek
 from timeline.errors import InvalidAddressError, TimelineError
+from timeline.logging import get_logger
 from timeline.settings import EMAIL_ADDRESS_PATTERN, DigestListSettings, Settings
 from timeline.store.base import DeliveryKey, DigestIssue, DigestLedger
 
-log = structlog.get_logger("timeline.digest")
+log = get_logger("timeline.digest")
 
 Outcome = Literal["sent", "failed", "refused", "already sent", "in progress", "not due"]
 
