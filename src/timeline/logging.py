@@ -60,7 +60,7 @@ def configure_logging(
     settings: LoggingSettings, *, service: bool = False, log_json: bool = False
 ) -> None:
     """Readable lines on a terminal, JSON lines elsewhere (always with `log_json`);
-    always to stderr.  Unless `settings` name a level, only warnings and errors,
+    always to stderr.  At level "auto", only warnings and errors,
     and info too for a `service` (the daemon, the web server) or with `log_json`:
     a one-shot command says what it did on stdout, and its log would repeat it.
     Takes effect on the first line logged through `get_logger`."""
@@ -70,7 +70,11 @@ def configure_logging(
         or (settings.format == "auto" and not sys.stderr.isatty())
     )
     level = logging.getLevelNamesMapping()[
-        (settings.level or ("info" if service or log_json else "warning")).upper()
+        (
+            settings.level
+            if settings.level != "auto"
+            else ("info" if service or log_json else "warning")
+        ).upper()
     ]
 
     def configure() -> None:

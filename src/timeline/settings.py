@@ -53,8 +53,8 @@ class DatabaseSettings(BaseModel):
 class LoggingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    level: Literal["debug", "info", "warning", "error"] | None = None
-    """Unset: warnings and errors only, but info too for the daemon, `serve` and
+    level: Literal["auto", "debug", "info", "warning", "error"] = "auto"
+    """auto: warnings and errors only, but info too for the daemon, `serve` and
     `--log-json` (one-shot commands say what they did on stdout)."""
     format: Literal["auto", "json", "console"] = "auto"
     """auto: readable on a terminal, JSON lines otherwise; `--log-json` forces json."""

@@ -221,7 +221,7 @@ def test_the_schema_head_read_from_the_scripts_is_alembics() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from timeline.migrations import head_revision
+    from timeline.store.sql.revisions import head_revision
 
     config = Config()
     config.set_main_option("script_location", str(resources.files("timeline") / "migrations"))

@@ -54,7 +54,6 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.gc_pause import cyclic_gc_paused
-from timeline.migrations import head_revision
 from timeline.model.dates import parse_text
 from timeline.model.events import (
     EVENT_ADAPTER,
@@ -91,6 +90,7 @@ from timeline.store.sql.digest_ledger import SqlDigestLedger
 from timeline.store.sql.feed_health import SqlFeedHealth
 from timeline.store.sql.lease import SqlLease
 from timeline.store.sql.readmodels import SqlReadModels, SqlReadModelSession
+from timeline.store.sql.revisions import head_revision
 from timeline.store.sql.schema import UTCDateTime, events, legacy_event_keys
 
 if TYPE_CHECKING:
