@@ -48,8 +48,10 @@ def test_dates_and_years_from_toml_literals() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2025-13", "no such date '2025-13'"),
-        ("2025-02-30", "no such date '2025-02-30'"),
+        ("2025-13", r"^no such month '2025-13' \(months are 01 to 12\)$"),
+        ("2024-02-30", r"^no such day '2024-02-30' \(February 2024 has 29 days\)$"),
+        ("0000", r"^no such year '0000' \(years start at 0001\)$"),
+        ("2025-02-30", r"^no such day '2025-02-30' \(February 2025 has 28 days\)$"),
         ("Sept 2025", "expected YYYY, YYYY-MM or YYYY-MM-DD, got 'Sept 2025'"),
         ("2025-9-1", "expected YYYY, YYYY-MM or YYYY-MM-DD"),
     ],
