@@ -115,8 +115,11 @@ def test_order_is_total_and_consistent_with_equality(a_text: str, b_text: str) -
         ("2026-09", "2026-08-31", "brought forward"),
         ("2026-09", "2026-09-15", "made more precise"),
         ("2026", "2026-03", "made more precise"),
-        ("2026-09-15", "2026-09", "brought forward"),  # less precise: it may be earlier
-        ("2026-09-01", "2026-09", "postponed"),  # same start, later end
+        ("2026-09-15", "2026-09", "made less precise"),  # every day it meant, it may mean
+        ("2024-04", "2024", "made less precise"),
+        ("2024-04", "2025", "postponed"),
+        ("2024-04-30", "2024-05", "postponed"),
+        ("2026-09-01", "2026-09", "made less precise"),  # the month holds the day
         ("2026-09", "2027", "postponed"),
     ],
 )

@@ -155,7 +155,7 @@ def no_such_date(text: str) -> str:
     return f"no such day {text!r} ({dt.date(year, month, 1):%B %Y} has {last} days)"
 
 
-DateMoveKind = Literal["postponed", "brought forward", "made more precise"]
+DateMoveKind = Literal["postponed", "brought forward", "made more precise", "made less precise"]
 
 
 def date_move(before: PartialDate, after: PartialDate) -> DateMoveKind | None:
@@ -164,11 +164,16 @@ def date_move(before: PartialDate, after: PartialDate) -> DateMoveKind | None:
 
     A date narrowed inside the interval it had ("2026-09" -> "2026-09-15") was
     made more precise: no day it could mean before is ruled in that was ruled
-    out.  Otherwise the later interval (by start, then end) was postponed."""
+    out.  A date widened around the interval it had ("2024-04" -> "2024") was
+    made less precise: every day it could mean before it still may mean, so it
+    moved neither way.  Otherwise the later interval (by start, then end) was
+    postponed."""
     if before == after:
         return None
     if before.start <= after.start and after.end <= before.end:
         return "made more precise"
+    if after.start <= before.start and before.end <= after.end:
+        return "made less precise"
     return "postponed" if after.sort_key > before.sort_key else "brought forward"
 
 
