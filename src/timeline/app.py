@@ -913,8 +913,6 @@ def _entry(event: RecordedEvent, metas: Mapping[str, list[RecordedEvent]]) -> Lo
     return LogEntry(event, standing_fact(event, metas.get(event.id, ())))
 
 
-
-
 def selection_title(selection: Selection) -> str:
     """What a selection covers, for a calendar's or a feed's title."""
     places = ", ".join(selection.jurisdictions) or "all jurisdictions"
