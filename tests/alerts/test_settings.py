@@ -30,7 +30,7 @@ def test_defaults() -> None:
         ),
         (
             '[[follows]]\nname = "a"\nkinds = ["nothing.*"]\n',
-            "follows.0.kinds: 'nothing.*' matches no kind",
+            "follows.0.kinds: kind 'nothing.*' matches no kind",
         ),
         ('[[follows]]\nname = "a"\nsecret_env = "lower"\n', "follows.0.secret_env: String"),
     ],
