@@ -64,7 +64,12 @@ from timeline.model.selection import Selection
 from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
-from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
+from timeline.projections.runner import (
+    CatchUpReport,
+    Progress,
+    ProjectionRunner,
+    checked_known_at,
+)
 from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
 from timeline.store.base import (
@@ -313,9 +318,10 @@ class Timeline:
     def _fact_event(self, ref: str) -> RecordedEvent:
         event = self.store.get(ref)
         if event.kind in META_KINDS:
+            what = "a correction" if event.kind == "event.corrected" else "a retraction"
             raise TimelineError(
-                f"event {event.id} is a {event.kind}; correct or retract the event it names "
-                f"({event.payload['target']})"
+                f"event {event.id} is {what} ({event.kind}); correct or retract the event it "
+                f"names ({event.payload['target']})"
             )
         return event
 
@@ -339,6 +345,9 @@ class Timeline:
 
         `after_seq` starts after that position: a cursor for reading page by page."""
         _check_kinds(kinds)
+        _check_range(effective_from, effective_to)
+        if known_at is not None:
+            known_at = checked_known_at(self.store, known_at)
         flt = EventFilter(
             after_seq=after_seq,
             subject=subject,
@@ -378,6 +387,9 @@ class Timeline:
         `after_seq` is read and filtered here, on what its corrections say."""
         _check_kinds(kinds)
         code = validate_code(jurisdiction) if jurisdiction else None
+        _check_range(effective_from, effective_to)
+        if known_at is not None:
+            known_at = checked_known_at(self.store, known_at)
         if current:
             return self._current_entries(
                 code, kinds, subject, effective_from, effective_to, known_at, limit, after_seq
@@ -597,8 +609,7 @@ class Timeline:
         projection: str | None = None,
     ) -> Diff:
         """What changed in `jurisdiction`'s state between two dates, citing events."""
-        if date_to < date_from:
-            raise InvalidDateError(f"the end day {date_to} is before the start day {date_from}")
+        _check_range(date_from, date_to)
         code = validate_code(jurisdiction)
         runner = self._fresh()
         name = projection or self.default_projection
@@ -804,7 +815,7 @@ class Timeline:
         from timeline.publish.calendar import calendar
         from timeline.publish.lives import fact_lives
 
-        lives = fact_lives(self.store.read(), _checked(selection))
+        lives = fact_lives(self.store.read(), selection.checked())
         return calendar(lives, name or f"timeline: {selection_title(selection)}")
 
     def changes(
@@ -818,7 +829,7 @@ class Timeline:
 
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise TimelineError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
-        lives = fact_lives(self.store.read(), _checked(selection))
+        lives = fact_lives(self.store.read(), selection.checked())
         return changes_page(lives, before=before, after=after, limit=limit)
 
     # -- feeds -------------------------------------------------------------------
@@ -900,6 +911,13 @@ class Timeline:
         return review.reject(self.store, ref, reason)
 
 
+def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+    """A range of days that ends before it starts is a mistake, never an empty answer:
+    the one rule for the log's listing (`entries`) and `diff`."""
+    if start is not None and end is not None and end < start:
+        raise InvalidDateError(f"the range ends on {end}, before it starts on {start}")
+
+
 def _check_kinds(kinds: Sequence[str] | None) -> None:
     for kind in kinds or ():
         if kind not in KINDS:
@@ -910,31 +928,6 @@ def _entry(event: RecordedEvent, metas: Mapping[str, list[RecordedEvent]]) -> Lo
     if event.kind in META_KINDS:
         return LogEntry(event, None)
     return LogEntry(event, standing_fact(event, metas.get(event.id, ())))
-
-
-_SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
-_KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
-
-
-def _checked(selection: Selection) -> Selection:
-    """`selection`, once each subject pattern is known to be one and each kind
-    pattern to match some kind of fact: a misspelt pattern would otherwise publish
-    an empty calendar without a word."""
-    facts = [kind for kind in KINDS if kind not in META_KINDS]
-    for pattern in selection.subjects:
-        if not _SUBJECT_PATTERN.fullmatch(pattern):
-            raise InvalidEventError(
-                f"subject {pattern!r} is not a subject or pattern: lower-case words "
-                "separated by '/', with * ? [] wildcards, e.g. 'eu/*'"
-            )
-    for pattern in selection.kinds:
-        if not _KIND_PATTERN.fullmatch(pattern) or not any(
-            Selection(kinds=(pattern,)).matches(kind, "", ()) for kind in facts
-        ):
-            raise InvalidEventError(
-                f"kind {pattern!r} matches no kind of fact; known kinds: {', '.join(facts)}"
-            )
-    return selection
 
 
 def selection_title(selection: Selection) -> str:

@@ -29,6 +29,13 @@ app.add_typer(feeds_app, name="feeds")
 @command("list", feeds_app)
 def feeds_list(ctx: typer.Context) -> None:
     """List the feeds in config.toml."""
+    if not settings_of(ctx).feeds:
+        typer.echo(
+            "no feeds yet: `timeline feeds add NAME URL` watches one (an http(s) URL, or a "
+            "downloaded feed's path or file: URL to try it out); see `timeline feeds add --help`",
+            err=True,
+        )
+        return
     table = Table(box=None)
     for header in ("name", "enabled", "interval", "jurisdiction", "language", "auto-accept", "url"):
         table.add_column(header)
@@ -49,7 +56,13 @@ def feeds_list(ctx: typer.Context) -> None:
 def feeds_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Short stable name: lower-case, digits, . _ -")],
-    url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="The feed's http(s) URL, or a downloaded feed's path or file: URL "
+            "(`timeline poll` reads it; the daemon only with daemon.poll_file_feeds)."
+        ),
+    ],
     jurisdiction: Annotated[
         str | None, typer.Option(help="Jurisdiction hint for items that name no place.")
     ] = None,
@@ -63,13 +76,13 @@ def feeds_add(
     """Add a feed to config.toml (comments and layout are kept)."""
     from pydantic import ValidationError
 
-    from timeline.feeds.config import add_feed
+    from timeline.feeds.config import add_feed, feed_url
     from timeline.settings import FeedSettings
 
     try:
         feed = FeedSettings(
             name=name,
-            url=url,
+            url=feed_url(url),
             jurisdiction=jurisdiction,
             language=language,
             interval=interval,
