@@ -237,10 +237,14 @@ def _mark(row: dict[str, Any]) -> str:
     return str(superseded["text"]) if superseded else ""
 
 
+EVENT_REF_HELP = (
+    "A position (23 or #23), an event id or its first 4+ characters, "
+    "an idempotency key or a curated entry id."
+)
+
+
 @command()
-def show(
-    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or position.")]
-) -> None:
+def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help=EVENT_REF_HELP)]) -> None:
     """Show one event in full, as JSON; a superseded fact says by what."""
     with open_timeline(ctx, read_only=True) as tl:
         entry = tl.entry(ref)
@@ -252,7 +256,7 @@ def show(
 @command()
 def correct(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id or position of the event to correct.")],
+    ref: Annotated[str, typer.Argument(help=EVENT_REF_HELP)],
     file: Annotated[
         str, typer.Argument(help="JSON or TOML with the fields that change; - for stdin.")
     ],
@@ -277,7 +281,7 @@ def correct(
 @command()
 def retract(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id or position of the event to retract.")],
+    ref: Annotated[str, typer.Argument(help=EVENT_REF_HELP)],
     reason: Annotated[str, typer.Option(help="Why it should not have been recorded.")],
 ) -> None:
     """Record a retraction: the event stays in the log, marked as withdrawn."""
