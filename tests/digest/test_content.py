@@ -325,3 +325,29 @@ def test_a_stage_of_application_is_said_so_not_as_a_new_in_force_date(
         ("2026-07-10", "Robot Act: stage applies: audits")
     ]
     assert "Robot Act: stage applies: labelling duties" in rendered.text
+
+
+def test_a_metric_recorded_in_the_week_reads_with_its_value_in_words(
+    make_timeline: MakeTimeline,
+) -> None:
+    tl, clock = make_timeline()
+    clock.now = at(16)
+    figure = {"name": "digital trade deficit", "value": 6600000000000, "unit": "JPY"}
+    tl.append(
+        [
+            {
+                "kind": "metric.reported",
+                "subject": "jp/digital-trade-balance",
+                "jurisdictions": ["JP"],
+                "effective": "2024",
+                "sources": [{"publisher": "Test Gazette", "title": "A report"}],
+                "payload": figure | {"period": "2024"},
+            }
+        ]
+    )
+    clock.now = at(22, 9)
+    digest, rendered = digests(tl).render(WEEK)
+    [group] = digest.recorded
+    assert [e.title for e in group.events] == ["digital trade deficit: JPY 6.6 trillion (2024)"]
+    assert "digital trade deficit: JPY 6.6 trillion (2024)" in rendered.text
+    assert "6600000000000" not in rendered.text
