@@ -104,9 +104,24 @@ def feeds_status(ctx: typer.Context, format_: FormatOption = Format.table) -> No
         sys.stdout,
         columns=_STATUS_COLUMNS,
         as_json=dict,
+        csv_columns=_STATUS_CSV,
     )
 
 
+_STATUS_CSV = (
+    "feed",
+    "configured",
+    "enabled",
+    "url",
+    "state",
+    "last_status",
+    "consecutive_failures",
+    "last_attempt_at",
+    "last_success_at",
+    "next_due_at",
+    "last_error",
+    "bozo_warning",
+)
 _STATUS_COLUMNS = (
     Column("feed", lambda row: row["feed"]),
     Column("state", lambda row: row["state"] + ("" if row["configured"] else " (not in config)")),

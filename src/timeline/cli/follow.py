@@ -96,7 +96,14 @@ def follow_list(ctx: typer.Context, format_: FormatOption = Format.table) -> Non
     """Each follow and its alerts: last alert, deliveries waiting and failing, next retry."""
     with open_timeline(ctx, read_only=True) as tl:
         rows = [status.as_dict() for status in tl.follow_status()]
-    render_rows(rows, format_, sys.stdout, columns=_FOLLOW_COLUMNS, as_json=dict)
+    render_rows(
+        rows,
+        format_,
+        sys.stdout,
+        columns=_FOLLOW_COLUMNS,
+        as_json=dict,
+        csv_columns=_FOLLOW_CSV,
+    )
 
 
 def _follow_name(row: dict[str, Any]) -> str:
@@ -117,6 +124,25 @@ def _selects(row: dict[str, Any]) -> str:
     return " ".join(words) or "everything"
 
 
+_FOLLOW_CSV = (
+    "follow",
+    "configured",
+    "enabled",
+    "jurisdictions",
+    "with_subdivisions",
+    "kinds",
+    "subjects",
+    "to",
+    "webhook",
+    "alerts",
+    "last_alert_at",
+    "last_sent_at",
+    "waiting",
+    "failing",
+    "refused",
+    "next_retry_at",
+    "last_error",
+)
 _FOLLOW_COLUMNS = (
     Column("follow", _follow_name),
     Column("selects", _selects),
