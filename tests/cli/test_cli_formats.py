@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import EVENTS, REPO, Cli
+from tests.cli import test_cli_projections
+from tests.cli.test_cli import REPO, Cli
 from timeline.cli.render import output
 
 CORPUS = REPO / "tests" / "feeds" / "corpus"
+
+cli = test_cli_projections.cli  # the fixture: the curated log, with the projections
 
 ROW_COMMANDS = [
     ("log",),
@@ -28,15 +31,6 @@ ROW_COMMANDS = [
     ("follow", "list"),
     ("extract", str(CORPUS / "kaigai-ai-news-ja.xml")),
 ]
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path) -> Cli:
-    runner = Cli(database_url, tmp_path)
-    runner.env["TIMELINE_PROJECTIONS__PATH"] = str(REPO / "projections")
-    runner.ok("init")
-    runner.ok("import", str(EVENTS))
-    return runner
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:

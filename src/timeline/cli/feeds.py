@@ -12,6 +12,7 @@ from timeline.cli._common import app, command, open_timeline, settings_of
 from timeline.cli.render import Column, Format, FormatOption, OutputOption, output, render_rows
 from timeline.errors import ConfigError
 from timeline.feeds.config import add_feed, remove_feed
+from timeline.model.feeds import HEALTH_SHOWN
 from timeline.settings import FeedSettings
 
 if TYPE_CHECKING:
@@ -108,19 +109,14 @@ def feeds_status(ctx: typer.Context, format_: FormatOption = Format.table) -> No
     )
 
 
+# `FeedStatus.as_dict`'s keys: the feed as configured, then its health row's.
 _STATUS_CSV = (
     "feed",
     "configured",
     "enabled",
     "url",
     "state",
-    "last_status",
-    "consecutive_failures",
-    "last_attempt_at",
-    "last_success_at",
-    "next_due_at",
-    "last_error",
-    "bozo_warning",
+    *(name for name in HEALTH_SHOWN if name != "url"),
 )
 _STATUS_COLUMNS = (
     Column("feed", lambda row: row["feed"]),
