@@ -56,7 +56,8 @@ def test_an_event_is_named_by_position_id_key_entry_id_or_prefix(store: EventSto
 
 def test_an_unknown_reference_says_what_was_asked(store: EventStore) -> None:
     store.append([office(1)])
-    for ref in ("#5", "5", "nothing-here", "curated:nothing", "ffffffff", "#99999999999999999999"):
+    unknown = ("#5", "5", "nothing-here", "curated:nothing", "ffffffff", "#99999999999999999999")
+    for ref in (*unknown, "nul\x00byte"):
         with pytest.raises(EventNotFoundError) as raised:
             store.get(ref)
         assert str(raised.value) == f"no event {ref!r} in the log"
@@ -162,7 +163,7 @@ def test_a_candidate_is_named_by_id_or_unique_prefix(store: EventStore) -> None:
         "candidate id prefix '7c3a' is ambiguous: 7c3a0000 Law 0; 7c3a1111 Law 1; "
         "give more characters"
     )
-    for ref in ("7c3b", "not-an-id"):
+    for ref in ("7c3b", "not-an-id", "7c3a\x00"):
         with pytest.raises(CandidateNotFoundError) as unknown:
             store.candidates.get(ref)
         assert str(unknown.value) == f"no candidate {ref!r}"

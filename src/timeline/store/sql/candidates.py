@@ -78,6 +78,8 @@ def _by_id(conn: Connection, candidate_id: str) -> Candidate | None:
 
 def _get(conn: Connection, ref: str) -> Candidate:
     text = ref.strip()
+    if "\x00" in text:  # no id holds one, and PostgreSQL refuses to compare it
+        raise CandidateNotFoundError(f"no candidate {text!r}")
     found = _by_id(conn, text.lower())
     if found is not None:
         return found

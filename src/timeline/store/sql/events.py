@@ -573,6 +573,8 @@ class SqlEventStore(EventStore):
 
     def _by_name(self, conn: Connection, text: str) -> RecordedEvent | None:
         """By full id, idempotency key or curated entry id (its key without `curated:`)."""
+        if "\x00" in text:  # no stored text holds one, and PostgreSQL refuses to compare it
+            return None
         rows = conn.execute(select(*_RECORD_COLUMNS).where(events.c.id == text)).all()
         if rows:
             return next(_records(rows, conn.dialect))
