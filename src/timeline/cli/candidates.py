@@ -35,6 +35,9 @@ def candidates_list(
         found = tl.candidates(
             statuses=None if all_ else (status or ["pending"]), feed=feed, limit=limit
         )
+    if format_ is Format.table and not found:
+        typer.echo(_none_found(None if all_ else (status or ["pending"]), feed), err=True)
+        return
     with output(output_file) as out:
         render_rows(
             found,
@@ -67,6 +70,21 @@ _CANDIDATE_CSV = (
     "confidence",
     "title",
 )
+
+
+def _none_found(statuses: list[str] | None, feed: str | None) -> str:
+    """What an empty listing means, and how candidates come to be."""
+    if statuses == ["pending"] and feed is None:
+        return (
+            "no candidates awaiting review: the daemon or `timeline poll` proposes them from "
+            "the watched feeds (`timeline feeds list`); --all lists reviewed ones too"
+        )
+    if statuses is None and feed is None:
+        return (
+            "no candidates yet: the daemon or `timeline poll` proposes them from the watched feeds"
+        )
+    which = "candidates" if statuses is None else f"{' or '.join(statuses)} candidates"
+    return f"no {which}" + (f" from feed {feed!r}" if feed else "")
 
 
 def _candidate_row(c: Candidate) -> dict[str, Any]:

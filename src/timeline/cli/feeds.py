@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from timeline.cli._common import app, command, open_timeline, settings_of
 from timeline.cli.render import Column, Format, FormatOption, OutputOption, output, render_rows
 from timeline.errors import ConfigError
-from timeline.feeds.config import add_feed, remove_feed
+from timeline.feeds.config import add_feed, feed_url, remove_feed
 from timeline.model.feeds import HEALTH_SHOWN
 from timeline.settings import FeedSettings
 
@@ -25,6 +25,13 @@ app.add_typer(feeds_app, name="feeds")
 @command("list", feeds_app)
 def feeds_list(ctx: typer.Context, format_: FormatOption = Format.table) -> None:
     """List the feeds in config.toml."""
+    if format_ is Format.table and not settings_of(ctx).feeds:
+        typer.echo(
+            "no feeds yet: `timeline feeds add NAME URL` watches one (an http(s) URL, or a "
+            "downloaded feed's path or file: URL to try it out); see `timeline feeds add --help`",
+            err=True,
+        )
+        return
     render_rows(
         settings_of(ctx).feeds,
         format_,
@@ -53,7 +60,13 @@ _FEED_COLUMNS = (
 def feeds_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Short stable name: lower-case, digits, . _ -")],
-    url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="The feed's http(s) URL, or a downloaded feed's path or file: URL "
+            "(`timeline poll` reads it; the daemon only with daemon.poll_file_feeds)."
+        ),
+    ],
     jurisdiction: Annotated[
         str | None, typer.Option(help="Jurisdiction hint for items that name no place.")
     ] = None,
@@ -68,7 +81,7 @@ def feeds_add(
     try:
         feed = FeedSettings(
             name=name,
-            url=url,
+            url=feed_url(url),
             jurisdiction=jurisdiction,
             language=language,
             interval=interval,
