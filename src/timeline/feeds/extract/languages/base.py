@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from timeline.feeds.extract.languages.date_readers import DatePattern
+
 # The order in which overlapping wordings are given to a kind: amendments
 # first (their wording contains "effective date", "signed", "law"), weak
 # adoptions ("unveils", "publishes") last.
@@ -70,10 +72,27 @@ class DateWords:
     relative_days: Mapping[str, int]  # "heute": 0, "ayer": -1
     next_words: str  # "nachsten", "proximo": the coming one
     last_words: str  # "vergangenen", "pasado": the last one
-    future: str  # words of the future tense, before a date
     relative_years: Mapping[str, int] = field(default_factory=dict)  # "el ano que viene": 1
     day_range: Sequence[str] = ()  # the first day of a range ("14. bis 16. Juni")
     weekday_suffix: str = ""  # joined to a weekday ("Donnerstagabend")
+
+
+@dataclass(frozen=True, slots=True)
+class DateContext:
+    """The words around a date that say what it is to the event: regex fragments on
+    folded text, matched case-blind, each ending where the date begins (or, for
+    `until_after`, starting where it ends).  Empty: the language has none."""
+
+    future: str = ""  # "will", "sera": the coming one ("will take effect in September")
+    present: str = ""  # a headline's present verb ("opens", "meets"): the nearest one
+    announced: str = ""  # "announced (on)", "a annonce": the date of the telling
+    negated: str = ""  # "not (on)", "pas": a date ruled out
+    document_of: str = ""  # "the order of", "notre article du": a document's date
+    until: str = ""  # "until", "bis zum": the end of a period
+    until_after: str = ""  # "まで" after the date: the end of a period
+    range_from: str = ""  # "from", "du": the old value in "from X to Y"
+    range_to: str = ""  # "to", "au": between the two values of a change
+    weekdays: tuple[str, ...] = ()  # for "until Wednesday 6 March" (`DateWords` has its own)
 
 
 def same_word(adjective: str) -> list[str]:
@@ -86,9 +105,21 @@ class Language:
     function_words: re.Pattern[str]
     triggers: tuple[Trigger, ...] = ()
     dates: DateWords | None = None
+    # Date patterns written out where templates do not fit (English, French,
+    # Japanese): `date_patterns` are read before the templates' patterns of
+    # every language, `late_date_patterns` (relative words) after them all.
+    date_patterns: tuple[DatePattern, ...] = ()
+    late_date_patterns: tuple[DatePattern, ...] = ()
+    date_context: DateContext = DateContext()
     non_event_title: re.Pattern[str] | None = None
     non_event_body: re.Pattern[str] | None = None
     adjective_forms: Callable[[str], list[str]] = same_word
     # How a country's own government is named without its country ("the
     # Cabinet", "Bundes-", "el Gobierno"): the publisher's country, then.
     government: re.Pattern[str] | None = None
+    # A correction's heading ("Correction:", "【訂正】"), and the words saying it
+    # changes no date ("unchanged"): such an item is no event.
+    correction_title: re.Pattern[str] | None = None
+    unchanged: re.Pattern[str] | None = None
+    # The object of an adoption that makes it an amendment ("an updated strategy").
+    updated_object: re.Pattern[str] | None = None

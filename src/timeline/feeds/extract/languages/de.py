@@ -12,7 +12,7 @@ import re
 
 from babel.dates import get_day_names, get_month_names
 
-from timeline.feeds.extract.languages.base import DateWords, Language, trigger
+from timeline.feeds.extract.languages.base import DateContext, DateWords, Language, trigger
 from timeline.feeds.extract.text import fold
 
 
@@ -87,7 +87,8 @@ LANGUAGE = Language(
             "body.established",
             rf"\b(?:grundet|gegrundet|richtet|eingerichtet|errichtet|startet|nimmt)\b"
             rf"[^.;\n]{{0,50}}?{_CREATED_THING}|{_CREATED_THING}[^.;\n]{{0,40}}\b(?:nimmt"
-            rf"[^.;\n]{{0,20}}\barbeit auf|gegrundet|eingerichtet|startet)\b",
+            rf"[^.;\n]{{0,20}}\barbeit auf|gegrundet|eingerichtet|startet)\b|"
+            r"\boffnet (?:seine|ihre) (?:turen|pforten)\b",
         ),
         trigger(
             "meeting.held",
@@ -122,7 +123,6 @@ LANGUAGE = Language(
         relative_days={"heute": 0, "gestern": -1, "vorgestern": -2, "ubermorgen": 2},
         next_words=r"nachsten|kommenden",
         last_words=r"vergangenen|letzten",
-        future=r"\b(?:wird|werden|soll|sollen|kunftig|kommend\w*)\b",
         relative_years={
             "nachstes jahr": 1,
             "im kommenden jahr": 1,
@@ -133,7 +133,7 @@ LANGUAGE = Language(
     non_event_title=re.compile(
         r"^\s*(?:kommentar|analyse|hintergrund|interview|meinung|gastbeitrag|podcast|webinar|"
         r"stellenangebot|stellenanzeige|veranstaltung|veranstaltungshinweis|erklart|erklarstuck|"
-        r"ruckblick|chronik|wochenruckblick|marktbericht|in eigener sache)\s*[:|\u2013—-]|"
+        r"ruckblick|chronik|wochenruckblick|marktbericht|in eigener sache|hinweis)\s*[:|\u2013—-]|"
         r"\b(?:was [^:\n]{0,60}\bbedeutet|fragen und antworten|vor (?:einem|zwei|drei|\d+) jahr\w*|"
         r"wir suchen|jetzt bewerben)\b",
         re.IGNORECASE,
@@ -142,6 +142,13 @@ LANGUAGE = Language(
         r"\b(?:jetzt anmelden|anmeldung unter|bewerbungen bis|bewerben sie sich|in dieser folge|"
         r"tickets)\b",
         re.IGNORECASE,
+    ),
+    date_context=DateContext(
+        future=r"\b(?:wird|werden|soll|sollen|kunftig|kommend\w*)\b",
+        until=r"bis (?:zum|zur|am|ende)?",
+    ),
+    updated_object=re.compile(
+        r"\b(?:aktualisiert\w*|uberarbeitet\w*|fortgeschrieben\w*)\b", re.IGNORECASE
     ),
     adjective_forms=german_forms,
     # "Bundes-" is the federation itself (Bundesregierung, Bundeskabinett).

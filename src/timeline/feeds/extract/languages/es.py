@@ -10,7 +10,7 @@ import re
 
 from babel.dates import get_day_names, get_month_names
 
-from timeline.feeds.extract.languages.base import DateWords, Language, trigger
+from timeline.feeds.extract.languages.base import DateContext, DateWords, Language, trigger
 from timeline.feeds.extract.text import fold
 
 
@@ -89,7 +89,8 @@ LANGUAGE = Language(
             rf"\b(?:crea\w*|establece\w*|constituy\w*|constitu\w*|pone en marcha|puso en marcha|"
             rf"inaugura\w*|lanza\w*)\b[^.;\n]{{0,50}}?\b{_CREATED_THING}\b|"
             rf"\b{_CREATED_THING}\b[^.;\n]{{0,40}}\b(?:inicia|comienza|empieza) (?:su )?"
-            rf"(?:actividad|funcionamiento|operaciones|a funcionar)\b",
+            rf"(?:actividad|funcionamiento|operaciones|a funcionar)\b|"
+            r"\babr(?:e|en|ira|iran) sus puertas\b",
         ),
         trigger(
             "meeting.held",
@@ -123,7 +124,6 @@ LANGUAGE = Language(
         relative_days={"hoy": 0, "ayer": -1, "anteayer": -2, "pasado manana": 2},
         next_words=r"proximo|proxima|que viene",
         last_words=r"pasado|pasada",
-        future=r"\b(?:\w{3,}(?:ara|eran|ira|aran|iran|era)|va a|van a|prevista?|previsto)\b",
         relative_years={
             "el proximo ano": 1,
             "el ano que viene": 1,
@@ -134,7 +134,7 @@ LANGUAGE = Language(
     non_event_title=re.compile(
         r"^\s*(?:opinion|analisis|tribuna|entrevista|podcast|seminario web|webinario|webinar|"
         r"oferta de empleo|empleo|explicador|claves|preguntas y respuestas|cronologia|columna|"
-        r"editorial|mercados|agenda|convocatoria)\s*[:|\u2013—-]|"
+        r"editorial|mercados|agenda|convocatoria|aviso)\s*[:|\u2013—-]|\bvet(?:a|o)\b|"
         r"\b(?:que significa|lo que hay que saber|un ano despues|hace (?:un|dos|tres|\d+) anos?|"
         r"buscamos|se busca)\b",
         re.IGNORECASE,
@@ -143,6 +143,13 @@ LANGUAGE = Language(
         r"\b(?:inscribete|inscripciones abiertas|inscripcion gratuita|registrese|en este episodio|"
         r"envia tu candidatura|postulate)\b",
         re.IGNORECASE,
+    ),
+    date_context=DateContext(
+        future=r"\b(?:\w{3,}(?:ara|eran|ira|aran|iran|era)|va a|van a|prevista?|previsto)\b",
+        until=r"hasta(?: el)?",
+    ),
+    updated_object=re.compile(
+        r"\b(?:actualizad[ao]s?|actualizacion|nueva version)\b", re.IGNORECASE
     ),
     adjective_forms=spanish_forms,
     government=re.compile(
