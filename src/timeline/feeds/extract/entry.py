@@ -36,7 +36,14 @@ import feedparser
 
 from timeline.feeds.extract.dates import DateMention, find_dates
 from timeline.feeds.extract.item import ItemExtraction
-from timeline.feeds.extract.kinds import KindMention, find_kinds, non_event_reason
+from timeline.feeds.extract.kinds import (
+    KindMention,
+    find_kinds,
+    headline_order,
+    in_adjunct,
+    non_event_reason,
+    span_in_adjunct,
+)
 from timeline.feeds.extract.languages import (
     LANGUAGES,
     detect_language,
@@ -265,10 +272,26 @@ _PRECISION_ORDER = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
 _CARRIED_BY_ADOPTION = frozenset({"instrument.amended", "instrument.repealed", "body.established"})
 
 
+def _events_of_sentences(text: _Text, triggers: list[KindMention]) -> list[KindMention]:
+    """The wordings that can be the event of their sentence, each sentence's in
+    headline order (`kinds.headline_order`): those in an adjunct ("ahead of the
+    summit") only when the sentence has nothing else."""
+    by_sentence: dict[int, list[KindMention]] = {}
+    for trigger in triggers:
+        by_sentence.setdefault(text.sentence_index(trigger.start), []).append(trigger)
+    events: list[KindMention] = []
+    for index, group in sorted(by_sentence.items()):
+        start = text.sentences[index].start if index < len(text.sentences) else 0
+        ordered = headline_order(text.text, start, group)
+        main = [t for t in ordered if not in_adjunct(text.text, start, t)]
+        events += main or ordered
+    return events
+
+
 def _choose(
     text: _Text, triggers: list[KindMention], dates: list[DateMention], anchor: dt.date | None
 ) -> _Choice | None:
-    strong = [t for t in triggers if not t.weak]
+    strong = _events_of_sentences(text, [t for t in triggers if not t.weak])
     in_title = [t for t in strong if t.start < text.title_end]
     if in_title:
         # A title with two triggers ("published; enters into force on 1 August"):
@@ -286,6 +309,9 @@ def _choose(
             return _Choice(headline, None, 4)
         tier, _, _, date = ranked[0]
         return _Choice(headline, _refine(date, ranked), tier)
+    # The body's wordings in text order: which one is the event is then read
+    # from the dates (news reports what just happened or is about to).
+    strong.sort(key=lambda t: t.start)
     candidates = strong or triggers
     best: tuple[tuple[int, int, int], _Choice] | None = None
     for trigger in candidates:
@@ -399,7 +425,14 @@ def _bilateral(text: str, places: list[PlaceMention]) -> list[PlaceMention]:
 
 
 def _jurisdictions(
-    text: _Text, kind: str, choice: _Choice, places: list[PlaceMention], *, anywhere: bool
+    text: _Text,
+    kind: str,
+    choice: _Choice,
+    places: list[PlaceMention],
+    triggers: list[KindMention],
+    *,
+    anywhere: bool,
+    language: str,
 ) -> tuple[list[PlaceMention], str]:
     """Chosen place mentions and where they came from ("title", "body").
 
@@ -413,6 +446,11 @@ def _jurisdictions(
         if not _COMPANY_AFTER.match(text.text[p.end : p.end + 40])
         and not _COMPANY_BEFORE.search(text.text[max(0, p.start - 30) : p.start])
     ]
+    if kind != "meeting.held":
+        # "adopts the act ahead of the G20 summit", "as ministers meet in Brussels":
+        # a place in an adjunct is the occasion's, not the event's (a meeting's
+        # venue is its host, though).
+        places = [p for p in places if not _in_adjunct(text, p, language)]
     trigger, date = choice.kind, choice.date
     lead: int | None = None
     if trigger.start > text.title_end:
@@ -449,15 +487,41 @@ def _jurisdictions(
         pair = _bilateral(text.text, [p for p in title if not is_group(p.code)])
         chosen = groups + pair + (hosts[:1] or _subject(text, near, lead))
     elif kind == "membership.joined":
+        # The group of what is joined: named in the object of a joining wording,
+        # in the title or the first sentence ("joined the Friends Group of the G7's").
         subject = _subject(text, [p for p in places if not is_group(p.code)], lead)
-        joined = [p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40]
-        chosen = subject + joined
+        joins = [
+            t
+            for t in triggers
+            if t.kind == "membership.joined" and text.sentence_index(t.start) <= 1
+        ] or [trigger]
+        joined = [
+            p
+            for p in places
+            if is_group(p.code) and any(_in_object(text.text, t, p) for t in joins)
+        ]
+        chosen = subject + list(dict.fromkeys(joined))
     elif kind == "office.opened":
         chosen = (_hosts(text, title) or _hosts(text, places) or _subject(text, places, lead))[:1]
     else:
         chosen = _subject(text, places, lead, anywhere=anywhere)
     origin = "title" if chosen and all(p.start < text.title_end for p in chosen) else "body"
     return chosen, origin
+
+
+def _in_adjunct(text: _Text, place: PlaceMention, language: str) -> bool:
+    index = text.sentence_index(place.start)
+    start = text.sentences[index].start if index < len(text.sentences) else 0
+    return span_in_adjunct(text.text, start, place.start, place.end, language)
+
+
+_OBJECT_REACH = 40
+
+
+def _in_object(text: str, trigger: KindMention, place: PlaceMention) -> bool:
+    """Whether a place is named in the object of a wording: after it, in its clause."""
+    between = text[trigger.end : place.start]
+    return 0 <= len(between) <= _OBJECT_REACH and not re.search(r"[.;\n。]", between)
 
 
 def _codes(kind: str, chosen: list[PlaceMention]) -> tuple[str, ...]:
@@ -556,7 +620,9 @@ def extract_entry(
         origin = "publisher"
     else:
         strong = publisher is not None and not publisher.home_only
-        chosen, origin = _jurisdictions(text, kind, choice, places, anywhere=not strong)
+        chosen, origin = _jurisdictions(
+            text, kind, choice, places, triggers, anywhere=not strong, language=lang
+        )
     codes = _codes(kind, chosen)
     evidence = {
         "kind": text.quote(choice.kind.start, choice.kind.end),

@@ -25,6 +25,7 @@ class KindMention:
     phrase: str
     kind: str
     weak: bool
+    language: str = ""  # the code of the module whose wording this is
 
 
 # What the object of an adoption can make of it: a draft approved ("aprueba el
@@ -54,23 +55,25 @@ def _object_kind(text: str, mention: KindMention, found: list[KindMention]) -> s
 def _by_object(text: str, found: list[KindMention]) -> list[KindMention]:
     """Adoptions re-read by their object ("approves the draft" is a proposal)."""
     return [
-        KindMention(m.start, m.end, m.phrase, _object_kind(text, m, found), m.weak) for m in found
+        KindMention(m.start, m.end, m.phrase, _object_kind(text, m, found), m.weak, m.language)
+        for m in found
     ]
 
 
 @cache
-def _triggers(languages: frozenset[str] | None) -> list[Trigger]:
-    """The wordings of the given languages (all when None), in kind order.
+def _triggers(languages: frozenset[str] | None) -> list[tuple[Trigger, str]]:
+    """The wordings of the given languages (all when None), with their language's code,
+    in kind order.
 
     A stable sort: within a kind each language's wordings in `LANGUAGES` order.
     """
     own = [
-        t
+        (t, language.code)
         for language in LANGUAGES
         if languages is None or language.code in languages
         for t in language.triggers
     ]
-    return sorted(own, key=lambda t: t.rank)
+    return sorted(own, key=lambda tc: tc[0].rank)
 
 
 def find_kinds(text: str, languages: Collection[str] | None = None) -> list[KindMention]:
@@ -80,14 +83,88 @@ def find_kinds(text: str, languages: Collection[str] | None = None) -> list[Kind
     """
     taken: list[tuple[int, int]] = []
     found: list[KindMention] = []
-    for rule in _triggers(frozenset(languages) if languages is not None else None):
+    for rule, code in _triggers(frozenset(languages) if languages is not None else None):
         for match in rule.pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             taken.append((start, end))
-            found.append(KindMention(start, end, match.group(), rule.kind, rule.weak))
+            found.append(KindMention(start, end, match.group(), rule.kind, rule.weak, code))
     return _by_object(text, sorted(found, key=lambda k: k.start))
+
+
+# -- the headline sentence's structure ----------------------------------------
+#
+# Which of a sentence's wordings is its event: the main verb, not a wording
+# inside an adjunct ("ahead of the summit", "as ministers meet", "会合で"), a
+# verb before a noun ("adopts" before "investment plan"), and not the meeting
+# at which something was concluded ("meet and sign a pact": the pact).  Each
+# language says how its adjuncts and nouns look (`Language.structure`); the
+# rules below are the same for all.
+
+_CLAUSE_BREAK = re.compile(r"[,;:\n\u2013\u2014()\u3001\u3002]")
+_STRUCTURES = {lang.code: lang.structure for lang in LANGUAGES}
+# Kinds that are the occasion of another event in the same sentence: leaders
+# meet and adopt, sign or launch something; the something is the news.
+_OCCASION_KINDS = frozenset({"meeting.held"})
+
+
+def _clause_start(text: str, start: int, offset: int) -> int:
+    """Where the clause around `offset` begins, not before `start`."""
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, start, offset)]
+    return breaks[-1] if breaks else start
+
+
+def in_adjunct(text: str, start: int, mention: KindMention) -> bool:
+    """Whether a wording sits in an adjunct of its clause ("ahead of the summit",
+    "as ministers meet", "首脳会談で"): background to the sentence's event."""
+    return span_in_adjunct(text, start, mention.start, mention.end, mention.language)
+
+
+def span_in_adjunct(text: str, start: int, span_start: int, span_end: int, language: str) -> bool:
+    """Whether `text[span_start:span_end]` (a wording, a place) is in an adjunct of its
+    clause by the structure of `language`; `start` is where its sentence begins."""
+    structure = _STRUCTURES.get(language)
+    if structure is None:
+        return False
+    before = text[_clause_start(text, start, span_start) : span_start]
+    after = text[span_end : span_end + 12]
+    return bool(
+        (structure.adjunct_before and structure.adjunct_before.search(before))
+        or (structure.adjunct_after and structure.adjunct_after.match(after))
+    )
+
+
+def is_nominal(mention: KindMention) -> bool:
+    """Whether a wording is a noun ("investment", "summit") rather than a verb."""
+    structure = _STRUCTURES.get(mention.language)
+    nominal = structure.nominal if structure is not None else None
+    return bool(nominal and nominal.fullmatch(mention.phrase))
+
+
+def headline_order(text: str, start: int, mentions: list[KindMention]) -> list[KindMention]:
+    """The wordings of one sentence (beginning at `start`), its event's first.
+
+    The main verb comes first: wordings outside adjuncts before those inside
+    (which are kept last, for a sentence that has nothing else); among them
+    verbs before nouns, and a meeting after what it concluded.  Then by place:
+    the first, or in a verb-final language (Japanese) the last of the first
+    clause that has one ("会合で行動規範を採択": 採択).
+    """
+    adjunct = {id(m): in_adjunct(text, start, m) for m in mentions}
+    main_verbs = [m for m in mentions if not adjunct[id(m)] and not is_nominal(m)]
+
+    def key(m: KindMention) -> tuple[bool, bool, bool, int, int]:
+        structure = _STRUCTURES.get(m.language)
+        yields = m.kind in _OCCASION_KINDS and any(
+            v.kind not in _OCCASION_KINDS and not v.weak for v in main_verbs
+        )
+        if structure is not None and structure.verb_final:
+            clause = len(_CLAUSE_BREAK.findall(text, start, m.start))
+            return (adjunct[id(m)], yields, False, clause, -m.start)
+        return (adjunct[id(m)], yields, is_nominal(m), 0, m.start)
+
+    return sorted(mentions, key=key)
 
 
 # Genres that report no event (labels' "events and non-events"), recognised by

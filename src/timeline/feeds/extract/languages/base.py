@@ -95,6 +95,22 @@ class DateContext:
     weekdays: tuple[str, ...] = ()  # for "until Wednesday 6 March" (`DateWords` has its own)
 
 
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """How a language's headline sentence shows which wording is its event (see
+    `kinds.headline_order`): patterns on folded text, matched case-blind."""
+
+    # Ends where a wording begins when the wording is in an adjunct of its
+    # clause ("ahead of the ", "as ", "lors du "): background, not the event.
+    adjunct_before: re.Pattern[str] | None = None
+    # Begins where a wording ends when it is in an adjunct ("で", "に先立ち").
+    adjunct_after: re.Pattern[str] | None = None
+    # A wording that is a noun ("investment", "summit"), matched on the whole phrase.
+    nominal: re.Pattern[str] | None = None
+    # The main verb ends its clause (Japanese), rather than following its subject.
+    verb_final: bool = False
+
+
 def same_word(adjective: str) -> list[str]:
     return [adjective]
 
@@ -121,5 +137,6 @@ class Language:
     # changes no date ("unchanged"): such an item is no event.
     correction_title: re.Pattern[str] | None = None
     unchanged: re.Pattern[str] | None = None
+    structure: Structure = Structure()
     # The object of an adoption that makes it an amendment ("an updated strategy").
     updated_object: re.Pattern[str] | None = None

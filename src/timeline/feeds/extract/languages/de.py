@@ -12,7 +12,13 @@ import re
 
 from babel.dates import get_day_names, get_month_names
 
-from timeline.feeds.extract.languages.base import DateContext, DateWords, Language, trigger
+from timeline.feeds.extract.languages.base import (
+    DateContext,
+    DateWords,
+    Language,
+    Structure,
+    trigger,
+)
 from timeline.feeds.extract.text import fold
 
 
@@ -64,7 +70,9 @@ LANGUAGE = Language(
             "agreement.signed",
             rf"\b(?:unterzeichn\w*|unterschreib\w*|unterschrieb\w*|schliess\w*|schloss\w*|"
             rf"vereinbar\w*)\b[^.;\n]{{0,60}}{_SIGNED_THING}|"
-            rf"{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:unterzeichnet|unterschrieben|geschlossen)\b",
+            rf"{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:unterzeichnet|unterschrieben|geschlossen)\b|"
+            r"\b(?:veroffentlich|starte|beschl|verabschied|prasentier|geb)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:gemeinsame\w* erklarung|kooperationsinitiative|gemeinsame\w* initiative)\b",
         ),
         trigger(
             "instrument.in_force",
@@ -149,6 +157,20 @@ LANGUAGE = Language(
     ),
     updated_object=re.compile(
         r"\b(?:aktualisiert\w*|uberarbeitet\w*|fortgeschrieben\w*)\b", re.IGNORECASE
+    ),
+    structure=Structure(
+        adjunct_before=re.compile(
+            r"\b(?:am rande d(?:es|er)|beim|bei d(?:em|er)|nach d(?:em|er)|vor d(?:em|er)|"
+            r"wahrend d(?:es|er)|im vorfeld d(?:es|er)|anlasslich d(?:es|er))\s+"
+            r"(?:[\w-]+\s+){0,3}[\w-]*$",
+            re.IGNORECASE,
+        ),
+        nominal=re.compile(
+            r"\w*(?:ung|ungen|gipfel|treffen|tagung|statistik\w*|umfrage|erhebung|befragung|"
+            r"entwurf\w*|investition\w*|beitritt\w*|inkrafttreten|konsultation|anhorung|"
+            r"kabinettsbeschluss)",
+            re.IGNORECASE,
+        ),
     ),
     adjective_forms=german_forms,
     # "Bundes-" is the federation itself (Bundesregierung, Bundeskabinett).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from timeline.feeds.extract.languages import date_readers as read
-from timeline.feeds.extract.languages.base import DateContext, Language, trigger
+from timeline.feeds.extract.languages.base import DateContext, Language, Structure, trigger
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -123,7 +123,11 @@ LANGUAGE = Language(
             "instrument.amended",
             r"\b(?:amend(?:s|ed|ing|ment|ments)?|push(?:es|ed)? back|postpone[sd]?|"
             r"delay(?:s|ed|ing)?|moves? (?:back )?the (?:effective|start|application) date|"
-            r"extend(?:s|ed) the deadline)\b",
+            r"extend(?:s|ed) the deadline)\b|"
+            # An existing policy updated, revised or overhauled.
+            r"\b(?:updat(?:e|es|ed|ing)|revis(?:e|es|ed|ing)|refresh(?:es|ed)?|overhaul(?:s|ed)?)\b"
+            r"[^.;\n]{0,40}?\b(?:strategy|plan|roadmap|framework|guidelines?|policy|programme|"
+            r"program|code|rules?|act|law|regulations?)\b",
         ),
         trigger(
             "instrument.repealed",
@@ -140,7 +144,11 @@ LANGUAGE = Language(
             "agreement.signed",
             rf"\b(?:sign(?:s|ed|ing)?|conclude[sd]?|ink(?:s|ed)?|seal(?:s|ed)?|agree(?:s|d)? on)\b"
             rf"[^.;\n]{{0,60}}\b{_SIGNED_THING}\b|"
-            rf"\b{_SIGNED_THING}\b[^.;\n]{{0,40}}\bsigned\b",
+            rf"\b{_SIGNED_THING}\b[^.;\n]{{0,40}}\bsigned\b|"
+            # A joint text or initiative of named parties, however it is put out.
+            r"\b(?:issu|releas|launch|unveil|announc|adopt|agree|present)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:joint (?:statement|declaration|communique|initiative|action plan)|"
+            r"cooperation (?:initiative|framework|roadmap)|(?:bilateral|strategic) partnership)\b",
         ),
         trigger(
             "instrument.in_force",
@@ -208,6 +216,20 @@ LANGUAGE = Language(
             "instrument.adopted",
             r"\b(?:unveil(?:s|ed)?|releas(?:e|es|ed)|publish(?:es|ed)?|present(?:s|ed))\b",
             weak=True,
+        ),
+    ),
+    structure=Structure(
+        adjunct_before=re.compile(
+            r"\b(?:at|during|ahead of|after|before|following|amid|as|while|"
+            r"on the (?:sidelines|margins|eve) of|at the close of|in the run-up to)\s+"
+            r"(?:(?:the|a|an|its|their|this|next|last)\s+)?(?:[\w'.-]+\s+){0,3}[\w-]*$",
+            re.IGNORECASE,
+        ),
+        nominal=re.compile(
+            r"\w+(?:ment|ments|tion|tions|sion|sions|ance|al|als)|summit|talks|draft|"
+            r"bilateral meeting|statistics?|survey|census|index|ranking|entry into force|"
+            r"effective date|final passage",
+            re.IGNORECASE,
         ),
     ),
     date_patterns=_DATES,

@@ -10,7 +10,13 @@ import re
 
 from babel.dates import get_day_names, get_month_names
 
-from timeline.feeds.extract.languages.base import DateContext, DateWords, Language, trigger
+from timeline.feeds.extract.languages.base import (
+    DateContext,
+    DateWords,
+    Language,
+    Structure,
+    trigger,
+)
 from timeline.feeds.extract.text import fold
 
 
@@ -64,7 +70,10 @@ LANGUAGE = Language(
         trigger(
             "agreement.signed",
             rf"\b(?:firma\w*|suscrib\w*|suscri\w*|sella\w*|acuerdan)\b[^.;\n]{{0,60}}\b{_SIGNED_THING}|"
-            rf"\b{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:firmad\w*|suscrit\w*)\b",
+            rf"\b{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:firmad\w*|suscrit\w*)\b|"
+            r"\b(?:emit|public|lanz|adopt|anunci|present)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:declaracion conjunta|comunicado conjunto|iniciativa (?:conjunta|de cooperacion)|"
+            r"alianza estrategica)\b",
         ),
         trigger(
             "instrument.in_force",
@@ -150,6 +159,18 @@ LANGUAGE = Language(
     ),
     updated_object=re.compile(
         r"\b(?:actualizad[ao]s?|actualizacion|nueva version)\b", re.IGNORECASE
+    ),
+    structure=Structure(
+        adjunct_before=re.compile(
+            r"\b(?:durante|tras|antes de|despues de|en el marco de|al margen de|con motivo de|"
+            r"mientras)\s+(?:(?:la|el|los|las|un|una|su)\s+)?(?:[\w-]+\s+){0,3}[\w-]*$",
+            re.IGNORECASE,
+        ),
+        nominal=re.compile(
+            r"\w+(?:cion|ciones|miento|mientos)|cumbre|reunion ministerial|encuentro ministerial|"
+            r"estadistica\w*|encuesta\w*|indice|censo|ranking|anteproyecto\w*|proyecto de \w+",
+            re.IGNORECASE,
+        ),
     ),
     adjective_forms=spanish_forms,
     government=re.compile(

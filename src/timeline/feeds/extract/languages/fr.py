@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from timeline.feeds.extract.languages import date_readers as read
-from timeline.feeds.extract.languages.base import DateContext, Language, trigger
+from timeline.feeds.extract.languages.base import DateContext, Language, Structure, trigger
 
 
 def french_forms(adjective: str) -> list[str]:
@@ -122,7 +122,9 @@ LANGUAGE = Language(
     triggers=(
         trigger(
             "instrument.amended",
-            r"\b(?:modifi(?:e|ee|es|ent|cation)|report(?:e|ee) (?:au|a)|repousse|amendement)\b",
+            r"\b(?:modifi(?:e|ee|es|ent|cation)|report(?:e|ee) (?:au|a)|repousse|amendement)\b|"
+            r"\b(?:met a jour|actualis\w*|revis(?:e|ee|ent))\b[^.;\n]{0,40}?"
+            r"\b(?:strategie|plan|feuille de route|cadre|lignes directrices|politique|code|loi)\b",
         ),
         trigger(
             "instrument.repealed",
@@ -136,7 +138,10 @@ LANGUAGE = Language(
         trigger(
             "agreement.signed",
             rf"\b{_SIGNED_THING}\b[^.;\n]{{0,40}}\bsigne(?:e|s|es)?\b|"
-            rf"\bsign(?:e|ent|ature)?\b[^.;\n]{{0,40}}\b{_SIGNED_THING}\b",
+            rf"\bsign(?:e|ent|ature)?\b[^.;\n]{{0,40}}\b{_SIGNED_THING}\b|"
+            r"\b(?:publi|lanc|adopt|annonc|present|devoil)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:declaration (?:commune|conjointe)|communique conjoint|"
+            r"initiative (?:commune|conjointe|de cooperation)|partenariat strategique)\b",
         ),
         trigger(
             "instrument.in_force",
@@ -184,6 +189,20 @@ LANGUAGE = Language(
             "instrument.adopted",
             r"\b(?:devoil(?:e|ee)|publi(?:e|ee)|present(?:e|ee))\b",
             weak=True,
+        ),
+    ),
+    structure=Structure(
+        adjunct_before=re.compile(
+            r"\b(?:lors d[eu']|en marge d[eu']|a l'issue d[eu']|au cours d[eu']|"
+            r"a l'occasion d[eu']|avant|apres|pendant|alors que|tandis que)\s*"
+            r"(?:(?:la|le|les|l'|un|une|des|sa|son|leur)\s*)?(?:[\w'-]+\s+){0,3}[\w-]*$",
+            re.IGNORECASE,
+        ),
+        nominal=re.compile(
+            r"\w+(?:ment|ments|tion|tions|sion|sions|ance)|sommet|reunion ministerielle|"
+            r"rencontre bilaterale|statistiques?|enquete|sondage|indice|classement|recensement|"
+            r"projet de \w+|avant-projet",
+            re.IGNORECASE,
         ),
     ),
     date_patterns=_DATES,

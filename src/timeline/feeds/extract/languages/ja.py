@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from timeline.feeds.extract.languages import date_readers as read
-from timeline.feeds.extract.languages.base import DateContext, Language, trigger
+from timeline.feeds.extract.languages.base import DateContext, Language, Structure, trigger
 
 # The year before each era's first: 令和1年 is 2019.
 _ERAS = {"令和": 2018, "平成": 1988}
@@ -65,7 +65,9 @@ LANGUAGE = Language(
         trigger("instrument.amended", r"改正|延期|改定"),
         trigger("instrument.repealed", r"廃止|撤回"),
         trigger("membership.joined", r"加盟|加入|批准"),
-        trigger("agreement.signed", r"覚書|共同声明|協定に署名|署名|締結"),
+        trigger(
+            "agreement.signed", r"覚書|共同声明|共同宣言|協力イニシアティブ|協定に署名|署名|締結"
+        ),
         trigger(
             "instrument.in_force", r"施行(?!令|規則|細則)|発効|適用開始|(?:から|より)適用|適用され"
         ),
@@ -82,6 +84,14 @@ LANGUAGE = Language(
         trigger("investment.announced", r"投資|出資"),
         trigger("metric.reported", r"統計|調査結果|指数|ランキング"),
         trigger("instrument.adopted", r"発表|公表", weak=True),
+    ),
+    # A meeting named as the place of what it concluded ("会合で…採択"); the
+    # predicate ends its clause.
+    structure=Structure(
+        adjunct_after=re.compile(
+            r"^(?:で(?!開催)|に先立|を前に|に合わせ|の際|の場で|の機会|の後|後に|に際し|の席上)"
+        ),
+        verb_final=True,
     ),
     # All of them after the other languages' (a Japanese date is digits and
     # kanji, which no other pattern reads).
