@@ -21,6 +21,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from timeline.feeds.extract.places import gazetteer
+from timeline.feeds.extract.text import fold
+
 # Head nouns that end the name of an instrument, body, agreement or meeting.
 _HEADS_EN = (
     r"Act|Law|Bill|Code|Strategy|Plan|Framework|Guidelines?|Regulations?|Directive|Order|"
@@ -95,6 +98,20 @@ class SubjectLink:
 
 # A link needs this share of the name's words, and two of them at least.
 LINK_THRESHOLD = 0.7
+# The name's words a linked subject may lack: abbreviations ("AI" for "Artificial
+# Intelligence").  A longer word missing names another instrument ("Robot Safety
+# Labelling Act" is not the "Robot Safety Act").
+_ABBREVIATION = 3
+
+
+def _distinctive_words(name: str) -> set[str]:
+    """The words of a name without its places: a shared jurisdiction is required
+    anyway, so "Vermont" says nothing about which of Vermont's acts it is."""
+    folded = fold(name)
+    kept = list(folded)
+    for place in gazetteer().find(folded):
+        kept[place.start : place.end] = " " * (place.end - place.start)
+    return _words("".join(kept))
 
 
 def link_subject(
@@ -102,14 +119,15 @@ def link_subject(
 ) -> SubjectLink | None:
     """The known subject `name` continues, or None.
 
-    Score: the share of the name's distinctive words that the subject's slug or
-    one of its titles has.  A link needs a shared jurisdiction, a score of at
-    least `LINK_THRESHOLD`, two shared words or more, and the name's head noun
-    among them ("act" with "act"), and a clear winner: a tie links nothing.
+    Score: the share of the name's distinctive words (places left out) that the
+    subject's slug or one of its titles has.  A link needs a shared
+    jurisdiction, a score of at least `LINK_THRESHOLD`, two shared words or
+    more, the name's head noun among them ("act" with "act"), no lacking word
+    but an abbreviation, and a clear winner: a tie links nothing.
     """
     if not name:
         return None
-    wanted = _words(name)
+    wanted = _distinctive_words(name)
     heads = {w for w in wanted if w.rstrip("s") in _HEAD_WORDS}
     if len(wanted) < 2:
         return None
@@ -124,7 +142,13 @@ def link_subject(
             if len(shared) > len(best):
                 best = shared
         score = len(best) / len(wanted)
-        if score >= LINK_THRESHOLD and len(best) >= 2 and (not heads or heads & best):
+        lacking = wanted - best
+        if (
+            score >= LINK_THRESHOLD
+            and len(best) >= 2
+            and (not heads or heads & best)
+            and all(len(word) <= _ABBREVIATION for word in lacking)
+        ):
             scored.append(SubjectLink(candidate.subject, round(score, 2), tuple(sorted(best))))
     scored.sort(key=lambda link: link.score, reverse=True)
     if not scored or (len(scored) > 1 and scored[1].score == scored[0].score):
