@@ -5,9 +5,11 @@ How an item is read:
 1. Title and summary become plain text; the title is the first "sentence".
 2. Genre marks (Opinion:, Explainer:, 【解説】, sponsored content, job ads, a
    correction that changes no date) make the item a non-event.
-3. The headline kind is the first strong trigger in the title; failing that,
-   the body trigger whose date lies nearest the publication date (news reports
-   what just happened or is about to).
+3. The headline kind is the main verb of the title (`kinds.headline_order`:
+   not in an adjunct, a verb before a noun, what a meeting concluded before
+   the meeting); failing a wording in the title, the body wording whose date
+   lies nearest the publication date (news reports what just happened or is
+   about to).
 4. The date is chosen among the mentions by how it relates to a trigger of
    that kind: bound to it ("takes effect on 1 September"), in the same sentence,
    or only nearby; dates that are background by their wording ("not July 1",

@@ -2,11 +2,13 @@
 
 A language is one module in this package that defines `LANGUAGE`, a
 `Language`: its function words (to tell it apart), the wording of each kind of
-event (`triggers`), how its dates are written (`DateWords`, from which
-`dates` builds its patterns), how its non-event genres are headed, and how its
-adjectives of nationality inflect (for the demonyms in `data/places.toml`).
-Every language's patterns run on every text: their words do not collide, and
-a mislabelled feed language then costs nothing.
+event (`triggers`), how its headline sentences show their event
+(`Structure`), how its dates are written (`DateWords`, from which `dates`
+builds its patterns, or patterns written out) and the words around them
+(`DateContext`), how its non-event genres are headed, and how its adjectives
+of nationality inflect (for the demonyms in `data/places.toml`).  The
+modules of the languages a text uses (any function word) and of its feed's
+tag read it; their words do not collide, so a mislabelled feed costs nothing.
 """
 
 from __future__ import annotations
