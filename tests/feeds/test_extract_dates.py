@@ -274,3 +274,14 @@ def test_a_headline_present_reads_the_nearest_weekday(
     item = extract(title, body)
     assert item.kind == "body.established", item.evidence
     assert item.effective == effective, item.evidence
+
+
+def test_the_tense_of_a_telling_is_its_own_not_the_future_it_reports() -> None:
+    # "investira ..., a-t-il annoncé lundi": the Monday of the telling, before
+    # publication (Wednesday 11 March), not the coming one.
+    item = extract(
+        "Le Pérou investit 2 milliards dans l'IA",
+        "Le gouvernement investira 2 milliards de dollars, a-t-il annoncé lundi.",
+    )
+    assert item.kind == "investment.announced"
+    assert item.effective == "2026-03-09", item.evidence

@@ -196,3 +196,11 @@ def test_a_group_named_later_is_not_what_was_joined() -> None:
         "and joined the delegates for talks.",
     )
     assert item.jurisdictions == ("GH",), item.evidence
+
+
+def test_two_countries_holding_talks_are_both_parties_not_the_venue() -> None:
+    item = extract(
+        "Peru and Ghana hold talks on AI", "The ministers held talks on Monday in Accra."
+    )
+    assert item.kind == "meeting.held"
+    assert item.jurisdictions == ("GH", "PE"), item.evidence

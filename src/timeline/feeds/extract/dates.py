@@ -155,6 +155,8 @@ def _patterns(languages: frozenset[str] | None) -> list[DatePattern]:
 
 
 def _tense(before: str) -> Tense:
+    if _ANNOUNCED_BEFORE.search(before):
+        return Tense.UNKNOWN  # "will invest, it said on Monday": the telling's tense
     if _FUTURE.search(before):
         return Tense.FUTURE
     if _PRESENT.search(before):

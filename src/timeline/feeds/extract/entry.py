@@ -487,7 +487,14 @@ def _jurisdictions(
         # bilateral form ("日英", "Franco-German") names both sides, host or not.
         near = [p for p in title + lead_places if not is_group(p.code)]
         pair = _bilateral(text.text, [p for p in title if not is_group(p.code)])
-        chosen = groups + pair + (hosts[:1] or _subject(text, near, lead))
+        # Two countries coordinated as the title's subject ("Japan and Korea hold
+        # talks in Seoul") are the parties of a bilateral meeting: both, not the venue.
+        countries = [p for p in title if not is_group(p.code)]
+        parties = _coordinated_run(text.text, countries, 0) if countries else []
+        if len({parent_country(p.code) for p in parties}) >= 2:
+            chosen = groups + pair + parties
+        else:
+            chosen = groups + pair + (hosts[:1] or _subject(text, near, lead))
     elif kind == "membership.joined":
         # The group of what is joined: named in the object of a joining wording,
         # in the title or the first sentence ("joined the Friends Group of the G7's").
