@@ -204,3 +204,145 @@ def test_two_countries_holding_talks_are_both_parties_not_the_venue() -> None:
     )
     assert item.kind == "meeting.held"
     assert item.jurisdictions == ("GH", "PE"), item.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "kind"),
+    [
+        (
+            "日米首脳会談、AI分野の協力で共同声明",
+            "両首脳は9日、共同声明を発表した。",
+            "agreement.signed",
+        ),
+        (
+            "AI推進法の改正案を国会に提出",
+            "政府は10日、改正案を国会に提出した。",
+            "instrument.proposed",
+        ),
+        (
+            "来年4月施行のAI法、国会で成立",
+            "AI法は9日、参議院本会議で可決、成立した。",
+            "instrument.adopted",
+        ),
+        (
+            "AI戦略会議を設置、初会合を開催",
+            "政府は9日、AI戦略会議を設置し、初会合を開いた。",
+            "body.established",
+        ),
+        (
+            "デジタル大臣会合に先立ち、AI指針を公表",
+            "政府は9日、AI指針を公表した。",
+            "instrument.adopted",
+        ),
+        (
+            "Le Conseil des ministres adopte la stratégie nationale pour l'IA en marge du sommet",
+            "La stratégie a été adoptée lundi.",
+            "instrument.adopted",
+        ),
+        (
+            "La Tunisie et l'Italie lancent une initiative de coopération sur l'IA",
+            "L'initiative a été lancée lundi à Tunis.",
+            "agreement.signed",
+        ),
+        (
+            "Les ministres se réunissent à Bruxelles et signent une déclaration commune",
+            "La déclaration a été signée lundi.",
+            "agreement.signed",
+        ),
+        (
+            "Le Luxembourg révise sa stratégie d'IA",
+            "La stratégie a été révisée lundi.",
+            "instrument.amended",
+        ),
+        (
+            "Alemania actualiza su plan nacional de IA durante la cumbre de Berlín",
+            "El Gobierno actualizó el plan el lunes.",
+            "instrument.amended",
+        ),
+        (
+            "Argentina y Uruguay lanzan una iniciativa de cooperación en IA",
+            "La iniciativa se lanzó el lunes.",
+            "agreement.signed",
+        ),
+        (
+            "La cumbre de Lima concluye con una declaración conjunta",
+            "Los ministros emitieron la declaración conjunta el lunes.",
+            "agreement.signed",
+        ),
+        (
+            "Bundestag verabschiedet KI-Gesetz am Rande des Gipfels",
+            "Der Bundestag hat das Gesetz am Montag verabschiedet.",
+            "instrument.adopted",
+        ),
+        (
+            "Österreich aktualisiert seine KI-Strategie",
+            "Die Regierung hat die Strategie am Montag aktualisiert.",
+            "instrument.amended",
+        ),
+        (
+            "Nigeria and Egypt sign AI memorandum at Cairo summit",
+            "The memorandum was signed on Monday.",
+            "agreement.signed",
+        ),
+        (
+            "Ecuador's AI law enters into force after parliament vote",
+            "The law enters into force on Monday.",
+            "instrument.in_force",
+        ),
+        (
+            "Thailand unveils updated national AI plan",
+            "The government unveiled the updated plan on Monday.",
+            "instrument.amended",
+        ),
+        (
+            "Cabinet approves $1bn AI investment strategy",
+            "The cabinet approved the strategy on Monday.",
+            "instrument.adopted",
+        ),
+        (
+            "Vietnam announces $500 million AI investment",
+            "The government announced the investment on Monday.",
+            "investment.announced",
+        ),
+        (
+            "ASEAN ministers meet in Hanoi, agree on AI roadmap",
+            "Ministers met on Monday.",
+            "meeting.held",
+        ),
+        (
+            "Adoption of the robotics code by G20 ministers",
+            "G20 ministers adopted the code on Monday.",
+            "instrument.adopted",
+        ),
+        (
+            "Entry into force of the Data Act",
+            "The Data Act enters into force on 12 September 2026.",
+            "instrument.in_force",
+        ),
+        (
+            "Philippines overhauls AI procurement rules",
+            "The rules were overhauled on Monday.",
+            "instrument.amended",
+        ),
+        (
+            "UN adopts resolution on AI as leaders meet in New York",
+            "The General Assembly adopted the resolution on Monday.",
+            "instrument.adopted",
+        ),
+        (
+            "Italian AI agency begins operations",
+            "The agency began operations on Monday.",
+            "body.established",
+        ),
+        (
+            "Statistics office publishes AI adoption survey",
+            "The survey was published on Monday.",
+            "metric.reported",
+        ),
+    ],
+)
+def test_the_main_verb_across_languages(title: str, body: str, kind: str) -> None:
+    """Adjuncts, attributive wordings (来年4月施行の), nominal forms and what a
+    meeting concluded, in each language."""
+    item = extract(title, body)
+    assert item.kind == kind, item.evidence

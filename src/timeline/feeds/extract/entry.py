@@ -276,8 +276,9 @@ _CARRIED_BY_ADOPTION = frozenset({"instrument.amended", "instrument.repealed", "
 
 def _events_of_sentences(text: _Text, triggers: list[KindMention]) -> list[KindMention]:
     """The wordings that can be the event of their sentence, each sentence's in
-    headline order (`kinds.headline_order`): those in an adjunct ("ahead of the
-    summit") only when the sentence has nothing else."""
+    headline order (`kinds.headline_order`): strong ones outside adjuncts; else
+    weak ones outside adjuncts ("ahead of the ministerial, publishes
+    guidelines"); else the strong ones in adjuncts, when that is all there is."""
     by_sentence: dict[int, list[KindMention]] = {}
     for trigger in triggers:
         by_sentence.setdefault(text.sentence_index(trigger.start), []).append(trigger)
@@ -286,14 +287,15 @@ def _events_of_sentences(text: _Text, triggers: list[KindMention]) -> list[KindM
         start = text.sentences[index].start if index < len(text.sentences) else 0
         ordered = headline_order(text.text, start, group)
         main = [t for t in ordered if not in_adjunct(text.text, start, t)]
-        events += main or ordered
+        strong = [t for t in ordered if not t.weak]
+        events += [t for t in main if not t.weak] or (main if strong else []) or strong
     return events
 
 
 def _choose(
     text: _Text, triggers: list[KindMention], dates: list[DateMention], anchor: dt.date | None
 ) -> _Choice | None:
-    strong = _events_of_sentences(text, [t for t in triggers if not t.weak])
+    strong = _events_of_sentences(text, triggers)
     in_title = [t for t in strong if t.start < text.title_end]
     if in_title:
         # A title with two triggers ("published; enters into force on 1 August"):
@@ -521,7 +523,7 @@ def _jurisdictions(
 def _in_adjunct(text: _Text, place: PlaceMention, language: str) -> bool:
     index = text.sentence_index(place.start)
     start = text.sentences[index].start if index < len(text.sentences) else 0
-    return span_in_adjunct(text.text, start, place.start, place.end, language)
+    return span_in_adjunct(text.text, start, place.start, place.end, language, wording=False)
 
 
 _OBJECT_REACH = 40

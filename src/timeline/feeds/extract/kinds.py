@@ -121,9 +121,13 @@ def in_adjunct(text: str, start: int, mention: KindMention) -> bool:
     return span_in_adjunct(text, start, mention.start, mention.end, mention.language)
 
 
-def span_in_adjunct(text: str, start: int, span_start: int, span_end: int, language: str) -> bool:
-    """Whether `text[span_start:span_end]` (a wording, a place) is in an adjunct of its
-    clause by the structure of `language`; `start` is where its sentence begins."""
+def span_in_adjunct(
+    text: str, start: int, span_start: int, span_end: int, language: str, *, wording: bool = True
+) -> bool:
+    """Whether `text[span_start:span_end]` (a wording, or a place when not `wording`)
+    is in an adjunct of its clause by the structure of `language`; `start` is where
+    its sentence begins.  The particles after a wording (`adjunct_after`) say
+    nothing of a place: "中国の" is "China's"."""
     structure = _STRUCTURES.get(language)
     if structure is None:
         return False
@@ -131,7 +135,7 @@ def span_in_adjunct(text: str, start: int, span_start: int, span_end: int, langu
     after = text[span_end : span_end + 12]
     return bool(
         (structure.adjunct_before and structure.adjunct_before.search(before))
-        or (structure.adjunct_after and structure.adjunct_after.match(after))
+        or (wording and structure.adjunct_after and structure.adjunct_after.match(after))
     )
 
 

@@ -146,7 +146,7 @@ LANGUAGE = Language(
             rf"[^.;\n]{{0,60}}\b{_SIGNED_THING}\b|"
             rf"\b{_SIGNED_THING}\b[^.;\n]{{0,40}}\bsigned\b|"
             # A joint text or initiative of named parties, however it is put out.
-            r"\b(?:issu|releas|launch|unveil|announc|adopt|agree|present)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:issu|releas|launch|unveil|announc|adopt|agree|present|conclud)\w*\b[^.;\n]{0,50}?"
             r"\b(?:joint (?:statement|declaration|communique|initiative|action plan)|"
             r"cooperation (?:initiative|framework|roadmap)|(?:bilateral|strategic) partnership)\b",
         ),

@@ -71,7 +71,7 @@ LANGUAGE = Language(
             "agreement.signed",
             rf"\b(?:firma\w*|suscrib\w*|suscri\w*|sella\w*|acuerdan)\b[^.;\n]{{0,60}}\b{_SIGNED_THING}|"
             rf"\b{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:firmad\w*|suscrit\w*)\b|"
-            r"\b(?:emit|public|lanz|adopt|anunci|present)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:emit|public|lanz|adopt|anunci|present|conclu|cierra)\w*\b[^.;\n]{0,50}?"
             r"\b(?:declaracion conjunta|comunicado conjunto|iniciativa (?:conjunta|de cooperacion)|"
             r"alianza estrategica)\b",
         ),

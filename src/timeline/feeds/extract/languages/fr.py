@@ -139,7 +139,7 @@ LANGUAGE = Language(
             "agreement.signed",
             rf"\b{_SIGNED_THING}\b[^.;\n]{{0,40}}\bsigne(?:e|s|es)?\b|"
             rf"\bsign(?:e|ent|ature)?\b[^.;\n]{{0,40}}\b{_SIGNED_THING}\b|"
-            r"\b(?:publi|lanc|adopt|annonc|present|devoil)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:publi|lanc|adopt|annonc|present|devoil|conclu|achev)\w*\b[^.;\n]{0,50}?"
             r"\b(?:declaration (?:commune|conjointe)|communique conjoint|"
             r"initiative (?:commune|conjointe|de cooperation)|partenariat strategique)\b",
         ),

@@ -62,7 +62,8 @@ LANGUAGE = Language(
     code="ja",
     function_words=re.compile(r"[\u3040-\u309f]{2}"),
     triggers=(
-        trigger("instrument.amended", r"改正|延期|改定"),
+        # An amendment bill (改正案) is a proposal until it passes.
+        trigger("instrument.amended", r"改正(?!案)|延期|改定"),
         trigger("instrument.repealed", r"廃止|撤回"),
         trigger("membership.joined", r"加盟|加入|批准"),
         trigger(
@@ -73,7 +74,8 @@ LANGUAGE = Language(
         ),
         trigger(
             "instrument.proposed",
-            r"案を(?:公表|発表|提出|公開|まとめ)|草案|法案|意見募集|パブリックコメント",
+            r"案を[^。、]{0,10}?(?:公表|発表|提出|公開|まとめ)|改正案|草案|法案|意見募集|"
+            r"パブリックコメント",
         ),
         trigger("instrument.adopted", r"成立|可決|制定|公布|閣議決定|採択|(?:を|が)決定"),
         trigger("body.established", r"設立|設置|発足|創設|新設"),
@@ -89,7 +91,9 @@ LANGUAGE = Language(
     # predicate ends its clause.
     structure=Structure(
         adjunct_after=re.compile(
-            r"^(?:で(?!開催)|に先立|を前に|に合わせ|の際|の場で|の機会|の後|後に|に際し|の席上)"
+            # "の" after a wording makes it attributive ("来年4月施行のAI法": the
+            # law that takes effect), not the clause's predicate.
+            r"^(?:で(?!開催)|に先立|を前に|に合わせ|の|後に|に際し)"
         ),
         verb_final=True,
     ),
