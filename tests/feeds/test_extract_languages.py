@@ -492,8 +492,8 @@ def test_the_language_of_a_text(text: str, code: str) -> None:
     assert detect_language(text) == code
 
 
-CORE_MODULES = ("kinds.py", "dates.py")
-_REGEX_NAMES = re.compile(r"\(\?P<\w+>|\{\w*\}|\\[a-zA-Z]")
+CORE_MODULES = ("kinds.py", "dates.py", "entry.py")
+_REGEX_NAMES = re.compile(r"\(\?P<\w+>|\{\w*\}|\\u[0-9a-fA-F]{4}|\\[a-zA-Z]")
 
 
 @pytest.mark.parametrize("module", CORE_MODULES)
@@ -520,3 +520,36 @@ def test_the_core_holds_no_languages_words(module: str) -> None:
         if re.search(r"[A-Za-z]{2,}|[\u3040-\u30ff\u4e00-\u9fff]", _REGEX_NAMES.sub("", node.value))
     ]
     assert words == []
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "codes"),
+    [
+        # The title's last place is the recipient, even when the body begins
+        # with a company and its nationality.
+        (
+            "Norwegischer Konzern investiert 2 Milliarden Euro in Spanien",
+            "Der norwegische Konzern investiert 2 Milliarden Euro, teilte er am Montag mit.",
+            ("ES",),
+        ),
+        (
+            "Grupo chileno invierte 500 millones en México",
+            "La empresa chilena invirtió el lunes 500 millones.",
+            ("MX",),
+        ),
+        # German and Spanish coordinate places with their own words.
+        (
+            "Dänemark und Polen beschließen gemeinsame KI-Strategie",
+            "Die Regierungen haben die Strategie am Montag beschlossen.",
+            ("DK", "PL"),
+        ),
+        (
+            "Chile y Perú aprueban una estrategia conjunta de IA",
+            "Los gobiernos aprobaron la estrategia el lunes.",
+            ("CL", "PE"),
+        ),
+    ],
+)
+def test_place_words_of_each_language(title: str, body: str, codes: tuple[str, ...]) -> None:
+    item = extract(title, body)
+    assert item.jurisdictions == codes, item.evidence

@@ -188,7 +188,15 @@ def _bound_kind(text: str, date: DateMention, triggers: list[KindMention]) -> Ki
     return min(gaps, key=lambda gt: gt[0])[1] if gaps else None
 
 
-_CHANGE_TO = re.compile(r"\b(?:to|until|au|jusqu'au)\s+$", re.IGNORECASE)
+# "pushes back ... to mid-2026": the words before a change's new value.
+_CHANGE_TO = re.compile(
+    "|".join(
+        rf"\b(?:{lang.date_context.range_to}|{lang.date_context.until})\s+$"
+        for lang in LANGUAGES
+        if lang.date_context.range_to
+    ),
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,11 +351,22 @@ def _choose(
 
 # -- choosing jurisdictions -------------------------------------------------
 
+
+def _place_words(field: str) -> str:
+    """One `PlaceWords` field of every language, as alternatives."""
+    parts = [getattr(lang.place_words, field) for lang in LANGUAGES]
+    return "|".join(f"(?:{part})" for part in parts if part) or r"(?!)"
+
+
+# Punctuation that coordinates places is no language's; the words are.
 _COORDINATED = re.compile(
-    r"^\s*(?:,|and|&|et|と|・|及び|および|、|/)\s*(?:the\s+|l'|la\s+|le\s+|les\s+)?$", re.IGNORECASE
+    rf"^\s*(?:,|&|/|\u3001|{_place_words('coordinator')})\s*(?:{_place_words('article')})?$",
+    re.IGNORECASE,
 )
-_HOST_BEFORE = re.compile(r"\b(?:in|at|a|en|au|aux|dans)\s+(?:the\s+|l')?$", re.IGNORECASE)
-_HOST_AFTER = re.compile(r"^\s*(?:hosts?|hosted|accueille|で開催|で|にて|に)", re.IGNORECASE)
+_HOST_BEFORE = re.compile(
+    rf"\b(?:{_place_words('host_before')})\s+(?:{_place_words('article')})?$", re.IGNORECASE
+)
+_HOST_AFTER = re.compile(rf"^\s*(?:{_place_words('host_after')})", re.IGNORECASE)
 
 # Kinds whose jurisdiction is a country even when a city or state is named:
 # an office, a summit venue (labels: "the country, a subdivision only when the
@@ -395,22 +414,17 @@ def _hosts(text: _Text, places: list[PlaceMention]) -> list[PlaceMention]:
 
 
 # What a company is called: a country just before it is its nationality
-# ("U.S. cloud firm", "a French start-up"), which the labels never count.
-_COMPANY_AFTER = re.compile(
-    r"^[\s-]+(?:[\w-]+\s+){0,2}(?:firms?|compan(?:y|ies)|groups?|giants?|start-?ups?|providers?|"
-    r"makers?|conglomerates?|chipmakers?|developers?|investors?|entreprises?|societes?|"
-    r"unternehmen|konzerns?|empresas?|companias?)\b|^(?:企業|社|系)",
-    re.IGNORECASE,
-)
-
-
+# ("U.S. cloud firm", "a French start-up"), which the labels never count;
 # French and Spanish put the adjective after the noun ("une entreprise
 # française", "empresa estadounidense").
-_COMPANY_BEFORE = re.compile(
-    r"\b(?:entreprises?|societes?|groupes?|firmes?|start-?ups?|empresas?|companias?|firmas?|"
-    r"grupos?|multinacionales?|geants?|gigantes?)\s+$",
+_COMPANY_AFTER = re.compile(
+    # Within the line: the title's last place is not the nationality of a
+    # company the body begins with.
+    rf"^[ \t-]+(?:[\w-]+[ \t]+){{0,2}}(?:{_place_words('company_after')})\b"
+    rf"|^(?:{_place_words('company_after')})",
     re.IGNORECASE,
 )
+_COMPANY_BEFORE = re.compile(rf"\b(?:{_place_words('company_before')})\s+$", re.IGNORECASE)
 
 
 def _bilateral(text: str, places: list[PlaceMention]) -> list[PlaceMention]:

@@ -14,6 +14,7 @@ from timeline.feeds.extract.languages import de, en, es, fr, ja
 from timeline.feeds.extract.languages.base import (
     DateWords,
     Language,
+    PlaceWords,
     Structure,
     Trigger,
     trigger,
@@ -28,6 +29,7 @@ __all__ = [
     "LANGUAGES",
     "DateWords",
     "Language",
+    "PlaceWords",
     "Structure",
     "Trigger",
     "detect_language",

@@ -113,6 +113,19 @@ class Structure:
     verb_final: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceWords:
+    """The words around a place that say its role in the event: regex fragments on
+    folded text, matched case-blind.  Empty: the language has none."""
+
+    coordinator: str = ""  # "and", "et", "と": places coordinated as one subject
+    article: str = ""  # "the", "l'": between a coordinator and the next place
+    host_before: str = ""  # "in", "en": a venue follows
+    host_after: str = ""  # "hosts", "で開催": after a venue
+    company_after: str = ""  # "firm", "Unternehmen": the place is a company's nationality
+    company_before: str = ""  # "empresa", "entreprise" (adjective after the noun)
+
+
 def same_word(adjective: str) -> list[str]:
     return [adjective]
 
@@ -140,5 +153,6 @@ class Language:
     correction_title: re.Pattern[str] | None = None
     unchanged: re.Pattern[str] | None = None
     structure: Structure = Structure()
+    place_words: PlaceWords = PlaceWords()
     # The object of an adoption that makes it an amendment ("an updated strategy").
     updated_object: re.Pattern[str] | None = None

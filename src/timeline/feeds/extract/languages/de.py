@@ -16,6 +16,7 @@ from timeline.feeds.extract.languages.base import (
     DateContext,
     DateWords,
     Language,
+    PlaceWords,
     Structure,
     trigger,
 )
@@ -157,6 +158,12 @@ LANGUAGE = Language(
     ),
     updated_object=re.compile(
         r"\b(?:aktualisiert\w*|uberarbeitet\w*|fortgeschrieben\w*)\b", re.IGNORECASE
+    ),
+    place_words=PlaceWords(
+        coordinator=r"und",
+        article=r"die\s+|der\s+|das\s+",
+        host_before=r"in",
+        company_after=r"unternehmen|konzerns?",
     ),
     structure=Structure(
         adjunct_before=re.compile(

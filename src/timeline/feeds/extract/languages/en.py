@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 
 from timeline.feeds.extract.languages import date_readers as read
-from timeline.feeds.extract.languages.base import DateContext, Language, Structure, trigger
+from timeline.feeds.extract.languages.base import (
+    DateContext,
+    Language,
+    PlaceWords,
+    Structure,
+    trigger,
+)
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -230,6 +236,16 @@ LANGUAGE = Language(
             r"bilateral meeting|statistics?|survey|census|index|ranking|entry into force|"
             r"effective date|final passage",
             re.IGNORECASE,
+        ),
+    ),
+    place_words=PlaceWords(
+        coordinator=r"and",
+        article=r"the\s+",
+        host_before=r"in|at",
+        host_after=r"hosts?|hosted",
+        company_after=(
+            r"firms?|compan(?:y|ies)|groups?|giants?|start-?ups?|providers?|makers?|"
+            r"conglomerates?|chipmakers?|developers?|investors?"
         ),
     ),
     date_patterns=_DATES,

@@ -14,6 +14,7 @@ from timeline.feeds.extract.languages.base import (
     DateContext,
     DateWords,
     Language,
+    PlaceWords,
     Structure,
     trigger,
 )
@@ -159,6 +160,13 @@ LANGUAGE = Language(
     ),
     updated_object=re.compile(
         r"\b(?:actualizad[ao]s?|actualizacion|nueva version)\b", re.IGNORECASE
+    ),
+    place_words=PlaceWords(
+        coordinator=r"y|e",
+        article=r"el\s+|la\s+|los\s+|las\s+",
+        host_before=r"en",
+        company_after=r"empresas?|companias?",
+        company_before=r"empresas?|companias?|firmas?|grupos?|multinacionales?|gigantes?",
     ),
     structure=Structure(
         adjunct_before=re.compile(

@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 
 from timeline.feeds.extract.languages import date_readers as read
-from timeline.feeds.extract.languages.base import DateContext, Language, Structure, trigger
+from timeline.feeds.extract.languages.base import (
+    DateContext,
+    Language,
+    PlaceWords,
+    Structure,
+    trigger,
+)
 
 
 def french_forms(adjective: str) -> list[str]:
@@ -204,6 +210,14 @@ LANGUAGE = Language(
             r"projet de \w+|avant-projet",
             re.IGNORECASE,
         ),
+    ),
+    place_words=PlaceWords(
+        coordinator=r"et",
+        article=r"l'|la\s+|le\s+|les\s+",
+        host_before=r"a|en|au|aux|dans",
+        host_after=r"accueille",
+        company_after=r"entreprises?|societes?",
+        company_before=r"entreprises?|societes?|groupes?|firmes?|start-?ups?|geants?",
     ),
     date_patterns=_DATES,
     late_date_patterns=_RELATIVE_DATES,

@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 
 from timeline.feeds.extract.languages import date_readers as read
-from timeline.feeds.extract.languages.base import DateContext, Language, Structure, trigger
+from timeline.feeds.extract.languages.base import (
+    DateContext,
+    Language,
+    PlaceWords,
+    Structure,
+    trigger,
+)
 
 # The year before each era's first: 令和1年 is 2019.
 _ERAS = {"令和": 2018, "平成": 1988}
@@ -96,6 +102,11 @@ LANGUAGE = Language(
             r"^(?:で(?!開催)|に先立|を前に|に合わせ|の|後に|に際し)"
         ),
         verb_final=True,
+    ),
+    place_words=PlaceWords(
+        coordinator=r"と|・|及び|および",
+        host_after=r"で開催|で|にて|に",
+        company_after=r"企業|社|系",
     ),
     # All of them after the other languages' (a Japanese date is digits and
     # kanji, which no other pattern reads).
