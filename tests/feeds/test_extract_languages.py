@@ -492,8 +492,8 @@ def test_the_language_of_a_text(text: str, code: str) -> None:
     assert detect_language(text) == code
 
 
-CORE_MODULES = ("kinds.py", "dates.py", "entry.py")
-_REGEX_NAMES = re.compile(r"\(\?P<\w+>|\{\w*\}|\\u[0-9a-fA-F]{4}|\\[a-zA-Z]")
+CORE_MODULES = ("kinds.py", "dates.py", "entry.py", "subjects.py")
+_REGEX_NAMES = re.compile(r"\(\?P<\w+>|\{\w*\}|\\u[0-9a-fA-F]{4}|\\[a-zA-Z]|[a-zA-Z]-[a-zA-Z]")
 
 
 @pytest.mark.parametrize("module", CORE_MODULES)

@@ -14,6 +14,7 @@ from timeline.feeds.extract.languages import de, en, es, fr, ja
 from timeline.feeds.extract.languages.base import (
     DateWords,
     Language,
+    NameWords,
     PlaceWords,
     Structure,
     Trigger,
@@ -29,6 +30,7 @@ __all__ = [
     "LANGUAGES",
     "DateWords",
     "Language",
+    "NameWords",
     "PlaceWords",
     "Structure",
     "Trigger",

@@ -126,6 +126,20 @@ class PlaceWords:
     company_before: str = ""  # "empresa", "entreprise" (adjective after the noun)
 
 
+@dataclass(frozen=True, slots=True)
+class NameWords:
+    """How a language names an instrument, body, agreement or meeting (`subjects`)."""
+
+    # Capitalised head nouns that end a name ("Act", "Institute"), regex alternatives.
+    heads: str = ""
+    connectors: str = ""  # words inside a name: "of", "de", "fur"
+    after_head: str = ""  # words continuing a name after its head: "Institute *of* ..."
+    abbreviations: str = ""  # capitalised words a name may be made of: "AI", "KI"
+    compound: re.Pattern[str] | None = None  # one word ending in a head ("KI-Gesetz")
+    noun_phrase: re.Pattern[str] | None = None  # a run ending in a head ("AI基本計画")
+    stop_words: frozenset[str] = frozenset()  # no distinctive word of a name
+
+
 def same_word(adjective: str) -> list[str]:
     return [adjective]
 
@@ -154,5 +168,6 @@ class Language:
     unchanged: re.Pattern[str] | None = None
     structure: Structure = Structure()
     place_words: PlaceWords = PlaceWords()
+    names: NameWords = NameWords()
     # The object of an adoption that makes it an amendment ("an updated strategy").
     updated_object: re.Pattern[str] | None = None

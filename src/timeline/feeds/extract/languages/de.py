@@ -16,6 +16,7 @@ from timeline.feeds.extract.languages.base import (
     DateContext,
     DateWords,
     Language,
+    NameWords,
     PlaceWords,
     Structure,
     trigger,
@@ -158,6 +159,16 @@ LANGUAGE = Language(
     ),
     updated_object=re.compile(
         r"\b(?:aktualisiert\w*|uberarbeitet\w*|fortgeschrieben\w*)\b", re.IGNORECASE
+    ),
+    names=NameWords(
+        connectors=r"fur|zur|zum|der",
+        abbreviations=r"KI",
+        compound=re.compile(
+            r"\b[\w-]*(?:gesetz|verordnung|strategie|leitlinien|offensive|aktionsplan|institut|"
+            r"behorde|behörde|beirat|gipfel|abkommen|erklärung|erklarung|partnerschaft)\b",
+            re.IGNORECASE,
+        ),
+        stop_words=frozenset({"fur", "zur", "zum", "der", "die", "das"}),
     ),
     place_words=PlaceWords(
         coordinator=r"und",

@@ -9,6 +9,7 @@ from timeline.feeds.extract.languages import date_readers as read
 from timeline.feeds.extract.languages.base import (
     DateContext,
     Language,
+    NameWords,
     PlaceWords,
     Structure,
     trigger,
@@ -236,6 +237,21 @@ LANGUAGE = Language(
             r"bilateral meeting|statistics?|survey|census|index|ranking|entry into force|"
             r"effective date|final passage",
             re.IGNORECASE,
+        ),
+    ),
+    names=NameWords(
+        heads=(
+            r"Act|Law|Bill|Code|Strategy|Plan|Framework|Guidelines?|Regulations?|Directive|Order|"
+            r"Principles|Standard|Policy|Roadmap|Charter|Institute|Office|Agency|Authority|"
+            r"Council|Commission|Committee|Board|Centre|Center|Network|Observatory|Summit|"
+            r"Partnership|Agreement|Accord|Declaration|Memorandum|Convention|Treaty|Process|"
+            r"Dialogue|Forum"
+        ),
+        connectors=r"of|on|for|the|and|to|in",
+        after_head=r"of|on|for",
+        abbreviations=r"AI",
+        stop_words=frozenset(
+            {"the", "of", "on", "for", "and", "to", "in", "a", "an", "new", "national"}
         ),
     ),
     place_words=PlaceWords(

@@ -14,6 +14,7 @@ from timeline.feeds.extract.languages.base import (
     DateContext,
     DateWords,
     Language,
+    NameWords,
     PlaceWords,
     Structure,
     trigger,
@@ -160,6 +161,11 @@ LANGUAGE = Language(
     ),
     updated_object=re.compile(
         r"\b(?:actualizad[ao]s?|actualizacion|nueva version)\b", re.IGNORECASE
+    ),
+    names=NameWords(
+        connectors=r"del|y|sobre",
+        abbreviations=r"IA",
+        stop_words=frozenset({"del", "y", "sobre"}),
     ),
     place_words=PlaceWords(
         coordinator=r"y|e",

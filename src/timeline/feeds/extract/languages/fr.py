@@ -10,6 +10,7 @@ from timeline.feeds.extract.languages import date_readers as read
 from timeline.feeds.extract.languages.base import (
     DateContext,
     Language,
+    NameWords,
     PlaceWords,
     Structure,
     trigger,
@@ -210,6 +211,11 @@ LANGUAGE = Language(
             r"projet de \w+|avant-projet",
             re.IGNORECASE,
         ),
+    ),
+    names=NameWords(
+        connectors=r"de|des|du|la|le|les|d'|l'|et",
+        abbreviations=r"IA",
+        stop_words=frozenset({"de", "des", "du", "la", "le", "les", "et"}),
     ),
     place_words=PlaceWords(
         coordinator=r"et",

@@ -10,6 +10,7 @@ from timeline.feeds.extract.languages import date_readers as read
 from timeline.feeds.extract.languages.base import (
     DateContext,
     Language,
+    NameWords,
     PlaceWords,
     Structure,
     trigger,
@@ -102,6 +103,12 @@ LANGUAGE = Language(
             r"^(?:で(?!開催)|に先立|を前に|に合わせ|の|後に|に際し)"
         ),
         verb_final=True,
+    ),
+    names=NameWords(
+        noun_phrase=re.compile(
+            r"[\u30a0-\u30ffA-Za-z0-9\u4e00-\u9fff]{2,30}?(?:基本法|法|計画|戦略|指針|ガイドライン|"
+            r"本部|会議|協定|覚書|パートナーシップ)"
+        )
     ),
     place_words=PlaceWords(
         coordinator=r"と|・|及び|および",
