@@ -162,6 +162,10 @@ class Language:
     # How a country's own government is named without its country ("the
     # Cabinet", "Bundes-", "el Gobierno"): the publisher's country, then.
     government: re.Pattern[str] | None = None
+    # How a channel says it is a government's own ("Ministry of ...", "省").
+    government_channel: re.Pattern[str] | None = None
+    # Words that say nothing of an item's topic, for telling duplicates apart.
+    topic_stop_words: frozenset[str] = frozenset()
     # A correction's heading ("Correction:", "【訂正】"), and the words saying it
     # changes no date ("unchanged"): such an item is no event.
     correction_title: re.Pattern[str] | None = None

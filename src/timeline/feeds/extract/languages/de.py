@@ -192,5 +192,12 @@ LANGUAGE = Language(
     ),
     adjective_forms=german_forms,
     # "Bundes-" is the federation itself (Bundesregierung, Bundeskabinett).
+    government_channel=re.compile(
+        r"\b(?:ministerium|bundesregierung|senatsverwaltung|staatsregierung)\b", re.IGNORECASE
+    ),
+    topic_stop_words=frozenset(
+        """der die das den dem des ein eine einen einem einer und oder in im am an auf fur mit
+        von vom zu zum zur bei nach uber ist sind wird werden hat haben war nicht auch""".split()  # noqa: SIM905 - a word list reads best as text
+    ),
     government=re.compile(r"\bbundes\w+|\bkabinett\w*|\bbund\b", re.IGNORECASE),
 )

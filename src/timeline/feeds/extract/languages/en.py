@@ -318,6 +318,16 @@ LANGUAGE = Language(
     correction_title=re.compile(r"^\s*correction", re.IGNORECASE),
     unchanged=re.compile(r"\b(?:unchanged|remains? the same|is not affected)\b", re.IGNORECASE),
     updated_object=re.compile(r"\b(?:updated|revised|new version)\b", re.IGNORECASE),
+    government_channel=re.compile(
+        r"\b(?:ministry|ministers?|minister's|ministers'|government|department of|"
+        r"cabinet office)\b",
+        re.IGNORECASE,
+    ),
+    topic_stop_words=frozenset(
+        """the a an and or of to in on at for by with from that this its it is are was were
+        be been has have had will would said says say as into under over after before than
+        then their they them which who whom whose not no but also more most new first""".split()  # noqa: SIM905 - a word list reads best as text
+    ),
     government=re.compile(
         r"\b(?:the government|the cabinet|parliament|the nation|federal government|"
         r"prime minister|the commonwealth)\b",

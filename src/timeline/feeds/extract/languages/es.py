@@ -187,6 +187,13 @@ LANGUAGE = Language(
         ),
     ),
     adjective_forms=spanish_forms,
+    government_channel=re.compile(
+        r"\b(?:ministerio|gobierno|secretaria de estado)\b", re.IGNORECASE
+    ),
+    topic_stop_words=frozenset(
+        """el la los las un una unos unas y o de del en al a por para con que es son ha han
+        se su sus lo como sobre mas no""".split()  # noqa: SIM905 - a word list reads best as text
+    ),
     government=re.compile(
         r"\b(?:el gobierno|consejo de ministros|las cortes|el congreso|el ejecutivo)\b",
         re.IGNORECASE,

@@ -255,6 +255,11 @@ LANGUAGE = Language(
     unchanged=re.compile(r"\b(?:inchangee?s?|demeure la meme|reste la meme)\b", re.IGNORECASE),
     updated_object=re.compile(r"\b(?:mise a jour|mis a jour|revisee?s?)\b", re.IGNORECASE),
     adjective_forms=french_forms,
+    government_channel=re.compile(r"\b(?:ministere|gouvernement)\b", re.IGNORECASE),
+    topic_stop_words=frozenset(
+        """le la les un une des du de et ou en au aux pour par sur dans avec que qui est sont
+        ont ce cette ces son sa ses leur leurs ne pas plus""".split()  # noqa: SIM905 - a word list reads best as text
+    ),
     government=re.compile(
         r"\b(?:le gouvernement|conseil federal|conseil des ministres|l'assemblee nationale|"
         r"le parlement|premier ministre)\b",

@@ -129,4 +129,5 @@ LANGUAGE = Language(
     unchanged=re.compile(r"変更はない|変わらない"),
     updated_object=re.compile(r"改定版|改訂版"),
     government=re.compile(r"政府|閣議|国会|内閣|府省庁|各省"),
+    government_channel=re.compile(r"省|庁|内閣|政府|本部事務局|事務局"),
 )
