@@ -102,7 +102,7 @@ def find_kinds(text: str, languages: Collection[str] | None = None) -> list[Kind
 # language says how its adjuncts and nouns look (`Language.structure`); the
 # rules below are the same for all.
 
-_CLAUSE_BREAK = re.compile(r"[,;:\n\u2013\u2014()\u3001\u3002]")
+_CLAUSE_BREAK = re.compile(r"[,;:\n\u2013\u2014()\u3000\u3001\u3002]")
 _STRUCTURES = {lang.code: lang.structure for lang in LANGUAGES}
 # Kinds that are the occasion of another event in the same sentence: leaders
 # meet and adopt, sign or launch something; the something is the news.
