@@ -151,6 +151,7 @@ def test_the_kind_of_the_headline_event(title: str, body: str, kind: str) -> Non
         ("Ministers meet and sign data pact", "agreement.signed", "sign data pact"),
         # Japanese: the predicate ending the first clause.
         ("ロボット法が成立、来年施行へ", "instrument.adopted", "成立"),
+        ("ロボット法が成立\u3000来年施行へ", "instrument.adopted", "成立"),  # ideographic space
         ("閣僚会合で行動計画を採択", "instrument.adopted", "採択"),
     ],
 )
