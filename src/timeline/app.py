@@ -65,7 +65,12 @@ from timeline.model.selection import Selection
 from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
-from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
+from timeline.projections.runner import (
+    CatchUpReport,
+    Progress,
+    ProjectionRunner,
+    checked_known_at,
+)
 from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
 from timeline.store.base import (
@@ -314,9 +319,10 @@ class Timeline:
     def _fact_event(self, ref: str) -> RecordedEvent:
         event = self.store.get(ref)
         if event.kind in META_KINDS:
+            what = "a correction" if event.kind == "event.corrected" else "a retraction"
             raise TimelineError(
-                f"event {event.id} is a {event.kind}; correct or retract the event it names "
-                f"({event.payload['target']})"
+                f"event {event.id} is {what} ({event.kind}); correct or retract the event it "
+                f"names ({event.payload['target']})"
             )
         return event
 
@@ -340,6 +346,9 @@ class Timeline:
 
         `after_seq` starts after that position: a cursor for reading page by page."""
         _check_kinds(kinds)
+        _check_range(effective_from, effective_to)
+        if known_at is not None:
+            known_at = checked_known_at(self.store, known_at)
         flt = EventFilter(
             after_seq=after_seq,
             subject=subject,
@@ -379,6 +388,9 @@ class Timeline:
         `after_seq` is read and filtered here, on what its corrections say."""
         _check_kinds(kinds)
         code = validate_code(jurisdiction) if jurisdiction else None
+        _check_range(effective_from, effective_to)
+        if known_at is not None:
+            known_at = checked_known_at(self.store, known_at)
         if current:
             return self._current_entries(
                 code, kinds, subject, effective_from, effective_to, known_at, limit, after_seq
@@ -598,8 +610,7 @@ class Timeline:
         projection: str | None = None,
     ) -> Diff:
         """What changed in `jurisdiction`'s state between two dates, citing events."""
-        if date_to < date_from:
-            raise InvalidDateError(f"the end day {date_to} is before the start day {date_from}")
+        _check_range(date_from, date_to)
         code = validate_code(jurisdiction)
         runner = self._fresh()
         name = projection or self.default_projection
@@ -899,6 +910,13 @@ class Timeline:
     def reject_candidate(self, ref: str, reason: str) -> Candidate:
         """Mark the candidate rejected with `reason`; it is never proposed again."""
         return review.reject(self.store, ref, reason)
+
+
+def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+    """A range of days that ends before it starts is a mistake, never an empty answer:
+    the one rule for the log's listing (`entries`) and `diff`."""
+    if start is not None and end is not None and end < start:
+        raise InvalidDateError(f"the range ends on {end}, before it starts on {start}")
 
 
 def _check_kinds(kinds: Sequence[str] | None) -> None:

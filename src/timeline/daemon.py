@@ -88,7 +88,9 @@ class Daemon:
             timezone=dt.UTC,
         )
         now = dt.datetime.now(dt.UTC)
-        feeds = [f for f in settings.feeds if f.enabled]
+        feeds = daemon_feeds(settings)
+        if skipped := [f.name for f in settings.feeds if f.enabled and f not in feeds]:
+            log.info("daemon.file_feeds_skipped", feeds=skipped, setting="daemon.poll_file_feeds")
         for feed in feeds:
             scheduler.add_job(
                 self._poll,
@@ -146,6 +148,16 @@ class Daemon:
             job.run()
         except Exception:  # as for polls: log it, keep the schedule
             log.exception("job.crashed", job=job.name)
+
+
+def daemon_feeds(settings: Settings) -> list[FeedSettings]:
+    """The feeds the daemon polls: the enabled ones, those read from a `file:` only
+    with `daemon.poll_file_feeds` (`timeline poll` reads them either way)."""
+    return [
+        feed
+        for feed in settings.feeds
+        if feed.enabled and (settings.daemon.poll_file_feeds or not feed.is_file)
+    ]
 
 
 def job_trigger(job: PeriodicJob) -> BaseTrigger:

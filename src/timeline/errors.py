@@ -46,13 +46,17 @@ class ConcurrencyError(TimelineError):
         self.subject = subject
         self.expected = expected
         self.actual = actual
-        why = (
-            "another writer appended first; re-read and retry"
-            if expected < actual
-            else "the expected version is ahead of the stream; re-read it"
-        )
+        if expected < actual:
+            gap = actual - expected
+            why = (
+                f"it is {gap} event{'s' if gap > 1 else ''} ahead: another writer appended "
+                "first; re-read it and retry"
+            )
+        else:
+            why = "it is behind the expected version, which it never reached; re-read it"
         super().__init__(
-            f"subject {subject!r} is at version {actual}, not the expected {expected}: {why}"
+            f"expected version {expected} but the stream of subject {subject!r} is at "
+            f"version {actual}: {why}"
         )
 
 
@@ -89,6 +93,13 @@ class ConfigError(TimelineError):
 
 class ImportFileError(TimelineError):
     """A curated event file cannot be read or parsed; names the file and entry."""
+
+
+class EmptyInputError(TimelineError):
+    """An event file, stdin or folder given to `append` or `import` that holds no events.
+
+    Refused rather than done silently: an empty input is most likely the wrong file
+    or an unsaved one, and "nothing happened" should not look like success."""
 
 
 class ImportConflictError(TimelineError):

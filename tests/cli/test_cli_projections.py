@@ -80,7 +80,10 @@ def test_known_at_and_partners(cli: Cli) -> None:
         (("state", "JP", "--known-at", "soon"), "--known-at: expected an ISO"),
         (("state", "JP", "--projection", "nope"), "no projection named 'nope'"),
         (("compare", "JP", "--as-of", "2025-09-01"), "at least two"),
-        (("diff", "JP", "--from", "2025-09-01", "--to", "2025-01-01"), "is before the start day"),
+        (
+            ("diff", "JP", "--from", "2025-09-01", "--to", "2025-01-01"),
+            "the range ends on 2025-01-01, before it starts on 2025-09-01",
+        ),
         (("upcoming", "--days", "0"), "days must be at least 1, not 0"),
     ],
 )

@@ -42,6 +42,9 @@ def candidates_list(
     if format_ is Format.csv:
         write_csv([_candidate_row(c) for c in found])
         return
+    if not found:
+        typer.echo(_none_found(None if all_ else (status or ["pending"]), feed), err=True)
+        return
     piped = not sys.stdout.isatty()
     table = Table(box=None)
     for header in ("id", "status", "feed", "kind", "where", "effective", "conf", "title"):
@@ -64,6 +67,21 @@ def candidates_list(
             )
         )
     Console(width=200 if piped else None).print(table)
+
+
+def _none_found(statuses: list[str] | None, feed: str | None) -> str:
+    """What an empty listing means, and how candidates come to be."""
+    if statuses == ["pending"] and feed is None:
+        return (
+            "no candidates awaiting review: the daemon or `timeline poll` proposes them from "
+            "the watched feeds (`timeline feeds list`); --all lists reviewed ones too"
+        )
+    if statuses is None and feed is None:
+        return (
+            "no candidates yet: the daemon or `timeline poll` proposes them from the watched feeds"
+        )
+    which = "candidates" if statuses is None else f"{' or '.join(statuses)} candidates"
+    return f"no {which}" + (f" from feed {feed!r}" if feed else "")
 
 
 def _candidate_row(c: Candidate) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from timeline.cli._common import (
     write_json_array,
 )
 from timeline.errors import ConfigError
-from timeline.feeds.config import add_feed, remove_feed
+from timeline.feeds.config import add_feed, feed_url, remove_feed
 from timeline.settings import FeedSettings
 
 feeds_app = typer.Typer(help="The watched feeds: list, add, remove, health.", no_args_is_help=True)
@@ -32,6 +32,13 @@ app.add_typer(feeds_app, name="feeds")
 @command("list", feeds_app)
 def feeds_list(ctx: typer.Context) -> None:
     """List the feeds in config.toml."""
+    if not settings_of(ctx).feeds:
+        typer.echo(
+            "no feeds yet: `timeline feeds add NAME URL` watches one (an http(s) URL, or a "
+            "downloaded feed's path or file: URL to try it out); see `timeline feeds add --help`",
+            err=True,
+        )
+        return
     table = Table(box=None)
     for header in ("name", "enabled", "interval", "jurisdiction", "language", "auto-accept", "url"):
         table.add_column(header)
@@ -52,7 +59,13 @@ def feeds_list(ctx: typer.Context) -> None:
 def feeds_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Short stable name: lower-case, digits, . _ -")],
-    url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="The feed's http(s) URL, or a downloaded feed's path or file: URL "
+            "(`timeline poll` reads it; the daemon only with daemon.poll_file_feeds)."
+        ),
+    ],
     jurisdiction: Annotated[
         str | None, typer.Option(help="Jurisdiction hint for items that name no place.")
     ] = None,
@@ -67,7 +80,7 @@ def feeds_add(
     try:
         feed = FeedSettings(
             name=name,
-            url=url,
+            url=feed_url(url),
             jurisdiction=jurisdiction,
             language=language,
             interval=interval,

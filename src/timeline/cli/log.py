@@ -22,7 +22,7 @@ from timeline.cli._common import (
     settings_of,
     write_json_array,
 )
-from timeline.documents import parse_documents, read_documents
+from timeline.documents import events_to_append, parse_documents, read_documents
 from timeline.errors import ChainBrokenError, ImportConflictError
 from timeline.model.facts import describe
 
@@ -120,14 +120,15 @@ def append(
     documents = (
         parse_documents(sys.stdin.read(), "<stdin>") if file == "-" else read_documents(Path(file))
     )
+    events = events_to_append(documents, "<stdin>" if file == "-" else file)
     expected = None
     if expected_version is not None:
-        subjects = {str(d.get("subject")) for d in documents}
+        subjects = {event.subject for event in events}
         if len(subjects) != 1:
             raise typer.BadParameter("--expected-version needs all events on one subject")
         expected = {subjects.pop(): expected_version}
     with open_timeline(ctx) as tl:
-        result = tl.append(documents, expected)
+        result = tl.append(events, expected)
     for event, written in zip(result.events, result.written, strict=False):
         verb = "appended" if written else "already stored"
         typer.echo(f"{verb} #{event.seq} {event.id} {event.kind} {event.subject}")

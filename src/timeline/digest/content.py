@@ -195,6 +195,11 @@ class Digest:
     silent_feed_days: int
     learned_since: tuple[LearnedLine, ...] = field(default=())
     filters: tuple[str, ...] = field(default=())
+    so_far: bool = False
+    """The week so far (Monday to today, as known now): a preview of a week not over,
+    never sent nor recorded in the ledger."""
+    last_day: dt.date | None = None
+    """The last day covered: the Sunday, or today for the week so far."""
 
     @property
     def event_count(self) -> int:
@@ -237,11 +242,14 @@ def gather(
     *,
     now: dt.datetime,
     as_known_now: bool = False,
+    so_far: bool = False,
 ) -> Digest:
-    """The digest of `week` for the list `spec`, known at the week's end (or `now`)."""
+    """The digest of `week` for the list `spec`, known at the week's end (or `now`);
+    `so_far`: `week` is the current one, from Monday to today as known `now`."""
     zone = ZoneInfo(settings.timezone)
-    week_known_at = week.known_at(zone)
+    week_known_at = now if so_far else week.known_at(zone)
     known_at = now if as_known_now else week_known_at
+    last_day = now.astimezone(zone).date() if so_far else week.sunday
     flt = _Filter(spec)
     store = source.store
 
@@ -285,9 +293,7 @@ def gather(
                 one_line(with_stage(item["title"], item.get("stage"))),
                 tuple(item["jurisdictions"]),
             )
-            for item in source.upcoming(
-                None, week.sunday, settings.upcoming_days, known_at=known_at
-            )
+            for item in source.upcoming(None, last_day, settings.upcoming_days, known_at=known_at)
             if flt.keeps(item["jurisdictions"], item["kind"])
         ]
     else:
@@ -295,7 +301,7 @@ def gather(
     state_changes = [
         change
         for code in sorted(flt.codes(touched))
-        if (change := _state_change(source, code, week, zone, known_at)) is not None
+        if (change := _state_change(source, code, week, last_day, zone, known_at)) is not None
     ]
 
     learned: list[LearnedLine] = []
@@ -325,6 +331,8 @@ def gather(
         silent_feed_days=settings.silent_feed_days,
         learned_since=tuple(learned),
         filters=flt.describe(),
+        so_far=so_far,
+        last_day=last_day,
     )
 
 
@@ -481,13 +489,19 @@ def _correction_line(
 
 
 def _state_change(
-    source: DigestSource, code: str, week: IsoWeek, zone: ZoneInfo, known_at: dt.datetime
+    source: DigestSource,
+    code: str,
+    week: IsoWeek,
+    last_day: dt.date,
+    zone: ZoneInfo,
+    known_at: dt.datetime,
 ) -> StateChange | None:
-    """What `code`'s state gained or lost over the week: the state on Sunday as known
-    at `known_at`, against the state the Sunday before as known when that week ended
-    (so both what took effect and what was learned count)."""
+    """What `code`'s state gained or lost over the week: the state on its last day (the
+    Sunday, or today for the week so far) as known at `known_at`, against the state the
+    Sunday before as known when that week ended (so both what took effect and what was
+    learned count)."""
     definition = source.definition()
-    after = source.state(code, week.sunday, known_at)
+    after = source.state(code, last_day, known_at)
     before_known = week.start(zone) - dt.timedelta(microseconds=1)
     try:
         before = source.state(code, week.monday - dt.timedelta(days=1), before_known)
