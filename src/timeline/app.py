@@ -361,7 +361,8 @@ class Timeline:
         return self.store.read(flt)
 
     def show(self, ref: str) -> RecordedEvent:
-        """One event by id or position."""
+        """One event by reference: a position (`23`, `#23`), an id or a unique id prefix
+        (4+ hex digits), an idempotency key, or a curated entry's id (see `EventStore.get`)."""
         return self.store.get(ref)
 
     def entries(
@@ -451,7 +452,7 @@ class Timeline:
             yield entry
 
     def entry(self, ref: str) -> LogEntry:
-        """One event by id or position, with its standing now."""
+        """One event by reference (as `show`), with its standing now."""
         event = self.store.get(ref)
         metas = self.store.read(
             EventFilter(subject=event.subject, kinds=META_KINDS, after_seq=event.seq)

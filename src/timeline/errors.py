@@ -36,7 +36,12 @@ class InvalidDateError(InvalidEventError):
 
 
 class EventNotFoundError(TimelineError):
-    """An event id or position that the log does not hold."""
+    """A reference (position, id, id prefix, idempotency key, curated entry id) that
+    names no event of the log, or an id prefix too short to be one."""
+
+
+class AmbiguousEventError(EventNotFoundError):
+    """An id prefix that more than one event's id starts with; the message lists them."""
 
 
 class ConcurrencyError(TimelineError):
@@ -136,7 +141,13 @@ class UnknownFollowError(TimelineError):
 
 
 class CandidateNotFoundError(TimelineError):
-    """A candidate id (or id prefix) that matches no candidate, or more than one."""
+    """A candidate id (or id prefix) that matches no candidate, or an id prefix too
+    short to be one."""
+
+
+class AmbiguousCandidateError(CandidateNotFoundError):
+    """A candidate id prefix that more than one candidate's id starts with; the message
+    lists them."""
 
 
 class CandidateStateError(TimelineError):

@@ -41,9 +41,9 @@ from timeline.model.facts import (
     standing_fact,
 )
 from timeline.store import EventStore, RecordedEvent
-from timeline.store.base import EventFilter
+from timeline.store.base import CURATED_KEY_PREFIX, EventFilter
 
-KEY_PREFIX = "curated:"
+KEY_PREFIX = CURATED_KEY_PREFIX
 
 Prefer = Literal["file", "log"]
 

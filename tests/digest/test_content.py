@@ -382,3 +382,29 @@ def test_the_week_so_far_is_labelled_and_never_recorded(make_timeline: MakeTimel
         2,
         dt.date(2026, 6, 21),
     )
+
+
+def test_a_metric_recorded_in_the_week_reads_with_its_value_in_words(
+    make_timeline: MakeTimeline,
+) -> None:
+    tl, clock = make_timeline()
+    clock.now = at(16)
+    figure = {"name": "digital trade deficit", "value": 6600000000000, "unit": "JPY"}
+    tl.append(
+        [
+            {
+                "kind": "metric.reported",
+                "subject": "jp/digital-trade-balance",
+                "jurisdictions": ["JP"],
+                "effective": "2024",
+                "sources": [{"publisher": "Test Gazette", "title": "A report"}],
+                "payload": figure | {"period": "2024"},
+            }
+        ]
+    )
+    clock.now = at(22, 9)
+    digest, rendered = digests(tl).render(WEEK)
+    [group] = digest.recorded
+    assert [e.title for e in group.events] == ["digital trade deficit: JPY 6.6 trillion (2024)"]
+    assert "digital trade deficit: JPY 6.6 trillion (2024)" in rendered.text
+    assert "6600000000000" not in rendered.text

@@ -184,6 +184,11 @@ def test_one_event_by_id_or_position(client: TestClient) -> None:
     first = ok(client, "/api/events/1")
     assert first["seq"] == 1
     assert ok(client, f"/api/events/{first['id']}") == first
+    # As `timeline show`: a short id, a curated entry's id, its idempotency key.
+    assert ok(client, f"/api/events/{first['id'][:8]}") == first
+    entry = first["idempotency_key"].removeprefix("curated:")
+    assert ok(client, f"/api/events/{entry}") == first
+    assert ok(client, f"/api/events/{first['idempotency_key']}") == first
 
 
 def test_errors_are_one_line_json_4xx(client: TestClient) -> None:
@@ -206,7 +211,8 @@ def test_errors_are_one_line_json_4xx(client: TestClient) -> None:
     missing = "00000000-0000-8000-8000-000000000000"
     assert missing in error(client, f"/api/events/{missing}", 404)
     assert "no event '999'" in error(client, "/api/events/999", 404)
-    assert error(client, "/api/events/not-an-id", 422).startswith("path parameter 'ref'")
+    assert error(client, "/api/events/not-an-id", 404) == "no event 'not-an-id' in the log"
+    assert error(client, f"/api/events/{'x' * 201}", 422).startswith("path parameter 'ref'")
     assert error(client, "/api/state", 422) == "query parameter 'jurisdiction': Field required"
     assert "query parameter 'limit'" in error(client, "/api/events", 422, limit=0)
     assert "unknown kind 'instrument.enforced'" in error(

@@ -1,5 +1,5 @@
 """What every `timeline` command shares: the Typer app, opening the API, user
-errors as one line, the output formats and writers.
+errors as one line, the `--known-at` option.  How answers are printed: `render`.
 
 Command modules (one per group: log, projections, feeds, candidates, digest,
 serve, daemon) import this module and register on `app`; `timeline.cli`
@@ -8,15 +8,11 @@ imports them all.  Nothing here imports a command module.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import json
-import sys
-from collections.abc import Callable, Iterable
-from enum import StrEnum
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -67,12 +63,6 @@ def command(
     return register
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 # Commands that run until stopped: their info logs are their account of what they do.
 SERVICES = frozenset({"daemon", "serve"})
 
@@ -118,22 +108,3 @@ def _main(
 
 def known_at_option(value: str | None) -> dt.datetime | None:
     return parsing.moment(value, "--known-at")
-
-
-def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
-    """Stream a JSON array item by item (to `out`, default stdout), so a long log never
-    sits in memory."""
-    out = out or sys.stdout
-    out.write("[")
-    separator = "\n  "
-    for item in items:
-        out.write(separator + json.dumps(item, ensure_ascii=False))
-        separator = ",\n  "
-    out.write("]\n" if separator == "\n  " else "\n]\n")
-
-
-def write_csv(rows: list[dict[str, Any]], out: TextIO | None = None) -> None:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    writer = csv.DictWriter(out or sys.stdout, columns)
-    writer.writeheader()
-    writer.writerows(rows)

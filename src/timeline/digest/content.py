@@ -23,8 +23,15 @@ from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
 from timeline.model.dates import DateMoveKind, PartialDate, date_move
 from timeline.model.events import META_KINDS, parse_event
-from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact, with_stage
-from timeline.projections.fold import penalty_text
+from timeline.model.facts import (
+    StandingFact,
+    fact_dict,
+    fact_title,
+    headline,
+    standing_fact,
+    with_stage,
+)
+from timeline.projections.fold import value_text
 from timeline.projections.queries import diff_states, stage_change_text
 from timeline.settings import DigestListSettings, DigestSettings
 from timeline.store.base import EventFilter, EventStore, RecordedEvent
@@ -413,7 +420,7 @@ def _event_line(
         id=fact.original.id,
         kind=data["kind"],
         kind_label=KIND_LABELS.get(data["kind"], data["kind"]),
-        title=_title(data),
+        title=one_line(headline(data["kind"], data["payload"])),
         jurisdictions=tuple(data["jurisdictions"]),
         effective=str(data["effective"]),
         recorded_day=_local_day(fact.original.recorded_at, zone),
@@ -556,11 +563,7 @@ def _change_text(change: Mapping[str, Any], after: Mapping[str, Any]) -> str:
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, Mapping):
-        if "amount" in value or "turnover_pct" in value:
-            return one_line(penalty_text(value))
-        return one_line(", ".join(f"{k} {v}" for k, v in value.items()))
-    return "none" if value is None else one_line(value)
+    return one_line(value_text(value))
 
 
 # -- what was learned after the week ---------------------------------------------------
