@@ -48,7 +48,7 @@ from timeline.feeds import review
 from timeline.importer import ImportReport, Prefer, current_fact, import_path
 from timeline.logging import get_logger
 from timeline.model.dates import parse_text, utc_text
-from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
+from timeline.model.events import AnyEvent, parse_event
 from timeline.model.facts import (
     CORRECTED,
     RETRACTED,
@@ -60,10 +60,11 @@ from timeline.model.facts import (
 )
 from timeline.model.feeds import STATUSES, Candidate, FeedHealth
 from timeline.model.jurisdictions import registry, validate_code
+from timeline.model.kinds import KINDS, META_KINDS
 from timeline.model.selection import Selection
 from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
-from timeline.projections.queries import compare_states, diff_states
+from timeline.projections.queries import diff_states
 from timeline.projections.runner import (
     CatchUpReport,
     Progress,
@@ -570,36 +571,16 @@ class Timeline:
     ) -> Comparison:
         """Several jurisdictions' states on one date, and which parts differ (each with
         its subdivisions' facts folded in, with `with_subdivisions`)."""
-        codes = list(dict.fromkeys(validate_code(j) for j in jurisdictions))
-        if len(codes) < 2:
-            raise TimelineError("compare needs at least two different jurisdictions")
         runner = self._fresh()
-        name = projection or self.default_projection
-        known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
-        fold_tail = not self._can_catch_up
-        states = {
-            code: cast(
-                "State",
-                runner.state(
-                    name,
-                    code,
-                    as_of,
-                    known_at,
-                    with_subdivisions=with_subdivisions,
-                    fold_tail=fold_tail,
-                ),
-            )
-            for code in codes
-        }
-        first = next(iter(states.values()))
-        return {
-            "projection": name,
-            "as_of": first["as_of"],
-            "known_at": first["known_at"],
-            "jurisdictions": codes,
-            "states": states,
-            "differences": compare_states(runner.definition(name), cast("Any", states)),
-        }
+        found = runner.compare(
+            projection or self.default_projection,
+            jurisdictions,
+            as_of,
+            known_at,
+            with_subdivisions=with_subdivisions,
+            fold_tail=not self._can_catch_up,
+        )
+        return cast("Comparison", found)
 
     def diff(
         self,

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from timeline.documents import read_documents
 from timeline.errors import EmptyInputError, ImportFileError
-from timeline.model.events import META_KINDS, AnyEvent, canonical_json, parse_event
+from timeline.model.events import AnyEvent, canonical_json, parse_event
 from timeline.model.facts import (
     CORRECTED,
     StandingFact,
@@ -40,6 +40,7 @@ from timeline.model.facts import (
     fact_dict,
     standing_fact,
 )
+from timeline.model.kinds import META_KINDS
 from timeline.store import EventStore, RecordedEvent
 from timeline.store.base import CURATED_KEY_PREFIX, EventFilter
 

@@ -36,6 +36,7 @@ from timeline.settings_file import (
     DEFAULT_DATABASE_URL,
     DEFAULT_PROJECTION,
     DEFAULT_PROJECTIONS_PATH,
+    SECTIONS,
     config_file,
 )
 from timeline.store.urls import anchor_sqlite_path
@@ -217,7 +218,7 @@ class DigestListSettings(BaseModel):
     @field_validator("kinds")
     @classmethod
     def _known_kinds(cls, kinds: list[str]) -> list[str]:
-        from timeline.model.events import KINDS
+        from timeline.model.kinds import KINDS
 
         for kind in kinds:
             if kind not in KINDS:
@@ -478,6 +479,13 @@ class Settings(BaseSettings):
         if toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
+
+
+# settings_file.py names the sections for the light reader of a question's keys.
+if set(Settings.model_fields) != SECTIONS:
+    raise AssertionError(
+        f"settings_file.SECTIONS {sorted(SECTIONS)} != {sorted(Settings.model_fields)}"
+    )
 
 
 def load_settings(config_path: Path | None = None) -> Settings:

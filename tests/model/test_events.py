@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from tests.factories import in_force, office, retraction
 from timeline.errors import InvalidEventError, UnknownJurisdictionError
-from timeline.model.events import KINDS, content_key, parse_event
+from timeline.model.events import content_key, parse_event
 from timeline.model.jurisdictions import registry, validate_code
+from timeline.model.kinds import KINDS
 
 
 def test_all_required_kinds_exist() -> None:

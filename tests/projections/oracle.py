@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from timeline.model.dates import PartialDate
-from timeline.model.events import META_KINDS
 from timeline.model.jurisdictions import within
+from timeline.model.kinds import META_KINDS
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import FactVersion, apply, apply_pending, empty_state, render
 from timeline.store.base import RecordedEvent

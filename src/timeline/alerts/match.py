@@ -19,7 +19,6 @@ from typing import Any
 
 from timeline.answers import FactEntry
 from timeline.model.dates import PartialDate, date_move, utc_text
-from timeline.model.events import META_KINDS
 from timeline.model.facts import (
     RETRACTED,
     corrected_fact,
@@ -27,6 +26,7 @@ from timeline.model.facts import (
     fact_title,
     standing_fact,
 )
+from timeline.model.kinds import META_KINDS
 from timeline.model.selection import Selection
 from timeline.settings import FollowSettings
 from timeline.store.base import (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from timeline.answers import Comparison, ReadModelsCaughtUp, State
     from timeline.app import Timeline
     from timeline.projections.definition import ProjectionDefinition
+    from timeline.readpath import Answered
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
 KnownAt = Annotated[
@@ -74,14 +76,23 @@ Answer = TypeVar("Answer", "State", "Comparison")
 
 
 def _answer(
-    ctx: typer.Context, format_: Format, ask: Callable[[Timeline], Answer]
+    ctx: typer.Context,
+    format_: Format,
+    quick: Callable[[Path | None], Answered | None],
+    ask: Callable[[Timeline], Answer],
 ) -> tuple[Answer, ProjectionDefinition] | None:
-    """Ask, and print the answer as JSON when asked to (None), or hand it back with
-    its projection's definition for a table or CSV."""
-    with open_timeline(ctx) as tl:
-        result = ask(tl)
-        definition = tl.definition(result["projection"])
-        caught_up = _caught_up(tl)
+    """Ask (through the read path when it can answer: `timeline.readpath`), and
+    print the answer as JSON when asked to (None), or hand it back with its
+    projection's definition for a table or CSV."""
+    answered = quick(ctx.ensure_object(dict)["config_option"])
+    if answered is not None:
+        result: Answer = answered.result
+        definition, caught_up = answered.definition, answered.read_models
+    else:
+        with open_timeline(ctx) as tl:
+            result = ask(tl)
+            definition = tl.definition(result["projection"])
+            caught_up = _caught_up(tl)
     if format_ is Format.json:
         write_json({**result, "read_models": caught_up}, sys.stdout)
         return None
@@ -99,10 +110,15 @@ def state(
     format_: FormatOption = Format.table,
 ) -> None:
     """A jurisdiction's state on a day, as the log knew it at a time."""
+    from timeline import readpath
+
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
     answered = _answer(
         ctx,
         format_,
+        lambda config: readpath.state(
+            config, jurisdiction, day, moment, projection, with_subdivisions=with_subdivisions
+        ),
         lambda tl: tl.state(
             jurisdiction, day, moment, projection, with_subdivisions=with_subdivisions
         ),
@@ -272,6 +288,7 @@ def compare(
     format_: FormatOption = Format.table,
 ) -> None:
     """Jurisdictions side by side on one day; rows that differ are highlighted."""
+    from timeline import readpath
     from timeline.answers import aggregate
     from timeline.answers import section as section_items
 
@@ -279,6 +296,9 @@ def compare(
     answered = _answer(
         ctx,
         format_,
+        lambda config: readpath.compare(
+            config, jurisdictions, day, moment, projection, with_subdivisions=with_subdivisions
+        ),
         lambda tl: tl.compare(
             jurisdictions, day, moment, projection, with_subdivisions=with_subdivisions
         ),

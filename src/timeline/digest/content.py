@@ -22,7 +22,7 @@ from timeline.digest.sources import DigestSource
 from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
 from timeline.model.dates import DateMoveKind, PartialDate, date_move
-from timeline.model.events import META_KINDS, parse_event
+from timeline.model.events import parse_event
 from timeline.model.facts import (
     StandingFact,
     fact_dict,
@@ -31,6 +31,7 @@ from timeline.model.facts import (
     standing_fact,
     with_stage,
 )
+from timeline.model.kinds import META_KINDS
 from timeline.projections.fold import value_text
 from timeline.projections.queries import diff_states, stage_change_text
 from timeline.settings import DigestListSettings, DigestSettings

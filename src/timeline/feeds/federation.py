@@ -28,7 +28,7 @@ from typing import Any
 
 from timeline.errors import InvalidEventError
 from timeline.feeds.extract.item import ItemExtraction
-from timeline.model.events import META_KINDS, canonical_json
+from timeline.model.events import canonical_json
 from timeline.model.facts import (
     RETRACTED,
     StandingFact,
@@ -38,6 +38,7 @@ from timeline.model.facts import (
     standing_fact,
 )
 from timeline.model.feeds import FEDERATED_FACT
+from timeline.model.kinds import META_KINDS
 from timeline.publish.atom import NAMESPACE, FeedEvent
 
 FOLLOW_OVERLAP = dt.timedelta(days=1)

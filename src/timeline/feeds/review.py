@@ -22,9 +22,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from timeline.errors import CandidateStateError, InvalidEventError, UnknownJurisdictionError
 from timeline.model.dates import PartialDate
-from timeline.model.events import KINDS, META_KINDS, Subject, parse_event
+from timeline.model.events import Subject, parse_event
 from timeline.model.feeds import REVIEWABLE, Candidate, iso_utc
 from timeline.model.jurisdictions import validate_code
+from timeline.model.kinds import KINDS, META_KINDS
 from timeline.store.base import EventStore, RecordedEvent
 
 _SUBJECT: TypeAdapter[str] = TypeAdapter(Subject)

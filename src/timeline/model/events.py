@@ -34,6 +34,7 @@ from pydantic_core import ErrorDetails
 from timeline.errors import InvalidEventError
 from timeline.model.dates import PartialDate
 from timeline.model.jurisdictions import validate_code
+from timeline.model.kinds import KINDS
 
 # -- small vocabulary types ---------------------------------------------------
 
@@ -362,13 +363,11 @@ Event = Annotated[AnyEvent, Field(discriminator="kind")]
 """Any event a caller may append."""
 
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(Event)
-KINDS: tuple[str, ...] = tuple(
-    cls.model_fields["kind"].annotation.__args__[0] for cls in AnyEvent.__args__
-)
-META_KINDS = frozenset({"event.corrected", "event.retracted"})
-
-SCHEMA_VERSION: dict[str, int] = dict.fromkeys(KINDS, 1) | {"instrument.in_force": 2}
-"""Current payload schema version of each kind; see `timeline.model.upcasting`."""
+# The kinds are listed as plain data in `model/kinds.py` (read without this
+# module's union); the union must declare exactly those, in that order.
+_DECLARED = tuple(cls.model_fields["kind"].annotation.__args__[0] for cls in AnyEvent.__args__)
+if _DECLARED != KINDS:
+    raise AssertionError(f"model/kinds.py lists {KINDS}, the event union declares {_DECLARED}")
 
 
 def format_validation_error(exc: ValidationError, where: str = "") -> str:

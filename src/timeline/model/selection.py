@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 
 from timeline.errors import InvalidEventError
 from timeline.model.jurisdictions import validate_code, within
+from timeline.model.kinds import KINDS, META_KINDS
 
 _SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
 _KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
@@ -33,8 +34,6 @@ def checked_subject_pattern(pattern: str) -> str:
 def checked_kind_pattern(pattern: str) -> str:
     """`pattern`, once known to match some kind of fact: a misspelt pattern would
     otherwise select nothing without a word (an empty calendar, a silent follow)."""
-    from timeline.model.events import KINDS, META_KINDS  # pydantic: only when checking
-
     facts = [kind for kind in KINDS if kind not in META_KINDS]
     if not _KIND_PATTERN.fullmatch(pattern) or not any(
         fnmatchcase(kind, pattern) for kind in facts

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from timeline.model.events import SCHEMA_VERSION
+from timeline.model.kinds import SCHEMA_VERSION
 
 Payload = dict[str, Any]
 Upcaster = Callable[[Payload], Payload]

@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from timeline.errors import ProjectionDefinitionError
-from timeline.model.events import KINDS, META_KINDS
 from timeline.model.jurisdictions import is_jurisdiction
+from timeline.model.kinds import KINDS, META_KINDS
 
 STAGE_OPERATIONS = ("stage", "postpone", "move")
 OPERATIONS = ("set", "default", "advance", "max", "add", *STAGE_OPERATIONS)

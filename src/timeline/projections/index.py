@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import orjson
 
 from timeline.model.dates import PartialDate
-from timeline.model.events import META_KINDS, SCHEMA_VERSION
+from timeline.model.kinds import META_KINDS, SCHEMA_VERSION
 from timeline.model.upcasting import upcast
 from timeline.projections.fold import FactVersion
 from timeline.store.base import FACT_COLUMNS, Row

@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from timeline.errors import KnownAtError, UnknownProjectionError
+from timeline.errors import KnownAtError, TimelineError, UnknownProjectionError
 from timeline.gc_pause import cyclic_gc_paused
-from timeline.model.jurisdictions import subdivisions_of
+from timeline.model.jurisdictions import subdivisions_of, validate_code
 from timeline.projections.definition import ProjectionDefinition
 from timeline.projections.fold import (
     FactVersion,
@@ -35,11 +35,12 @@ from timeline.projections.index import (
     index_events,
     version_from_row,
 )
+from timeline.projections.queries import compare_states
 from timeline.projections.snapshots import Snapshots, fold_until, scan_fields, snapshot_tag
 from timeline.projections.tail import Tail, read_tail
 from timeline.store.base import (
     Checkpoints,
-    EventStore,
+    HoldsReadModels,
     ReadModelTransaction,
     ReadModelView,
     VersionCursor,
@@ -77,7 +78,7 @@ class ProjectionRunner:
 
     def __init__(
         self,
-        store: EventStore,
+        store: HoldsReadModels,
         definitions: Mapping[str, ProjectionDefinition],
         *,
         snapshot_every: int = 128,
@@ -169,6 +170,12 @@ class ProjectionRunner:
         with self.store.read_models.transaction() as tx:
             tx.clear()
         return self.catch_up(progress)
+
+    def caught_up(self) -> bool:
+        """Whether every read model reflects the whole log, built for its definition
+        as it now reads: then a question needs no catching up and no tail."""
+        with self.store.read_models.view() as view:
+            return self._is_current(view.checkpoints(), view.head())
 
     def _is_current(self, checkpoints: Checkpoints, head: int) -> bool:
         if checkpoints.get(FACT_INDEX) != (FACT_INDEX_FORMAT, head):
@@ -264,6 +271,43 @@ class ProjectionRunner:
             subdivisions=subdivisions,
             with_subdivisions=with_subdivisions,
         )
+
+    def compare(
+        self,
+        name: str,
+        jurisdictions: Sequence[str],
+        as_of: dt.date,
+        known_at: dt.datetime | None = None,
+        *,
+        with_subdivisions: bool = False,
+        fold_tail: bool = False,
+    ) -> dict[str, Any]:
+        """The states of several jurisdictions (codes, at least two different ones) on
+        one date, as known at one moment, and which parts differ (see `state`)."""
+        codes = list(dict.fromkeys(validate_code(j) for j in jurisdictions))
+        if len(codes) < 2:
+            raise TimelineError("compare needs at least two different jurisdictions")
+        known_at = known_at or dt.datetime.now(dt.UTC)  # one T for every state compared
+        states = {
+            code: self.state(
+                name,
+                code,
+                as_of,
+                known_at,
+                with_subdivisions=with_subdivisions,
+                fold_tail=fold_tail,
+            )
+            for code in codes
+        }
+        first = next(iter(states.values()))
+        return {
+            "projection": name,
+            "as_of": first["as_of"],
+            "known_at": first["known_at"],
+            "jurisdictions": codes,
+            "states": states,
+            "differences": compare_states(self.definition(name), states),
+        }
 
     @staticmethod
     def _snapshots_serve(tail: Tail, definition: ProjectionDefinition, jurisdiction: str) -> bool:
@@ -390,7 +434,7 @@ class ProjectionRunner:
         )
 
 
-def checked_known_at(store: EventStore, known_at: dt.datetime) -> dt.datetime:
+def checked_known_at(store: HoldsReadModels, known_at: dt.datetime) -> dt.datetime:
     """`known_at`, refused when it has no time zone or is before the log's first event:
     the one rule for every answer "as known at" (states, diffs, the log's listing)."""
     if known_at.tzinfo is None:

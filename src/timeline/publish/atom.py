@@ -36,8 +36,9 @@ from typing import Any
 
 from timeline.errors import FeedError, InvalidDateError
 from timeline.model.dates import PartialDate, utc_text
-from timeline.model.events import META_KINDS, AnyEvent, parse_event
+from timeline.model.events import AnyEvent, parse_event
 from timeline.model.facts import CORRECTED, RETRACTED, describe
+from timeline.model.kinds import META_KINDS
 from timeline.store.base import RecordedEvent, format_utc
 
 NAMESPACE = "https://timeline.example/ns/1"

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from timeline.model.events import META_KINDS
 from timeline.model.facts import StandingFact, standing_fact
+from timeline.model.kinds import META_KINDS
 from timeline.model.selection import Selection
 from timeline.store.base import RecordedEvent
 

@@ -10,7 +10,6 @@ from timeline.store.base import (
     RecordedEvent,
     VerifyReport,
 )
-from timeline.store.urls import parse_url
 
 __all__ = [
     "AppendResult",
@@ -24,6 +23,10 @@ __all__ = [
 
 def open_store(url: str, *, read_only: bool = False) -> EventStore:
     """The store for `url`: `sqlite:///file.db` or `postgresql+psycopg://...`."""
+    # Here, not at the top: URLs are SQLAlchemy's, and the read path
+    # (`timeline.store.sqlite_reads`) imports this package without it.
+    from timeline.store.urls import parse_url
+
     backend = parse_url(url).get_backend_name()
     if backend == "sqlite":
         from timeline.store.sqlite import SqliteEventStore

@@ -15,12 +15,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from timeline.model.dates import PartialDate, utc_text
-from timeline.model.events import AnyEvent, parse_event
 from timeline.model.feeds import Candidate, FeedHealth
 from timeline.model.upcasting import upcast
+
+if TYPE_CHECKING:
+    from timeline.model.events import AnyEvent
 
 GENESIS_HASH = "0" * 64
 
@@ -52,6 +54,14 @@ def prefix_too_short(prefix: str) -> bool:
 def format_utc(moment: dt.datetime) -> str:
     """The one spelling of a transaction time: fixed width, so text sorts as time."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def read_utc(value: str | dt.datetime) -> dt.datetime:
+    """A stored transaction time as a UTC datetime: SQLite keeps `format_utc`'s
+    text, PostgreSQL a `timestamptz`."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value.astimezone(dt.UTC)
 
 
 @dataclass(slots=True)
@@ -102,6 +112,10 @@ class RecordedEvent:
 
     def to_event(self) -> AnyEvent:
         """The validated model of this event, as it would be appended today."""
+        # Here, not at the top: the pydantic union costs 170 ms that a question
+        # answered from the read models never needs (docs/design.md, "Start-up").
+        from timeline.model.events import parse_event
+
         return parse_event(
             {
                 "kind": self.kind,
@@ -1040,3 +1054,11 @@ class ReadModels(ABC):
     @abstractmethod
     def transaction(self) -> AbstractContextManager[ReadModelTransaction]:
         """A write transaction, serialised with every other read-model transaction."""
+
+
+class HoldsReadModels(Protocol):
+    """What the projections need of a store: its read models.  An `EventStore`,
+    or `timeline.store.sqlite_reads.SqliteReads` (reads only, no SQLAlchemy)."""
+
+    @property
+    def read_models(self) -> ReadModels: ...

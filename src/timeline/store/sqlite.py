@@ -31,9 +31,9 @@ from timeline.errors import (
 )
 from timeline.store.sql.events import SqlEventStore
 from timeline.store.sql.readmodels import SqlReadModelSession
+from timeline.store.sqlite_reads import BUSY_TIMEOUT_MS
 
 _WRITE = "timeline_append"
-BUSY_TIMEOUT_MS = 30_000
 
 # Settings of the appender's connection (besides WAL).  Neither touches
 # durability: every commit still fsyncs the WAL (synchronous=FULL, SQLite's

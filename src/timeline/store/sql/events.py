@@ -58,14 +58,13 @@ from timeline.gc_pause import cyclic_gc_paused
 from timeline.model.dates import parse_text
 from timeline.model.events import (
     EVENT_ADAPTER,
-    META_KINDS,
-    SCHEMA_VERSION,
     AnyEvent,
     content_key,
     format_validation_error,
     serialise,
 )
 from timeline.model.facts import describe
+from timeline.model.kinds import META_KINDS, SCHEMA_VERSION
 from timeline.store.base import (
     AMBIGUOUS_SHOWN,
     CURATED_KEY_PREFIX,

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from timeline.store.base import format_utc
+from timeline.store.base import format_utc, read_utc
 
 metadata = MetaData()
 
@@ -56,11 +56,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return format_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return dt.datetime.fromisoformat(value)
-        return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
+        return None if value is None else read_utc(value)
 
 
 events = Table(
