@@ -129,15 +129,17 @@ def _env_values() -> dict[tuple[str, str], str] | None:
     names = {variable: key for key, variable in _LIGHT_KEYS.items()}
     found: dict[tuple[str, str], str] = {}
     for name, value in os.environ.items():
-        upper = name.upper()  # pydantic-settings matches names case-insensitively
+        upper = name.upper()
+        if not upper.startswith(_ENV_PREFIX):
+            continue
+        section, _, key = upper.removeprefix(_ENV_PREFIX).lower().partition("__")
+        if section not in SECTIONS:
+            continue  # not a setting: TIMELINE_CONFIG, a secret's variable
+        if name != upper:
+            return None  # pydantic-settings matches names case-insensitively: its rules
         if upper in names:
-            if name != upper:
-                return None  # two spellings of one key: let its rules say which wins
             found[names[upper]] = value
-        elif (
-            upper.startswith(_ENV_PREFIX)
-            and upper.removeprefix(_ENV_PREFIX).split("__")[0].lower() in SECTIONS
-        ):
+        elif not _quiet(section, key, value):
             return None
     return found
 
