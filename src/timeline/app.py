@@ -698,13 +698,14 @@ class Timeline:
                 "category": known[code].category if code in known else "unknown",
                 "facts": count,
             }
-            for code, count in self._fresh().fact_counts().items()
+            for code, count in self._fresh().fact_counts(fold_tail=not self._can_catch_up).items()
         ]
 
     def valid_time_range(self) -> tuple[dt.date, dt.date] | None:
         """The first day any fact's interval starts and the last day one ends (None: no
         facts)."""
-        return self._fresh().valid_time_range()
+        runner = self._fresh()
+        return runner.valid_time_range(fold_tail=not self._can_catch_up)
 
     # -- backup, restore, copy ---------------------------------------------------
     def export(self, destination: Path | Writable, progress: Progress | None = None) -> Header:

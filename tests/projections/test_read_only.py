@@ -135,3 +135,38 @@ def test_serve_starts_on_a_read_only_database(read_only_url: str, tmp_path: Path
     finally:
         process.terminate()
         process.communicate(timeout=60)
+
+
+def test_jurisdictions_and_valid_time_range_include_the_tail(
+    behind: tuple[str, Timeline], read_only_url: str
+) -> None:
+    _url, writer = behind
+    before = writer.valid_time_range()  # the read models catch up here
+    assert before is not None
+    assert "IS" not in {j["code"] for j in writer.jurisdictions()}
+    # Then, in the tail: the fact that starts first is retracted, a fact under a
+    # code the read models have never seen, ending after every other, is added,
+    # and a JP fact is moved to NZ by a correction.
+    first = writer.history()[0]
+    writer.retract(first["events"][0], "recorded by mistake")
+    far = {**OSAKA, "subject": "org/far/office", "jurisdictions": ["IS"], "effective": "2040"}
+    writer.append([far])
+    [late] = writer.log(subject="org/late/office")
+    writer.correct(late.id, {"jurisdictions": ["NZ"]}, "it is in Wellington")
+
+    reader = Timeline(open_store(read_only_url), projections=PROJECTIONS)
+    try:
+        counts = {j["code"]: j["facts"] for j in reader.jurisdictions()}
+        valid_range = reader.valid_time_range()
+        status = reader.projection_status()
+    finally:
+        reader.close()
+    assert status["projections"]["governance"] == status["head"] - 3  # a tail of three
+
+    # What the writer answers once its read models hold the same events.
+    assert counts == {j["code"]: j["facts"] for j in writer.jurisdictions()}
+    assert counts["IS"] == 1
+    assert valid_range == writer.valid_time_range()
+    assert valid_range is not None
+    assert valid_range[0] > before[0]
+    assert valid_range[1] == dt.date(2040, 12, 31)

@@ -299,11 +299,16 @@ class SqlReadModelSession(ReadModelTransaction):
         )
         return dict(self.conn.execute(query).all())
 
-    def valid_time_range(self) -> tuple[str, str] | None:
+    def valid_time_range(self, excluding: Collection[int] = ()) -> tuple[str, str] | None:
         fv = fact_versions.c
-        query = select(func.min(fv.effective_start), func.max(fv.effective_end)).where(
-            fv.tx_to.is_(None)
-        )
+        conditions = [fv.tx_to.is_(None)]
+        if excluding:
+            # Inlined (they are integers): a long tail's closures would pass the
+            # drivers' limit on bound parameters.
+            conditions.append(
+                fv.fact_seq.not_in(bindparam("excluded", sorted(excluding), literal_execute=True))
+            )
+        query = select(func.min(fv.effective_start), func.max(fv.effective_end)).where(*conditions)
         first, last = self.conn.execute(query).one()
         if first is None or last is None:
             return None
