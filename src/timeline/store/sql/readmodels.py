@@ -273,9 +273,7 @@ class SqlReadModelSession(ReadModelTransaction):
         if after is not None:
             # Keyset paging: ix_fact_versions_start reads on from the cursor, so a
             # page costs its own rows, not a sort of the index.
-            conditions.append(
-                f"(effective_start, effective_end, fact_seq) > ({self._markers(3)})"
-            )
+            conditions.append(f"(effective_start, effective_end, fact_seq) > ({self._markers(3)})")
             parameters += after
         if start_after is not None and (after is None or after[0] <= start_after):
             # Left out when the cursor is past it (the cursor's bound implies it):
