@@ -816,7 +816,7 @@ class Timeline:
         from timeline.publish.calendar import calendar
         from timeline.publish.lives import fact_lives
 
-        lives = fact_lives(self.store.read(), _checked(selection))
+        lives = fact_lives(self.store.read(), selection.checked())
         return calendar(lives, name or f"timeline: {selection_title(selection)}")
 
     def changes(
@@ -830,7 +830,7 @@ class Timeline:
 
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise TimelineError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
-        lives = fact_lives(self.store.read(), _checked(selection))
+        lives = fact_lives(self.store.read(), selection.checked())
         return changes_page(lives, before=before, after=after, limit=limit)
 
     # -- feeds -------------------------------------------------------------------
@@ -922,31 +922,6 @@ def _entry(event: RecordedEvent, metas: Mapping[str, list[RecordedEvent]]) -> Lo
     if event.kind in META_KINDS:
         return LogEntry(event, None)
     return LogEntry(event, standing_fact(event, metas.get(event.id, ())))
-
-
-_SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
-_KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
-
-
-def _checked(selection: Selection) -> Selection:
-    """`selection`, once each subject pattern is known to be one and each kind
-    pattern to match some kind of fact: a misspelt pattern would otherwise publish
-    an empty calendar without a word."""
-    facts = [kind for kind in KINDS if kind not in META_KINDS]
-    for pattern in selection.subjects:
-        if not _SUBJECT_PATTERN.fullmatch(pattern):
-            raise InvalidEventError(
-                f"subject {pattern!r} is not a subject or pattern: lower-case words "
-                "separated by '/', with * ? [] wildcards, e.g. 'eu/*'"
-            )
-    for pattern in selection.kinds:
-        if not _KIND_PATTERN.fullmatch(pattern) or not any(
-            Selection(kinds=(pattern,)).matches(kind, "", ()) for kind in facts
-        ):
-            raise InvalidEventError(
-                f"kind {pattern!r} matches no kind of fact; known kinds: {', '.join(facts)}"
-            )
-    return selection
 
 
 def selection_title(selection: Selection) -> str:

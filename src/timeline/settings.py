@@ -304,14 +304,16 @@ class FollowSettings(BaseModel):
     @field_validator("kinds")
     @classmethod
     def _patterns_of_kinds(cls, patterns: list[str]) -> list[str]:
-        from fnmatch import fnmatchcase
+        from timeline.model.selection import checked_kind_pattern
 
-        from timeline.model.events import KINDS
+        return [checked_kind_pattern(pattern) for pattern in patterns]
 
-        for pattern in patterns:
-            if not any(fnmatchcase(kind, pattern) for kind in KINDS):
-                raise ValueError(f"{pattern!r} matches no kind; known kinds: {', '.join(KINDS)}")
-        return patterns
+    @field_validator("subjects")
+    @classmethod
+    def _patterns_of_subjects(cls, patterns: list[str]) -> list[str]:
+        from timeline.model.selection import checked_subject_pattern
+
+        return [checked_subject_pattern(pattern) for pattern in patterns]
 
     def selection(self) -> Selection:
         """Which facts this follow is about (the rule the calendar shares)."""

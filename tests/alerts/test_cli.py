@@ -72,7 +72,10 @@ def test_follow_add_and_remove_keep_the_file_s_comments(cli: Cli) -> None:
     ("args", "error"),
     [
         (["x", "--to", "a@example.org", "--jurisdiction", "UK"], "Error: jurisdictions: unknown"),
-        (["x", "--to", "a@example.org", "--kind", "instrumnet.*"], "Error: kinds: 'instrumnet.*'"),
+        (
+            ["x", "--to", "a@example.org", "--kind", "instrumnet.*"],
+            "Error: kinds: kind 'instrumnet.*' matches no kind of fact",
+        ),
         (["x", "--to", "not-an-address"], "Error: to: 'not-an-address' is not an email address"),
         (["x", "--webhook", "ftp://example.org"], "Error: webhook: String should match pattern"),
         (["x", "--webhook", "http://h/x", "--secret-env", "bad-name"], "Error: secret_env:"),

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy import exc as sa_exc
 
@@ -42,10 +43,19 @@ def _events_in(url: str) -> int:
         engine.dispose()
 
 
+# Every direction the issue names: SQLite -> SQLite, SQLite -> PostgreSQL and
+# PostgreSQL -> SQLite.
+DIRECTIONS = [("sqlite", "sqlite"), ("sqlite", "postgresql"), ("postgresql", "sqlite")]
+
+
+@pytest.mark.parametrize(("source_backend", "target_backend"), DIRECTIONS)
 def test_a_copy_killed_mid_way_continues_when_run_again(
-    backend: str, make_database_url: Callable[[str], str], tmp_path: Path
+    source_backend: str,
+    target_backend: str,
+    make_database_url: Callable[[str], str],
+    tmp_path: Path,
 ) -> None:
-    source, target = make_database_url("sqlite"), make_database_url(backend)
+    source, target = make_database_url(source_backend), make_database_url(target_backend)
     populate(source)
     store = open_store(source)
     for start in range(0, EVENTS, 2000):

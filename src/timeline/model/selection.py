@@ -8,11 +8,41 @@ everything, so `Selection()` selects the whole log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from timeline.errors import InvalidEventError
 from timeline.model.jurisdictions import validate_code, within
+
+_SUBJECT_PATTERN = re.compile(r"[a-z0-9*?\[\]][a-z0-9._/*?!\[\]-]{0,199}")
+_KIND_PATTERN = re.compile(r"[a-z_.*?!\[\]]{1,80}")
+
+
+def checked_subject_pattern(pattern: str) -> str:
+    """`pattern`, once known to be a subject or a shell-style pattern of subjects."""
+    if not _SUBJECT_PATTERN.fullmatch(pattern):
+        raise InvalidEventError(
+            f"subject {pattern!r} is not a subject or pattern: lower-case words "
+            "separated by '/', with * ? [] wildcards, e.g. 'eu/*'"
+        )
+    return pattern
+
+
+def checked_kind_pattern(pattern: str) -> str:
+    """`pattern`, once known to match some kind of fact: a misspelt pattern would
+    otherwise select nothing without a word (an empty calendar, a silent follow)."""
+    from timeline.model.events import KINDS, META_KINDS  # pydantic: only when checking
+
+    facts = [kind for kind in KINDS if kind not in META_KINDS]
+    if not _KIND_PATTERN.fullmatch(pattern) or not any(
+        fnmatchcase(kind, pattern) for kind in facts
+    ):
+        raise InvalidEventError(
+            f"kind {pattern!r} matches no kind of fact; known kinds: {', '.join(facts)}"
+        )
+    return pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +61,24 @@ class Selection:
         kinds: Iterable[str] = (),
         subjects: Iterable[str] = (),
     ) -> Selection:
-        """A selection with its jurisdiction codes validated (unknown codes raise)."""
+        """A selection with its codes and patterns checked (unknown codes, malformed
+        subjects and kind patterns matching no kind raise `InvalidEventError`)."""
         return cls(
             tuple(validate_code(code) for code in jurisdictions),
             with_subdivisions,
             tuple(kinds),
             tuple(subjects),
-        )
+        ).checked()
+
+    def checked(self) -> Selection:
+        """This selection, once every code and pattern in it is known to be one."""
+        for code in self.jurisdictions:
+            validate_code(code)
+        for pattern in self.kinds:
+            checked_kind_pattern(pattern)
+        for pattern in self.subjects:
+            checked_subject_pattern(pattern)
+        return self
 
     def covers_jurisdiction(self, code: str) -> bool:
         if not self.jurisdictions:
