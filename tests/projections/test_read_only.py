@@ -120,7 +120,9 @@ def test_state_history_and_compare_fold_the_tail(
     assert writer.history("JP") == history
 
 
-def test_serve_starts_on_a_read_only_database(read_only_url: str, tmp_path: Path) -> None:
+def test_serve_starts_on_a_read_only_database(
+    behind: tuple[str, Timeline], read_only_url: str, tmp_path: Path
+) -> None:
     port = free_port()
     process = start(write_config(tmp_path, read_only_url), "--port", str(port))
     base = f"http://127.0.0.1:{port}"
@@ -132,6 +134,10 @@ def test_serve_starts_on_a_read_only_database(read_only_url: str, tmp_path: Path
             f"{base}/api/state", params={"jurisdiction": "JP", "as_of": "2025-12-01"}, timeout=10
         ).json()
         assert "org/late/office" in {o["subject"] for o in state["offices"]}
+        listed = httpx.get(f"{base}/api/jurisdictions", timeout=10).json()
+        # The tail's office counts under JP, as it does once the writer catches up.
+        [jp] = [j for j in behind[1].jurisdictions() if j["code"] == "JP"]
+        assert {j["code"]: j["facts"] for j in listed}["JP"] == jp["facts"]
     finally:
         process.terminate()
         process.communicate(timeout=60)
