@@ -236,7 +236,10 @@ def test_a_correction_recorded_during_an_import_fails_it_whole(
         },
     }
     racing = _CorrectedMeanwhile(store, analyst)
-    with pytest.raises(ConcurrencyError, match="'jp/aisi' is at version 2, not the expected 1"):
+    with pytest.raises(
+        ConcurrencyError,
+        match="expected version 1 but the stream of subject 'jp/aisi' is at version 2",
+    ):
         import_path(racing, curated.folder)  # type: ignore[arg-type]
     corrections = list(store.read(EventFilter(kinds=frozenset({"event.corrected"}))))
     assert [c.payload["reason"] for c in corrections] == ["the day is not sourced"]

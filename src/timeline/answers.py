@@ -12,6 +12,7 @@ they are extra keys of `State`: read them with `section()` and `aggregate()`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import (
     Any,
     NotRequired,  # pydantic needs these on Python 3.11
@@ -20,6 +21,8 @@ from typing import (
 
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
+
+from timeline.model.numbers import money, quantity
 
 _OPEN = ConfigDict(extra="allow")
 
@@ -222,3 +225,14 @@ def section(state: State, name: str) -> list[Item]:
 def aggregate(state: State, name: str) -> Aggregate | int | None:
     """The value of aggregate `name` of a state."""
     return cast("Aggregate | int | None", cast("dict[str, Any]", state)[name])
+
+
+def item_figure(item: Mapping[str, Any]) -> str:
+    """The figure a section's item reports in words: a metric's value with its unit
+    (`JPY 6.6 trillion`, `rank 12`), an amount with its currency (`EUR 75 billion`);
+    empty for an item without one."""
+    if item.get("value") is not None:
+        return quantity(item["value"], item.get("unit"))
+    if item.get("amount") is not None:
+        return money(item["amount"], item.get("currency"))
+    return ""

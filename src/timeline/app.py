@@ -17,8 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-import structlog
-
 from timeline.answers import (
     Change,
     Comparison,
@@ -49,6 +47,7 @@ from timeline.errors import (
 from timeline.feeds import review
 from timeline.gc_pause import cyclic_gc_paused
 from timeline.importer import ImportReport, Prefer, current_fact, import_path
+from timeline.logging import get_logger
 from timeline.model.dates import parse_text, utc_text
 from timeline.model.events import KINDS, META_KINDS, AnyEvent, parse_event
 from timeline.model.facts import (
@@ -66,7 +65,12 @@ from timeline.model.selection import Selection
 from timeline.projections.definition import ProjectionDefinition, load_definitions
 from timeline.projections.fold import FactVersion
 from timeline.projections.queries import compare_states, diff_states
-from timeline.projections.runner import CatchUpReport, Progress, ProjectionRunner
+from timeline.projections.runner import (
+    CatchUpReport,
+    Progress,
+    ProjectionRunner,
+    checked_known_at,
+)
 from timeline.settings import FeedSettings, FollowSettings, Settings, load_settings
 from timeline.store import AppendResult, EventFilter, EventStore, RecordedEvent, open_store
 from timeline.store.base import (
@@ -81,7 +85,7 @@ if TYPE_CHECKING:
     from timeline.feeds.poll import Poller, PollOutcome
     from timeline.publish.changes import ChangesPage
 
-log = structlog.get_logger("timeline")
+log = get_logger("timeline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,9 +319,10 @@ class Timeline:
     def _fact_event(self, ref: str) -> RecordedEvent:
         event = self.store.get(ref)
         if event.kind in META_KINDS:
+            what = "a correction" if event.kind == "event.corrected" else "a retraction"
             raise TimelineError(
-                f"event {event.id} is a {event.kind}; correct or retract the event it names "
-                f"({event.payload['target']})"
+                f"event {event.id} is {what} ({event.kind}); correct or retract the event it "
+                f"names ({event.payload['target']})"
             )
         return event
 
@@ -341,6 +346,9 @@ class Timeline:
 
         `after_seq` starts after that position: a cursor for reading page by page."""
         _check_kinds(kinds)
+        _check_range(effective_from, effective_to)
+        if known_at is not None:
+            known_at = checked_known_at(self.store, known_at)
         flt = EventFilter(
             after_seq=after_seq,
             subject=subject,
@@ -354,7 +362,8 @@ class Timeline:
         return self.store.read(flt)
 
     def show(self, ref: str) -> RecordedEvent:
-        """One event by id or position."""
+        """One event by reference: a position (`23`, `#23`), an id or a unique id prefix
+        (4+ hex digits), an idempotency key, or a curated entry's id (see `EventStore.get`)."""
         return self.store.get(ref)
 
     def entries(
@@ -380,6 +389,9 @@ class Timeline:
         `after_seq` is read and filtered here, on what its corrections say."""
         _check_kinds(kinds)
         code = validate_code(jurisdiction) if jurisdiction else None
+        _check_range(effective_from, effective_to)
+        if known_at is not None:
+            known_at = checked_known_at(self.store, known_at)
         if current:
             return self._current_entries(
                 code, kinds, subject, effective_from, effective_to, known_at, limit, after_seq
@@ -441,7 +453,7 @@ class Timeline:
             yield entry
 
     def entry(self, ref: str) -> LogEntry:
-        """One event by id or position, with its standing now."""
+        """One event by reference (as `show`), with its standing now."""
         event = self.store.get(ref)
         metas = self.store.read(
             EventFilter(subject=event.subject, kinds=META_KINDS, after_seq=event.seq)
@@ -599,8 +611,7 @@ class Timeline:
         projection: str | None = None,
     ) -> Diff:
         """What changed in `jurisdiction`'s state between two dates, citing events."""
-        if date_to < date_from:
-            raise InvalidDateError(f"the end day {date_to} is before the start day {date_from}")
+        _check_range(date_from, date_to)
         code = validate_code(jurisdiction)
         runner = self._fresh()
         name = projection or self.default_projection
@@ -910,6 +921,13 @@ class Timeline:
     def reject_candidate(self, ref: str, reason: str) -> Candidate:
         """Mark the candidate rejected with `reason`; it is never proposed again."""
         return review.reject(self.store, ref, reason)
+
+
+def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+    """A range of days that ends before it starts is a mistake, never an empty answer:
+    the one rule for the log's listing (`entries`) and `diff`."""
+    if start is not None and end is not None and end < start:
+        raise InvalidDateError(f"the range ends on {end}, before it starts on {start}")
 
 
 def _check_kinds(kinds: Sequence[str] | None) -> None:

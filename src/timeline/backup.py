@@ -334,15 +334,15 @@ class ExportReader:
         if table not in order:
             raise self._bad(f"unknown record type {table!r}")
         if order.index(table) < at:
-            raise self._bad(f"a {table} record out of order")
+            raise self._bad(f"a record of {table} out of order")
         if set(item) != {"type", "row", "hash"} or not isinstance(item["row"], dict):
-            raise self._bad(f"a {table} record that is not {{type, row, hash}}")
+            raise self._bad(f"a record of {table} that is not {{type, row, hash}}")
         return str(table)
 
     def _check_event(self, item: Any, seq: int, prev_hash: str) -> str:
         if not isinstance(item, dict) or item.get("type") != "event":
             kind = item.get("type") if isinstance(item, dict) else type(item).__name__
-            raise self._bad(f"expected event {seq}, found a {kind!r} line")
+            raise self._bad(f"expected event {seq}, found a line of type {kind!r}")
         if set(item) != _EVENT_KEYS:
             wrong = sorted(set(item) ^ _EVENT_KEYS)
             raise self._bad(f"event {seq} has wrong fields: {', '.join(wrong)}")

@@ -17,7 +17,6 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 
-import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -27,10 +26,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from timeline.errors import ConfigError, TimelineError
 from timeline.feeds.poll import Poller
 from timeline.jobs import PeriodicJob
+from timeline.logging import get_logger
 from timeline.settings import FeedSettings, Settings
 from timeline.store.base import EventStore
 
-log = structlog.get_logger("timeline.daemon")
+log = get_logger("timeline.daemon")
 
 
 class Daemon:
@@ -88,7 +88,9 @@ class Daemon:
             timezone=dt.UTC,
         )
         now = dt.datetime.now(dt.UTC)
-        feeds = [f for f in settings.feeds if f.enabled]
+        feeds = daemon_feeds(settings)
+        if skipped := [f.name for f in settings.feeds if f.enabled and f not in feeds]:
+            log.info("daemon.file_feeds_skipped", feeds=skipped, setting="daemon.poll_file_feeds")
         for feed in feeds:
             scheduler.add_job(
                 self._poll,
@@ -146,6 +148,16 @@ class Daemon:
             job.run()
         except Exception:  # as for polls: log it, keep the schedule
             log.exception("job.crashed", job=job.name)
+
+
+def daemon_feeds(settings: Settings) -> list[FeedSettings]:
+    """The feeds the daemon polls: the enabled ones, those read from a `file:` only
+    with `daemon.poll_file_feeds` (`timeline poll` reads them either way)."""
+    return [
+        feed
+        for feed in settings.feeds
+        if feed.enabled and (settings.daemon.poll_file_feeds or not feed.is_file)
+    ]
 
 
 def job_trigger(job: PeriodicJob) -> BaseTrigger:

@@ -11,7 +11,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from timeline.errors import ImportFileError
+from timeline.errors import EmptyInputError, ImportFileError, InvalidEventError
+from timeline.model.events import AnyEvent, parse_event
+
+SHAPES = "a JSON object or an array of them, or TOML [[event]] tables"
+"""The shapes an event document may take, for messages."""
 
 
 def parse_documents(text: str, where: str, fmt: str | None = None) -> list[dict[str, Any]]:
@@ -26,6 +30,8 @@ def parse_documents(text: str, where: str, fmt: str | None = None) -> list[dict[
         raise ImportFileError(f"{where}: invalid TOML: {exc}") from None
     if isinstance(data, dict) and "event" in data and isinstance(data["event"], list):
         data = data["event"]
+    elif fmt == "toml" and data == {}:  # an empty (or comments-only) TOML file
+        data = []
     entries = data if isinstance(data, list) else [data]
     for index, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
@@ -40,3 +46,25 @@ def read_documents(path: Path) -> list[dict[str, Any]]:
         raise ImportFileError(f"cannot read {path}: {exc}") from None
     fmt = {".json": "json", ".toml": "toml"}.get(path.suffix.lower())
     return parse_documents(text, str(path), fmt)
+
+
+def events_to_append(entries: list[dict[str, Any]], where: str) -> list[AnyEvent]:
+    """The entries of the document `where`, validated; an empty document, or any
+    invalid entry, fails them all (naming the first invalid entry and how many
+    more there are), before anything is written."""
+    if not entries:
+        raise EmptyInputError(f"nothing to append: {where} holds no events; write {SHAPES}")
+    events: list[AnyEvent] = []
+    problems: list[str] = []
+    for index, entry in enumerate(entries, 1):
+        try:
+            events.append(parse_event(entry, f"{where}: entry {index}"))
+        except InvalidEventError as exc:
+            problems.append(str(exc))
+    if problems:
+        more = len(problems) - 1
+        raise InvalidEventError(
+            problems[0]
+            + (f" ({more} more invalid entr{'ies' if more > 1 else 'y'} after it)" if more else "")
+        )
+    return events

@@ -36,7 +36,12 @@ class InvalidDateError(InvalidEventError):
 
 
 class EventNotFoundError(TimelineError):
-    """An event id or position that the log does not hold."""
+    """A reference (position, id, id prefix, idempotency key, curated entry id) that
+    names no event of the log, or an id prefix too short to be one."""
+
+
+class AmbiguousEventError(EventNotFoundError):
+    """An id prefix that more than one event's id starts with; the message lists them."""
 
 
 class ConcurrencyError(TimelineError):
@@ -46,13 +51,17 @@ class ConcurrencyError(TimelineError):
         self.subject = subject
         self.expected = expected
         self.actual = actual
-        why = (
-            "another writer appended first; re-read and retry"
-            if expected < actual
-            else "the expected version is ahead of the stream; re-read it"
-        )
+        if expected < actual:
+            gap = actual - expected
+            why = (
+                f"it is {gap} event{'s' if gap > 1 else ''} ahead: another writer appended "
+                "first; re-read it and retry"
+            )
+        else:
+            why = "it is behind the expected version, which it never reached; re-read it"
         super().__init__(
-            f"subject {subject!r} is at version {actual}, not the expected {expected}: {why}"
+            f"expected version {expected} but the stream of subject {subject!r} is at "
+            f"version {actual}: {why}"
         )
 
 
@@ -91,6 +100,13 @@ class ImportFileError(TimelineError):
     """A curated event file cannot be read or parsed; names the file and entry."""
 
 
+class EmptyInputError(TimelineError):
+    """An event file, stdin or folder given to `append` or `import` that holds no events.
+
+    Refused rather than done silently: an empty input is most likely the wrong file
+    or an unsaved one, and "nothing happened" should not look like success."""
+
+
 class ImportConflictError(TimelineError):
     """Curated entries changed both in their file and, differently, in the log since
     their import; nothing was written for them until a side is chosen."""
@@ -125,7 +141,13 @@ class UnknownFollowError(TimelineError):
 
 
 class CandidateNotFoundError(TimelineError):
-    """A candidate id (or id prefix) that matches no candidate, or more than one."""
+    """A candidate id (or id prefix) that matches no candidate, or an id prefix too
+    short to be one."""
+
+
+class AmbiguousCandidateError(CandidateNotFoundError):
+    """A candidate id prefix that more than one candidate's id starts with; the message
+    lists them."""
 
 
 class CandidateStateError(TimelineError):

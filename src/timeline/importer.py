@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from timeline.documents import read_documents
-from timeline.errors import ImportFileError
+from timeline.errors import EmptyInputError, ImportFileError
 from timeline.model.events import META_KINDS, AnyEvent, canonical_json, parse_event
 from timeline.model.facts import (
     CORRECTED,
@@ -41,9 +41,9 @@ from timeline.model.facts import (
     standing_fact,
 )
 from timeline.store import EventStore, RecordedEvent
-from timeline.store.base import EventFilter
+from timeline.store.base import CURATED_KEY_PREFIX, EventFilter
 
-KEY_PREFIX = "curated:"
+KEY_PREFIX = CURATED_KEY_PREFIX
 
 Prefer = Literal["file", "log"]
 
@@ -123,7 +123,7 @@ def load_entries(path: Path) -> tuple[list[_Entry], int]:
         raise ImportFileError(f"{path}: no such file or directory")
     files = sorted(path.rglob("*.toml")) if path.is_dir() else [path]
     if not files:
-        raise ImportFileError(f"{path}: no .toml event files found")
+        raise EmptyInputError(f"nothing to import: {path} holds no .toml event files")
     base = path if path.is_dir() else path.parent
     entries: list[_Entry] = []
     seen: dict[str, str] = {}
@@ -147,6 +147,11 @@ def load_entries(path: Path) -> tuple[list[_Entry], int]:
             raw["idempotency_key"] = KEY_PREFIX + entry_id
             raw["provenance"] = {"file": rel, "entry": entry_id}
             entries.append(_Entry(entry_id, rel, parse_event(raw, f"{rel}: entry {entry_id!r}")))
+    if not entries:
+        raise EmptyInputError(
+            f"nothing to import: {path} holds no event entries; write [[event]] tables, "
+            "each with an `id`"
+        )
     return entries, len(files)
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 
 from timeline.errors import InvalidDateError
-from timeline.model.dates import PartialDate, parse_moment
+from timeline.model.dates import PartialDate, no_such_date, parse_moment
 
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -26,8 +26,8 @@ def day(value: str | None, name: str) -> dt.date:
     if _DAY.match(value):
         try:
             return dt.date.fromisoformat(value)
-        except ValueError as exc:
-            raise InvalidDateError(f"{name}: no such day {value!r} ({exc})") from None
+        except ValueError:
+            raise InvalidDateError(f"{name}: {no_such_date(value)}") from None
     raise InvalidDateError(f"{name}: expected a day YYYY-MM-DD or 'today', got {value!r}")
 
 

@@ -7,6 +7,7 @@ Secrets (passwords) are never read from the file, only from the environment.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -31,41 +32,48 @@ from timeline.errors import (
     UnknownFeedError,
     UnknownFollowError,
 )
+from timeline.settings_file import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_PROJECTION,
+    DEFAULT_PROJECTIONS_PATH,
+    config_file,
+)
 from timeline.store.urls import anchor_sqlite_path
 
 if TYPE_CHECKING:
     from timeline.model.selection import Selection
 
-DEFAULT_CONFIG = Path("config.toml")
-
 
 class DatabaseSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = "sqlite:///timeline.db"
+    url: str = DEFAULT_DATABASE_URL
     """SQLAlchemy URL: sqlite:///relative/or/absolute.db or postgresql+psycopg://..."""
 
 
 class LoggingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: Literal["auto", "debug", "info", "warning", "error"] = "auto"
+    """auto: warnings and errors only, but info too for the daemon, `serve` and
+    `--log-json` (one-shot commands say what they did on stdout)."""
     format: Literal["auto", "json", "console"] = "auto"
-    """auto: readable on a terminal, JSON lines otherwise."""
+    """auto: readable on a terminal, JSON lines otherwise; `--log-json` forces json."""
 
 
 class ProjectionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = "projections"
+    path: str = DEFAULT_PROJECTIONS_PATH
     """Folder of projection definitions (*.toml), relative to the config file."""
-    default: str = "governance"
+    default: str = DEFAULT_PROJECTION
     """The projection `state`, `compare` and `diff` use when none is named."""
     catch_up_seconds: float = Field(default=60.0, gt=0)
     """How often the daemon brings the read models up to the end of the log."""
 
 
 FEED_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+_FEED_URL = re.compile(r"^(https?://|file:/)\S+$", re.IGNORECASE)
 
 
 class FeedSettings(BaseModel):
@@ -75,7 +83,9 @@ class FeedSettings(BaseModel):
 
     name: str = Field(pattern=FEED_NAME_PATTERN)
     """Short stable name (lower-case, digits, . _ -): the key of its health and candidates."""
-    url: str = Field(pattern=r"^https?://\S+$")
+    url: str
+    """An http(s) URL, or an absolute `file:` URL: a downloaded feed, to try the watcher
+    on (`timeline poll` reads it; the daemon only with `daemon.poll_file_feeds`)."""
     jurisdiction: str | None = None
     """Hint for items that name no place (ISO code or group, e.g. "FR", "EU")."""
     language: str | None = None
@@ -86,12 +96,24 @@ class FeedSettings(BaseModel):
     auto_accept_threshold: float | None = Field(default=None, ge=0, le=1)
     """Accept candidates at or above this confidence without review; off when unset."""
 
+    @field_validator("url")
+    @classmethod
+    def _http_or_file(cls, url: str) -> str:
+        if not _FEED_URL.match(url):
+            raise ValueError(f"expected an http(s) URL or an absolute file: URL, got {url!r}")
+        return url
+
     @field_validator("jurisdiction")
     @classmethod
     def _known_jurisdiction(cls, code: str | None) -> str | None:
         from timeline.model.jurisdictions import validate_code
 
         return validate_code(code) if code else None
+
+    @property
+    def is_file(self) -> bool:
+        """A `file:` feed: a local file, not a server."""
+        return self.url[:5].lower() == "file:"
 
 
 class PollingSettings(BaseModel):
@@ -124,6 +146,9 @@ class DaemonSettings(BaseModel):
     misfire_grace_seconds: int = Field(default=300, ge=1)
     workers: int = Field(default=4, ge=1)
     """Feeds polled at the same time."""
+    poll_file_feeds: bool = False
+    """Whether the daemon polls `file:` feeds too; off, only `timeline poll` reads them
+    (a downloaded feed is for trying the watcher, and does not change by itself)."""
 
 
 class WebSettings(BaseModel):
@@ -455,11 +480,6 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
-def config_file(config_path: Path | None = None) -> Path:
-    """The settings file in use: `config_path`, else $TIMELINE_CONFIG, else ./config.toml."""
-    return config_path or Path(os.environ.get("TIMELINE_CONFIG", DEFAULT_CONFIG))
-
-
 def load_settings(config_path: Path | None = None) -> Settings:
     """Read settings from `config_path` (or ./config.toml, or TIMELINE_CONFIG) and the env.
 
@@ -479,7 +499,9 @@ def load_settings(config_path: Path | None = None) -> Settings:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        raise ConfigError(
+            f"{path}: {where}: {first['msg'].removeprefix('Value error, ')}"
+        ) from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     projections = settings.projections.model_dump()

@@ -58,6 +58,7 @@ def test_corrections_retractions_and_moved_dates_are_named_as_the_digest_names_t
     h.later(seconds=1).tl.correct(event.id, {"effective": "2026-09-15"}, "the gazette says")
     h.later(seconds=1).tl.correct(event.id, {"effective": "2026-10-01"}, "delayed")
     h.later(seconds=1).tl.correct(event.id, {"effective": "2026-08-01"}, "advanced")
+    h.later(seconds=1).tl.correct(event.id, {"effective": "2026"}, "the day was a guess")
     h.later(seconds=1).tl.correct(event.id, {"payload": {"title": "AI Act"}}, "official title")
     h.later(seconds=1).tl.retract(event.id, "never passed")
     h.alerts.scan()
@@ -66,6 +67,7 @@ def test_corrections_retractions_and_moved_dates_are_named_as_the_digest_names_t
         "fact.made_more_precise",
         "fact.postponed",
         "fact.brought_forward",
+        "fact.made_less_precise",
         "fact.corrected",
         "fact.retracted",
     ]
@@ -76,8 +78,9 @@ def test_corrections_retractions_and_moved_dates_are_named_as_the_digest_names_t
         "2026-10-01",
     )
     assert postponed["reason"] == "delayed"
-    assert bodies[4]["fact"]["title"] == "AI Act"
-    assert bodies[5]["fact"]["title"] == "AI Act"  # what was withdrawn, as it stood
+    assert bodies[4]["fact"]["effective"] == "2026"
+    assert bodies[5]["fact"]["title"] == "AI Act"
+    assert bodies[6]["fact"]["title"] == "AI Act"  # what was withdrawn, as it stood
 
 
 def test_a_correction_into_the_selection_alerts_and_one_out_of_it_too(make_harness: Make) -> None:

@@ -19,16 +19,19 @@ def test_defaults() -> None:
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("[alerts]\nremind_days = [7, 0]\n", "alerts.remind_days: Value error, reminder days"),
+        ("[alerts]\nremind_days = [7, 0]\n", "alerts.remind_days: reminder days"),
         (
             "[alerts]\nsending_timeout = 10\n",
-            "Value error, alerts.sending_timeout (10) must be at least 2 x the longer",
+            "alerts.sending_timeout (10) must be at least 2 x the longer",
         ),
         (
             '[[follows]]\nname = "a"\n[[follows]]\nname = "a"\n',
-            "follows: Value error, follow name(s) listed twice: a",
+            "follows: follow name(s) listed twice: a",
         ),
-        ('[[follows]]\nname = "a"\nkinds = ["nothing.*"]\n', "follows.0.kinds: Value error"),
+        (
+            '[[follows]]\nname = "a"\nkinds = ["nothing.*"]\n',
+            "follows.0.kinds: kind 'nothing.*' matches no kind",
+        ),
         ('[[follows]]\nname = "a"\nsecret_env = "lower"\n', "follows.0.secret_env: String"),
     ],
 )

@@ -79,7 +79,7 @@ DAMAGE: dict[str, tuple[Callable[[Lines], Lines], Callable[[int, int], str]]] = 
     ),
     "header count high": (
         _count(+1),
-        lambda n, m: f"line {n + 2}: expected event {n + 1}, found a 'candidates' line",
+        lambda n, m: f"line {n + 2}: expected event {n + 1}, found a line of type 'candidates'",
     ),
     "last line missing": (
         _drop_last,

@@ -228,7 +228,7 @@ def test_bad_input_is_one_line_and_writes_nothing(cli: Cli, tmp_path: Path) -> N
     batch = [office(1), office(2) | {"jurisdictions": ["JPN"]}]
     message = cli.error("append", "-", input=json.dumps(batch))
     assert message.startswith(
-        "Error: event 2 of the batch: jurisdictions.0: unknown jurisdiction code 'JPN'; "
+        "Error: <stdin>: entry 2: jurisdictions.0: unknown jurisdiction code 'JPN'; "
         "did you mean JP (Japan)"
     )
     assert cli.log_json() == []
@@ -248,9 +248,99 @@ def test_expected_version_conflict(cli: Cli) -> None:
     message = cli.error("append", "--expected-version", "0", "-",
                         input=json.dumps(in_force(effective="2025-10")))  # fmt: skip
     assert message == (
-        "Error: subject 'jp/ai-promotion-act' is at version 1, not the expected 0: "
-        "another writer appended first; re-read and retry"
+        "Error: expected version 0 but the stream of subject 'jp/ai-promotion-act' is at "
+        "version 1: it is 1 event ahead: another writer appended first; re-read it and retry"
     )
+    new_stream = in_force() | {"subject": "jp/new-stream"}
+    message = cli.error("append", "--expected-version", "5", "-", input=json.dumps(new_stream))
+    assert message == (
+        "Error: expected version 5 but the stream of subject 'jp/new-stream' is at version 0: "
+        "it is behind the expected version, which it never reached; re-read it"
+    )
+    assert len(cli.log_json()) == 1
+
+
+def test_event_files_say_what_is_missing_and_where(cli: Cli, tmp_path: Path) -> None:
+    """Validation errors in plain words: the file, the entry, the field, what it should be."""
+    kinds = (
+        "instrument.proposed, instrument.adopted, instrument.in_force, instrument.amended, "
+        "instrument.repealed, body.established, agreement.signed, meeting.held, "
+        "membership.joined, office.opened, investment.announced, metric.reported, "
+        "event.corrected, event.retracted"
+    )
+    no_kind = tmp_path / "no-kind.json"
+    no_kind.write_text(json.dumps({"subject": "x"}))
+    assert cli.error("append", str(no_kind)) == (
+        f"Error: {no_kind}: entry 1: kind: missing; every event names its kind, one of {kinds}"
+    )
+    batch = [
+        in_force(),
+        in_force() | {"sources": "a link"},
+        {k: v for k, v in office(1).items() if k != "payload"},
+        office(2) | {"kind": "office.closed"},
+    ]
+    assert cli.error("append", "-", input=json.dumps(batch)) == (
+        "Error: <stdin>: entry 2: sources: expected a valid list, got 'a link' "
+        "(2 more invalid entries after it)"
+    )
+    unbound = in_force()
+    del unbound["payload"]["binding"]  # type: ignore[attr-defined]
+    assert cli.error("append", "-", input=json.dumps(unbound)) == (
+        "Error: <stdin>: entry 1: payload.binding: missing (an instrument.in_force event needs it)"
+    )
+    folder = tmp_path / "curated"
+    folder.mkdir()
+    (folder / "a.toml").write_text('[[event]]\nid = "a"\nsubject = "x"\n')
+    assert cli.error("import", str(folder)) == (
+        f"Error: a.toml: entry 'a': kind: missing; every event names its kind, one of {kinds}"
+    )
+    assert cli.log_json() == []
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "[]", "  \n"])
+def test_an_empty_input_is_refused_saying_what_to_write(
+    cli: Cli, tmp_path: Path, text: str
+) -> None:
+    shapes = "a JSON object or an array of them, or TOML [[event]] tables"
+    file = tmp_path / ("events.json" if text == "[]" else "events.toml")
+    file.write_text(text)
+    assert cli.error("append", str(file)) == (
+        f"Error: nothing to append: {file} holds no events; write {shapes}"
+    )
+    assert cli.error("append", "-", input=text) == (
+        f"Error: nothing to append: <stdin> holds no events; write {shapes}"
+    )
+    folder = tmp_path / "curated"
+    folder.mkdir()
+    assert cli.error("import", str(folder)) == (
+        f"Error: nothing to import: {folder} holds no .toml event files"
+    )
+    (folder / "empty.toml").write_text(text if text != "[]" else "")
+    assert cli.error("import", str(folder)) == (
+        f"Error: nothing to import: {folder} holds no event entries; write [[event]] tables, "
+        "each with an `id`"
+    )
+    assert cli.log_json() == []
+
+
+def test_a_reversed_range_or_a_time_before_the_log_is_an_error(cli: Cli) -> None:
+    """As for `diff` and `state`: a mistake is said, never shown as an empty table."""
+    cli.ok("import", str(EVENTS))
+    assert cli.error("log", "--from", "2026", "--to", "2025") == (
+        "Error: the range ends on 2025-12-31, before it starts on 2026-01-01"
+    )
+    assert cli.error("log", "--from", "2026-03", "--to", "2026-02-28", "--current") == (
+        "Error: the range ends on 2026-02-28, before it starts on 2026-03-01"
+    )
+    message = cli.error("log", "--known-at", "2001-01-01")
+    assert message.startswith(
+        "Error: known-at 2001-01-01T23:59:59.999999Z is before the first event was recorded ("
+    )
+    assert message.endswith("): nothing was known then")
+    assert cli.error("log", "--known-at", "2001-01-01", "--current") == message
+    assert cli.log_json("--from", "2025-09", "--to", "2025-09")  # a one-month range is fine
+    first = cli.log_json("--limit", "1")[0]["recorded_at"]
+    assert len(cli.log_json("--known-at", str(first))) >= 1
 
 
 def test_correct_and_retract(cli: Cli, tmp_path: Path) -> None:
@@ -273,10 +363,14 @@ def test_correct_and_retract(cli: Cli, tmp_path: Path) -> None:
 
 def test_unknown_jurisdiction_and_bad_dates(cli: Cli) -> None:
     assert cli.error("log", "-j", "XK1").startswith("Error: unknown jurisdiction code 'XK1'")
-    assert (
-        cli.error("log", "--from", "2025-13")
-        == "Error: --from: no such date '2025-13': month must be in 1..12"
+    assert cli.error("log", "--from", "2025-13") == (
+        "Error: --from: no such month '2025-13' (months are 01 to 12)"
     )
+    # One wording for a day that does not exist, whichever option or parameter names it.
+    no_day = "no such day '2025-02-30' (February 2025 has 28 days)"
+    assert cli.error("log", "--to", "2025-02-30") == f"Error: --to: {no_day}"
+    assert cli.error("state", "JP", "--as-of", "2025-02-30") == f"Error: --as-of: {no_day}"
+    assert cli.error("log", "--known-at", "2025-02-30") == f"Error: --known-at: {no_day}"
     assert cli.error("log", "--known-at", "yesterday") == (
         "Error: --known-at: expected an ISO date or date-time, got 'yesterday'"
     )

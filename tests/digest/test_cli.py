@@ -115,6 +115,49 @@ def test_send_sends_once_and_says_so(cli: Cli, smtp: SmtpServer) -> None:
     assert [r.rcpt_tos for r in smtp.handler.received] == [[A], [B]]
 
 
+def test_day_one_previews_the_week_so_far(
+    database_url: str, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    """A fresh install: the curated events were recorded this week, so the last
+    complete week has nothing new; the message says how to see the week so far."""
+    cli = Cli(database_url, tmp_path)
+    write_config(cli.config, database_url, smtp.port, [A])
+    cli.ok("init")
+    cli.ok("import", str(REPO_ROOT / "events"))
+    count = len(cli.log_json())
+    now = dt.datetime.now(ZoneInfo("Europe/Brussels"))
+    iso = now.isocalendar()
+    this_week = f"{iso.year}-W{iso.week:02d}"
+    monday = (now - dt.timedelta(days=now.weekday())).date()
+    last = now - dt.timedelta(days=7)
+    last_week = f"{last.isocalendar().year}-W{last.isocalendar().week:02d}"
+
+    result = cli("digest", "--preview", str(tmp_path / "last"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"wrote '[timeline] Weekly digest {last_week}: nothing new' to {tmp_path / 'last'}\n"
+    )
+    assert result.stderr.endswith(
+        f"nothing new in {last_week}; for what was recorded since Monday, preview the week so "
+        "far: timeline digest --preview DIR --week-so-far\n"
+    )
+    out = tmp_path / "so-far"
+    result = cli("digest", "--preview", str(out), "--week-so-far")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"wrote '[timeline] Weekly digest {this_week}, week so far ({monday} .. {now.date()}): "
+        f"{count} new events' to {out}\n"
+    )
+    assert "nothing new" not in result.stderr
+    text = (out / "digest.txt").read_text()
+    assert text.startswith(f"Weekly digest {this_week}, week so far ({monday} .. {now.date()}, ")
+    assert f"RECORDED THIS WEEK ({count})" in text
+    store = open_store(database_url)
+    assert store.digest_ledger.issue(this_week, "weekly") is None  # a preview, never an issue
+    store.close()
+    assert smtp.handler.received == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -138,7 +181,16 @@ def test_send_sends_once_and_says_so(cli: Cli, smtp: SmtpServer) -> None:
         (
             ["--week", WEEK, "--send", "--as-known-now"],
             "Error: --as-known-now is for --preview: "
-            "a sent digest is as known at the end of its week",
+            "a sent digest covers a finished week, as known at its end",
+        ),
+        (
+            ["--send", "--week-so-far"],
+            "Error: --week-so-far is for --preview: "
+            "a sent digest covers a finished week, as known at its end",
+        ),
+        (
+            ["--week", WEEK, "--preview", "out", "--week-so-far"],
+            "Error: --week-so-far is the current week as known now: drop --week and --as-known-now",
         ),
         (
             ["--week", WEEK, "--send", "--to", "a@x.example\r\nBcc: all@x.example"],

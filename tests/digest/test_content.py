@@ -20,7 +20,7 @@ from tests.digest.conftest import (
 from tests.factories import in_force
 from timeline.app import Timeline
 from timeline.bootstrap import digests
-from timeline.errors import InvalidWeekError, UnknownDigestListError
+from timeline.errors import InvalidWeekError, TimelineError, UnknownDigestListError
 from timeline.model.feeds import FeedHealth
 from timeline.store.sql.schema import candidates
 
@@ -325,3 +325,86 @@ def test_a_stage_of_application_is_said_so_not_as_a_new_in_force_date(
         ("2026-07-10", "Robot Act: stage applies: audits")
     ]
     assert "Robot Act: stage applies: labelling duties" in rendered.text
+
+
+def test_a_date_made_less_precise_is_said_so_not_brought_forward(
+    make_timeline: MakeTimeline,
+) -> None:
+    tl, clock = make_timeline()
+    clock.now = at(16)
+    event = tl.append([in_force(subject="jp/later-act", effective="2024-04")]).events[0]
+    clock.now = at(17)
+    tl.correct(event.id, {"effective": "2024"}, "only the year is sure")
+    clock.now = at(23)
+    digest, rendered = digests(tl).render(WEEK)
+    [move] = digest.date_moves
+    assert (move.old, move.new, move.direction) == ("2024-04", "2024", "made less precise")
+    assert "- AI Promotion Act (JP): 2024-04 -> 2024, made less precise" in rendered.text
+
+
+def test_the_week_so_far_is_labelled_and_never_recorded(make_timeline: MakeTimeline) -> None:
+    """Day one: what was recorded since Monday, as known now; the ledger stays empty."""
+    tl, clock = make_timeline()
+    clock.now = at(15, 9)  # Monday 11:00 in Brussels
+    tl.append([in_force(subject="jp/first-act")])
+    clock.now = at(16, 9)
+    tl.append([in_force(subject="jp/second-act", effective="2026-09-01")])
+    clock.now = at(17, 12)  # Wednesday
+    with pytest.raises(InvalidWeekError, match="2026-W25 is not over yet"):
+        digests(tl).render(WEEK)
+    digest, rendered = digests(tl).render(week_so_far=True)
+    assert (digest.week, digest.so_far, digest.event_count) == (WEEK, True, 2)
+    assert (digest.monday, digest.last_day, digest.known_at) == (
+        dt.date(2026, 6, 15),
+        dt.date(2026, 6, 17),
+        at(17, 12),
+    )
+    assert rendered.subject == (
+        "[timeline] Weekly digest 2026-W25, week so far (2026-06-15 .. 2026-06-17): 2 new events"
+    )
+    assert rendered.text.startswith(
+        "Weekly digest 2026-W25, week so far (2026-06-15 .. 2026-06-17, Europe/Brussels)"
+    )
+    assert (
+        "The week so far, as known now (2026-06-17 12:00:00 UTC): the week is not over, so "
+        "this preview is never sent; the digest sent after Sunday covers the whole week."
+    ) in rendered.text
+    assert "COMING UP (the 30 days after 2026-06-17)" in rendered.text
+    assert "Week so far, 2026-06-15 .. 2026-06-17" in rendered.html
+    assert "never sent" in rendered.html
+    assert tl.store.digest_ledger.issue(WEEK, digest.list_name) is None
+    with pytest.raises(TimelineError, match="the week so far is the current week"):
+        digests(tl).render(WEEK, week_so_far=True)
+    clock.now = at(22, 9)  # the next Monday: the finished week is the one to send
+    finished, _ = digests(tl).render(WEEK)
+    assert (finished.so_far, finished.event_count, finished.last_day) == (
+        False,
+        2,
+        dt.date(2026, 6, 21),
+    )
+
+
+def test_a_metric_recorded_in_the_week_reads_with_its_value_in_words(
+    make_timeline: MakeTimeline,
+) -> None:
+    tl, clock = make_timeline()
+    clock.now = at(16)
+    figure = {"name": "digital trade deficit", "value": 6600000000000, "unit": "JPY"}
+    tl.append(
+        [
+            {
+                "kind": "metric.reported",
+                "subject": "jp/digital-trade-balance",
+                "jurisdictions": ["JP"],
+                "effective": "2024",
+                "sources": [{"publisher": "Test Gazette", "title": "A report"}],
+                "payload": figure | {"period": "2024"},
+            }
+        ]
+    )
+    clock.now = at(22, 9)
+    digest, rendered = digests(tl).render(WEEK)
+    [group] = digest.recorded
+    assert [e.title for e in group.events] == ["digital trade deficit: JPY 6.6 trillion (2024)"]
+    assert "digital trade deficit: JPY 6.6 trillion (2024)" in rendered.text
+    assert "6600000000000" not in rendered.text

@@ -15,27 +15,27 @@ from timeline.settings import load_settings
     [
         (
             '[digest]\ntimezone = "Europe/Brusels"\n',
-            "digest.timezone: Value error, unknown time zone 'Europe/Brusels'",
+            "digest.timezone: unknown time zone 'Europe/Brusels'",
         ),
         (
             '[digest]\nschedule = "0 8 * *"\n',
-            "digest.schedule: Value error, cron expression '0 8 * *': Wrong number of fields",
+            "digest.schedule: cron expression '0 8 * *': Wrong number of fields",
         ),
         (
             '[[digest.lists]]\nname = "a"\n[[digest.lists]]\nname = "a"\n',
-            "digest.lists: Value error, digest list name(s) used twice: a",
+            "digest.lists: digest list name(s) used twice: a",
         ),
         (
             '[[digest.lists]]\nname = "a"\nrecipients = ["not an address"]\n',
-            "digest.lists.0.recipients: Value error, 'not an address' is not an email address",
+            "digest.lists.0.recipients: 'not an address' is not an email address",
         ),
         (
             '[[digest.lists]]\nname = "a"\nkinds = ["instrument.inforce"]\n',
-            "digest.lists.0.kinds: Value error, unknown kind 'instrument.inforce'",
+            "digest.lists.0.kinds: unknown kind 'instrument.inforce'",
         ),
         (
             "[digest]\nsending_timeout = 60\n[smtp]\ntimeout = 30.0\n",
-            "Value error, digest.sending_timeout (60) must be at least 4 x smtp.timeout (30)",
+            "digest.sending_timeout (60) must be at least 4 x smtp.timeout (30)",
         ),
         (
             '[smtp]\nsecurity = "ssl"\n',

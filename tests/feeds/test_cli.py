@@ -147,3 +147,56 @@ def test_poll_from_the_command_line_with_the_extractor(cli: Cli, server: FeedSer
     assert cli.ok("poll", "us", "--force") == "us: 11 items, 0 new candidates, 0 changed\n"
     pending = json.loads(cli.ok("candidates", "list", "--feed", "us", "--format", "json"))
     assert len(pending) == 7  # 8 events, one a duplicate; 3 items are not events
+
+
+def test_empty_lists_say_how_to_begin(database_url: str, tmp_path: Path) -> None:
+    """On stderr, so the table on stdout stays empty; JSON stays `[]`."""
+    cli = Cli(database_url, tmp_path)  # config.toml lists no feeds
+    cli.ok("init")
+    listed = cli("feeds", "list")
+    assert (listed.exit_code, listed.stdout) == (0, "")
+    assert listed.stderr == (
+        "no feeds yet: `timeline feeds add NAME URL` watches one (an http(s) URL, or a "
+        "downloaded feed's path or file: URL to try it out); see `timeline feeds add --help`\n"
+    )
+    pending = cli("candidates", "list")
+    assert (pending.exit_code, pending.stdout) == (0, "")
+    assert pending.stderr == (
+        "no candidates awaiting review: the daemon or `timeline poll` proposes them from the "
+        "watched feeds (`timeline feeds list`); --all lists reviewed ones too\n"
+    )
+    assert cli("candidates", "list", "--all").stderr == (
+        "no candidates yet: the daemon or `timeline poll` proposes them from the watched feeds\n"
+    )
+    assert cli("candidates", "list", "--status", "accepted", "--feed", "fr").stderr == (
+        "no accepted candidates from feed 'fr'\n"
+    )
+    as_json = cli("candidates", "list", "--format", "json")
+    assert (as_json.stdout, as_json.stderr) == ("[]\n", "")
+
+
+def test_a_downloaded_feed_is_kept_as_a_file_url_and_polled(cli: Cli, tmp_path: Path) -> None:
+    downloaded = tmp_path / "downloads" / "us wire.xml"
+    downloaded.parent.mkdir()
+    downloaded.write_bytes((DATA / "us-policy-wire.xml").read_bytes())
+    cli.ok("feeds", "add", "us-file", str(downloaded))
+    assert f'url = "{downloaded.as_uri()}"' in cli.config.read_text()
+    assert downloaded.as_uri().startswith("file:///")
+    assert downloaded.as_uri() in cli.ok("feeds", "list")
+    cli.ok("feeds", "add", "us-again", downloaded.as_uri())  # a file: URL is kept as it is
+    assert cli.ok("poll", "us-file") == "us-file: 11 items, 11 new candidates, 0 changed\n"
+    pending = json.loads(cli.ok("candidates", "list", "--feed", "us-file", "--format", "json"))
+    assert len(pending) == 7  # as from the same feed over HTTP
+    missing = tmp_path / "nope.xml"
+    assert cli.error("feeds", "add", "nope", str(missing)) == (
+        f"Error: url: no such file {missing} (a feed is an http(s) URL, or the path or "
+        "file: URL of a downloaded feed)"
+    )
+    assert cli.error("feeds", "add", "folder", str(tmp_path)) == (
+        f"Error: url: {tmp_path} is a folder, not a feed file"
+    )
+    cli.config.write_text(CONFIG + '\n[[feeds]]\nname = "relative"\nurl = "file:us.xml"\n')
+    assert cli.error("feeds", "list") == (
+        f"Error: {cli.config}: feeds.1.url: expected an http(s) URL or an absolute file: URL, "
+        "got 'file:us.xml'"
+    )

@@ -251,3 +251,40 @@ def _waiting_on_health_row(store: SqlEventStore) -> bool:
             )
         ).scalar()
     return bool(waiting)
+
+
+@pytest.mark.parametrize("poll_files", [False, True], ids=["http-only", "with-files"])
+def test_the_daemon_polls_file_feeds_only_when_configured(
+    database_url: str,
+    tmp_path: Path,
+    server: FeedServer,
+    daemons: list[Daemon],
+    poll_files: bool,
+) -> None:
+    """A downloaded feed is for trying the watcher with `timeline poll`; the daemon
+    leaves it alone unless `daemon.poll_file_feeds` says otherwise."""
+    store = initialised(database_url)
+    local = tmp_path / "veille.xml"
+    local.write_bytes(FR_VEILLE)
+    feeds = {"us": server.serve("/us.xml", US_WIRE), "local": local.as_uri()}
+    config = write_config(tmp_path, database_url, feeds, lease=30.0)
+    if poll_files:
+        config.write_text(
+            config.read_text().replace("[daemon]\n", "[daemon]\npoll_file_feeds = true\n")
+        )
+    daemon = Daemon(config, "only")
+    daemons.append(daemon)
+    active = daemon.wait_for("daemon.active")
+    daemon.wait_for("feed.polled", lambda line: line["feed"] == "us")
+    if poll_files:
+        assert active["feeds"] == ["us", "local"]
+        polled = daemon.wait_for("feed.polled", lambda line: line["feed"] == "local")
+        assert (polled["status"], polled["items"]) == ("ok", 6)
+        assert daemon.events("daemon.file_feeds_skipped") == []
+    else:
+        assert active["feeds"] == ["us"]
+        skipped = daemon.wait_for("daemon.file_feeds_skipped")
+        assert (skipped["feeds"], skipped["setting"]) == (["local"], "daemon.poll_file_feeds")
+        assert {feed for feed, _guid in candidate_rows(store)} == {"us"}
+    assert daemon.terminate(signal.SIGTERM) == 0
+    store.close()

@@ -243,3 +243,45 @@ def test_the_end_of_a_period_is_not_the_event_date() -> None:
         "The drone rules took effect on 2 March 2026 and apply in stages until 2028.",
     )
     assert item.effective == "2026-03-02"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "effective"),
+    [
+        # A headline's present tense reads the nearest such day, either side of
+        # publication (Wednesday 11 March): the coming Friday, the past Monday.
+        (
+            "Robotics agency opens Friday",
+            "The robotics agency opens its doors Friday.",
+            "2026-03-13",
+        ),
+        (
+            "Robotics agency opens Monday",
+            "The robotics agency opens its doors Monday.",
+            "2026-03-09",
+        ),
+        # The past tense keeps the latest one.
+        (
+            "Robotics agency opened Friday",
+            "The robotics agency opened its doors Friday.",
+            "2026-03-06",
+        ),
+    ],
+)
+def test_a_headline_present_reads_the_nearest_weekday(
+    title: str, body: str, effective: str
+) -> None:
+    item = extract(title, body)
+    assert item.kind == "body.established", item.evidence
+    assert item.effective == effective, item.evidence
+
+
+def test_the_tense_of_a_telling_is_its_own_not_the_future_it_reports() -> None:
+    # "investira ..., a-t-il annoncé lundi": the Monday of the telling, before
+    # publication (Wednesday 11 March), not the coming one.
+    item = extract(
+        "Le Pérou investit 2 milliards dans l'IA",
+        "Le gouvernement investira 2 milliards de dollars, a-t-il annoncé lundi.",
+    )
+    assert item.kind == "investment.announced"
+    assert item.effective == "2026-03-09", item.evidence

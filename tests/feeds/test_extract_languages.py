@@ -7,12 +7,16 @@ wording fails here.
 
 from __future__ import annotations
 
+import ast
+import re
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 
+import timeline.feeds.extract as extract_package
 from tests.feeds.feed_items import extract
 from timeline.feeds.extract import ItemExtraction, extract_feed
 from timeline.feeds.extract.languages import detect_language
@@ -486,3 +490,66 @@ def test_the_date_of_the_headline_event(title: str, body: str, effective: str) -
 )
 def test_the_language_of_a_text(text: str, code: str) -> None:
     assert detect_language(text) == code
+
+
+CORE_MODULES = ("kinds.py", "dates.py", "entry.py", "subjects.py")
+_REGEX_NAMES = re.compile(r"\(\?P<\w+>|\{\w*\}|\\u[0-9a-fA-F]{4}|\\[a-zA-Z]|[a-zA-Z]-[a-zA-Z]")
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_the_core_holds_no_languages_words(module: str) -> None:
+    """Every language is data plus its module: the patterns the core compiles
+    itself name no word of any language (its messages are English, not rules)."""
+    path = Path(extract_package.__file__).parent / module
+    patterns = [
+        node
+        for call in ast.walk(ast.parse(path.read_text()))
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "re"
+        for node in ast.walk(call)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and not node.value.isidentifier()  # a field's name: _context("until")
+    ]
+    assert patterns, "the test reads no pattern: has the module moved?"
+    words = [
+        (node.lineno, node.value)
+        for node in patterns
+        if re.search(r"[A-Za-z]{2,}|[\u3040-\u30ff\u4e00-\u9fff]", _REGEX_NAMES.sub("", node.value))
+    ]
+    assert words == []
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "codes"),
+    [
+        # The title's last place is the recipient, even when the body begins
+        # with a company and its nationality.
+        (
+            "Norwegischer Konzern investiert 2 Milliarden Euro in Spanien",
+            "Der norwegische Konzern investiert 2 Milliarden Euro, teilte er am Montag mit.",
+            ("ES",),
+        ),
+        (
+            "Grupo chileno invierte 500 millones en México",
+            "La empresa chilena invirtió el lunes 500 millones.",
+            ("MX",),
+        ),
+        # German and Spanish coordinate places with their own words.
+        (
+            "Dänemark und Polen beschließen gemeinsame KI-Strategie",
+            "Die Regierungen haben die Strategie am Montag beschlossen.",
+            ("DK", "PL"),
+        ),
+        (
+            "Chile y Perú aprueban una estrategia conjunta de IA",
+            "Los gobiernos aprobaron la estrategia el lunes.",
+            ("CL", "PE"),
+        ),
+    ],
+)
+def test_place_words_of_each_language(title: str, body: str, codes: tuple[str, ...]) -> None:
+    item = extract(title, body)
+    assert item.jurisdictions == codes, item.evidence

@@ -44,6 +44,19 @@ KNOWN = [
 ]
 
 
+def test_an_abbreviation_may_stand_for_the_words_of_a_known_subject() -> None:
+    known = [
+        Known(
+            "us-or/oregon-artificial-intelligence-hiring-fairness-act",
+            ("Oregon Artificial Intelligence Hiring Fairness Act",),
+            frozenset({"US-OR"}),
+        )
+    ]
+    link = link_subject("Oregon AI Hiring Fairness Act", ["US-OR"], known)
+    assert link is not None
+    assert (link.score, link.shared) == (0.75, ("act", "fairness", "hiring"))
+
+
 def test_a_candidate_about_a_known_subject_is_linked_with_its_score() -> None:
     link = link_subject("Oregon Algorithmic Fairness Act", ["US-OR"], KNOWN)
     assert link is not None
@@ -58,6 +71,10 @@ def test_a_candidate_about_a_known_subject_is_linked_with_its_score() -> None:
         ("Oregon Data Broker Act", ["US-OR"]),  # only "oregon" and "act" shared
         ("Oregon Algorithmic Fairness Act", ["US-WA"]),  # another jurisdiction
         ("Act", ["US-OR"]),  # too little to go on
+        # The place is no distinctive word: "Oregon" and "act" are all it shares.
+        ("Oregon Algorithmic Safety Act", ["US-OR"]),
+        # Every word but one shared, and that one names another instrument.
+        ("Oregon Algorithmic Fairness Labelling Act", ["US-OR"]),
     ],
 )
 def test_no_link_is_better_than_a_wrong_one(name: str, places: list[str]) -> None:

@@ -130,7 +130,7 @@ def test_edits_are_validated_with_one_line_errors(timeline: Timeline) -> None:
     cases = {
         "kind": ("instrument.enacted", "kind: unknown kind 'instrument.enacted'; known kinds: "),
         "jurisdictions": (["UK"], "jurisdictions: unknown jurisdiction code 'UK'; did you mean GB"),
-        "effective": ("2025-13", "effective: no such date '2025-13': month must be in 1..12"),
+        "effective": ("2025-13", "effective: no such month '2025-13' (months are 01 to 12)"),
         "subject": ("Not A Slug", "subject: 'Not A Slug' is not a subject slug"),
         "title": ("  ", "title: must not be empty"),
     }
@@ -150,7 +150,7 @@ def test_edits_shape_the_accepted_event_and_survive_a_repoll(timeline: Timeline)
     with pytest.raises(InvalidEventError) as caught:
         timeline.accept_candidate(cid)
     assert str(caught.value) == (
-        f"candidate {cid[:8]}: payload.binding: Field required "
+        f"candidate {cid[:8]}: payload.binding: missing (an instrument.in_force event needs it) "
         "(edit its payload fields before accepting)"
     )
     edited = timeline.edit_candidate(

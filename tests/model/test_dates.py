@@ -48,8 +48,10 @@ def test_dates_and_years_from_toml_literals() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2025-13", "no such date '2025-13'"),
-        ("2025-02-30", "no such date '2025-02-30'"),
+        ("2025-13", r"^no such month '2025-13' \(months are 01 to 12\)$"),
+        ("2024-02-30", r"^no such day '2024-02-30' \(February 2024 has 29 days\)$"),
+        ("0000", r"^no such year '0000' \(years start at 0001\)$"),
+        ("2025-02-30", r"^no such day '2025-02-30' \(February 2025 has 28 days\)$"),
         ("Sept 2025", "expected YYYY, YYYY-MM or YYYY-MM-DD, got 'Sept 2025'"),
         ("2025-9-1", "expected YYYY, YYYY-MM or YYYY-MM-DD"),
     ],
@@ -113,8 +115,11 @@ def test_order_is_total_and_consistent_with_equality(a_text: str, b_text: str) -
         ("2026-09", "2026-08-31", "brought forward"),
         ("2026-09", "2026-09-15", "made more precise"),
         ("2026", "2026-03", "made more precise"),
-        ("2026-09-15", "2026-09", "brought forward"),  # less precise: it may be earlier
-        ("2026-09-01", "2026-09", "postponed"),  # same start, later end
+        ("2026-09-15", "2026-09", "made less precise"),  # every day it meant, it may mean
+        ("2024-04", "2024", "made less precise"),
+        ("2024-04", "2025", "postponed"),
+        ("2024-04-30", "2024-05", "postponed"),
+        ("2026-09-01", "2026-09", "made less precise"),  # the month holds the day
         ("2026-09", "2027", "postponed"),
     ],
 )

@@ -40,7 +40,10 @@ def test_unknown_field_is_named_with_its_path() -> None:
 def test_in_force_must_say_whether_it_binds() -> None:
     data = in_force()
     del data["payload"]["binding"]
-    with pytest.raises(InvalidEventError, match=r"payload.binding: Field required"):
+    with pytest.raises(
+        InvalidEventError,
+        match=r"^payload.binding: missing \(an instrument.in_force event needs it\)$",
+    ):
         parse_event(data)
 
 

@@ -51,9 +51,11 @@ def test_titles_name_the_fact_and_log_lines_say_what_the_event_reports() -> None
     assert describe("office.opened", office) == "Anthropic office in Tokyo"
     metric = {"name": "AI adoption", "value": 42, "unit": "%", "period": "2025"}
     assert fact_title("metric.reported", metric) == "AI adoption"
-    assert describe("metric.reported", metric) == "AI adoption: 42 % (2025)"
+    assert describe("metric.reported", metric) == "AI adoption: 42% (2025)"
     pledge = {"investor": "Acme", "amount": 5, "currency": "USD", "recipient": "JP", "up_to": True}
     assert fact_title("investment.announced", pledge) == "Acme: USD 5"
+    big = pledge | {"amount": "75000000000", "currency": "EUR"}
+    assert describe("investment.announced", big) == "Acme: up to EUR 75 billion into JP"
     assert describe("investment.announced", pledge) == "Acme: up to USD 5 into JP"
     meta = {"target": "0123456789abcdef", "reason": "typo"}
     assert describe("event.retracted", meta) == "retracts 01234567: typo"

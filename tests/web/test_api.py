@@ -3,6 +3,7 @@ requests against the app (httpx, via FastAPI's TestClient)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,6 +15,7 @@ from tests.factories import in_force
 from tests.projections.conftest import open_timeline
 from tests.web.conftest import instrument, web_settings
 from timeline.errors import StoreError
+from timeline.store.base import format_utc
 from timeline.web import create_app
 
 AI_ACT = "jp/ai-promotion-act"
@@ -148,7 +150,19 @@ def test_events_filters_match_timeline_log(client: TestClient) -> None:
     assert {e["kind"] for e in two_kinds} == {"body.established", "office.opened"}
     subject = ok(client, "/api/events", subject=AI_ACT)["events"]
     assert {e["subject"] for e in subject} == {AI_ACT}
-    assert ok(client, "/api/events", known_at="2000-01-01")["events"] == []
+
+
+def test_events_refuse_a_reversed_range_and_a_time_before_the_log(client: TestClient) -> None:
+    """The log's rule, as for `diff` and `state`: a mistake is an error, not an empty page."""
+    assert error(client, "/api/events", 422, **{"from": "2026", "to": "2025"}) == (
+        "the range ends on 2025-12-31, before it starts on 2026-01-01"
+    )
+    first = ok(client, "/api/events/1")["recorded_at"]
+    assert error(client, "/api/events", 422, known_at="2000-01-01") == (
+        "known-at 2000-01-01T23:59:59.999999Z is before the first event was recorded "
+        f"({format_utc(dt.datetime.fromisoformat(first))}): nothing was known then"
+    )
+    assert ok(client, "/api/events", known_at=first)["events"][0]["seq"] == 1
 
 
 def test_events_paginate_with_a_cursor(client: TestClient) -> None:
@@ -170,11 +184,16 @@ def test_one_event_by_id_or_position(client: TestClient) -> None:
     first = ok(client, "/api/events/1")
     assert first["seq"] == 1
     assert ok(client, f"/api/events/{first['id']}") == first
+    # As `timeline show`: a short id, a curated entry's id, its idempotency key.
+    assert ok(client, f"/api/events/{first['id'][:8]}") == first
+    entry = first["idempotency_key"].removeprefix("curated:")
+    assert ok(client, f"/api/events/{entry}") == first
+    assert ok(client, f"/api/events/{first['idempotency_key']}") == first
 
 
 def test_errors_are_one_line_json_4xx(client: TestClient) -> None:
-    assert "as_of: no such day '2025-02-30'" in error(
-        client, "/api/state", 422, jurisdiction="JP", as_of="2025-02-30"
+    assert error(client, "/api/state", 422, jurisdiction="JP", as_of="2025-02-30") == (
+        "as_of: no such day '2025-02-30' (February 2025 has 28 days)"
     )
     assert "as_of: expected a day YYYY-MM-DD" in error(
         client, "/api/state", 422, jurisdiction="JP", as_of="1"
@@ -192,7 +211,8 @@ def test_errors_are_one_line_json_4xx(client: TestClient) -> None:
     missing = "00000000-0000-8000-8000-000000000000"
     assert missing in error(client, f"/api/events/{missing}", 404)
     assert "no event '999'" in error(client, "/api/events/999", 404)
-    assert error(client, "/api/events/not-an-id", 422).startswith("path parameter 'ref'")
+    assert error(client, "/api/events/not-an-id", 404) == "no event 'not-an-id' in the log"
+    assert error(client, f"/api/events/{'x' * 201}", 422).startswith("path parameter 'ref'")
     assert error(client, "/api/state", 422) == "query parameter 'jurisdiction': Field required"
     assert "query parameter 'limit'" in error(client, "/api/events", 422, limit=0)
     assert "unknown kind 'instrument.enforced'" in error(

@@ -88,3 +88,17 @@ def test_a_staged_act_shows_its_stages_and_the_proposal_beside_one(client: TestC
     assert "since 2024-08-01" in html
     assert "high-risk obligations (Annex III)" in html
     assert 'class="proposed" data-to="2027-12-02"' in html
+
+
+def test_metrics_and_investments_show_their_figures_in_words(client: TestClient) -> None:
+    html = client.get("/", params={"j": ["JP"], "as_of": "2026-06-30"}).text
+    for title, figure in (
+        ("digital trade deficit", "JPY 6.6 trillion"),
+        ("global rank in AI private investment", "rank 12"),
+        ("analog regulations eliminated", "98%"),
+        ("SoftBank Group", "EUR 75 billion"),
+    ):
+        assert re.search(
+            rf'<span class="title">{title}</span>\s*<span class="figure">{figure}</span>', html
+        ), title
+    assert "6600000000000" not in html

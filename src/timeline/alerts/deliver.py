@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import structlog
-
 from timeline.alerts.match import (
     Upcoming,
     endpoints,
@@ -28,6 +26,7 @@ from timeline.alerts.render import alert_email
 from timeline.alerts.webhook import WebhookSender, secret_from_environment
 from timeline.digest.send import DeliveryFailure, SmtpSender
 from timeline.errors import ConfigError, TimelineError
+from timeline.logging import get_logger
 from timeline.settings import AlertSettings, FollowSettings, Settings
 from timeline.store.base import (
     AlertChannel,
@@ -38,7 +37,7 @@ from timeline.store.base import (
     EventStore,
 )
 
-log = structlog.get_logger("timeline.alerts")
+log = get_logger("timeline.alerts")
 
 Outcome = Literal["sent", "failed", "refused"]
 DEFAULT_SECRET_VARIABLE = "TIMELINE_WEBHOOK_SECRET"

@@ -31,6 +31,7 @@ HEADLINES = {
     "fact.postponed": "postponed",
     "fact.brought_forward": "brought forward",
     "fact.made_more_precise": "made more precise",
+    "fact.made_less_precise": "made less precise",
     "fact.reminder": "coming up",
 }
 

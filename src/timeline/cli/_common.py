@@ -1,5 +1,5 @@
 """What every `timeline` command shares: the Typer app, opening the API, user
-errors as one line, the output formats and writers.
+errors as one line, the `--known-at` option.  How answers are printed: `render`.
 
 Command modules (one per group: log, projections, feeds, candidates, digest,
 serve, daemon) import this module and register on `app`; `timeline.cli`
@@ -8,28 +8,28 @@ imports them all.  Nothing here imports a command module.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import json
-import sys
-from collections.abc import Callable, Iterable
-from enum import StrEnum
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from timeline import parsing
-from timeline.app import Timeline
+from timeline.cli._help import GroupedHelp
 from timeline.errors import TimelineError
-from timeline.logging import configure_logging
-from timeline.settings import Settings, config_file, load_settings
+from timeline.settings_file import config_file
+
+if TYPE_CHECKING:
+    from timeline.app import Timeline
+    from timeline.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 app = typer.Typer(
+    cls=GroupedHelp,
     help="Event-sourced tracker of how jurisdictions govern AI.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -63,53 +63,48 @@ def command(
     return register
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+# Commands that run until stopped: their info logs are their account of what they do.
+SERVICES = frozenset({"daemon", "serve"})
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.ensure_object(dict)["settings"]  # type: ignore[no-any-return]
+    """The settings, read and checked on first need (a command's `--help` never
+    reads them), with logging configured from them then: nothing logs before."""
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        from timeline.logging import configure_logging
+        from timeline.settings import load_settings
+
+        settings = load_settings(obj["config_option"])
+        service = ctx.find_root().invoked_subcommand in SERVICES
+        configure_logging(settings.logging, service=service, log_json=obj["log_json"])
+        obj["settings"] = settings
+    return obj["settings"]  # type: ignore[no-any-return]
 
 
 def open_timeline(ctx: typer.Context, *, read_only: bool = False) -> Timeline:
+    from timeline.app import Timeline
+
     return Timeline.open(settings_of(ctx), read_only=read_only)
 
 
 @app.callback()
-@_user_errors_as_one_line
 def _main(
     ctx: typer.Context,
     config: Annotated[
         Path | None,
         typer.Option(help="Settings file (default: ./config.toml or $TIMELINE_CONFIG)."),
     ] = None,
+    log_json: Annotated[
+        bool,
+        typer.Option(
+            "--log-json", help="Machine logs on stderr (JSON lines, info and up), for any command."
+        ),
+    ] = False,
 ) -> None:
-    settings = load_settings(config)
-    configure_logging(settings.logging)
-    ctx.ensure_object(dict)["settings"] = settings
-    ctx.ensure_object(dict)["config_path"] = config_file(config)
+    obj = ctx.ensure_object(dict)
+    obj.update(config_option=config, log_json=log_json, config_path=config_file(config))
 
 
 def known_at_option(value: str | None) -> dt.datetime | None:
     return parsing.moment(value, "--known-at")
-
-
-def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
-    """Stream a JSON array item by item (to `out`, default stdout), so a long log never
-    sits in memory."""
-    out = out or sys.stdout
-    out.write("[")
-    separator = "\n  "
-    for item in items:
-        out.write(separator + json.dumps(item, ensure_ascii=False))
-        separator = ",\n  "
-    out.write("]\n" if separator == "\n  " else "\n]\n")
-
-
-def write_csv(rows: list[dict[str, Any]], out: TextIO | None = None) -> None:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    writer = csv.DictWriter(out or sys.stdout, columns)
-    writer.writeheader()
-    writer.writerows(rows)

@@ -7,7 +7,6 @@ API (and through it SQLAlchemy) is imported inside each command, so that
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from timeline import parsing
-from timeline.cli._common import command, known_at_option, settings_of, write_csv, write_json_array
+from timeline.cli._common import command, known_at_option, settings_of
+from timeline.cli.render import output, write_csv, write_json_array
+from timeline.interrupt import on_interrupt_say
 
 if TYPE_CHECKING:
     from timeline.app import Timeline
@@ -32,6 +33,12 @@ class FactsFormat(StrEnum):
 
 
 ProgressFn = Callable[[str, int, int], None]
+
+# Restore and copy commit in batches and resume where they stopped.
+RESUMABLE = (
+    "interrupted; the events {what} so far are kept: run the same `timeline {command}` "
+    "again to finish"
+)
 
 
 @contextmanager
@@ -135,33 +142,12 @@ def _export_facts(
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
     with _at(settings_of(ctx), None) as tl:
         entries = tl.facts_on(day, moment)
-    if fmt is FactsFormat.json:
-        items: list[dict[str, Any]] = [dict(entry) for entry in entries]
-    else:
-        items = [_csv_row(dict(entry)) for entry in entries]
+    items = [dict(entry) for entry in entries]
     write = write_json_array if fmt is FactsFormat.json else write_csv
-    if file == "-":
-        write(items, sys.stdout)
-        return
-    path = Path(file)
-    try:
-        with path.open("w", encoding="utf-8", newline="") as out:
-            write(items, out)
-    except OSError as exc:
-        from timeline.errors import TimelineError
-
-        raise TimelineError(f"cannot write {path}: {exc.strerror}") from None
-    typer.echo(f"exported {len(items)} facts standing on {day} to {file}")
-
-
-def _csv_row(entry: dict[str, Any]) -> dict[str, Any]:
-    """One cell per field: lists of codes and ids as words, nested values as JSON."""
-    row = dict(entry)
-    for key in ("jurisdictions", "events"):
-        row[key] = " ".join(entry[key])
-    for key in ("payload", "sources"):
-        row[key] = json.dumps(entry[key], ensure_ascii=False)
-    return row
+    with output(None if file == "-" else Path(file)) as out:
+        write(items, out)
+    if file != "-":
+        typer.echo(f"exported {len(items)} facts standing on {day} to {file}")
 
 
 @command()
@@ -175,7 +161,11 @@ def restore(
     """Restore an export into an empty database (or finish one cut short), after
     checking every line; then rebuild the read models."""
     source = sys.stdin.buffer if file == "-" else Path(file)
-    with _at(settings_of(ctx), database_url) as tl, _progress() as progress:
+    with (
+        on_interrupt_say(RESUMABLE.format(what="restored", command="restore")),
+        _at(settings_of(ctx), database_url) as tl,
+        _progress() as progress,
+    ):
         report = tl.restore(source, progress)
     typer.echo(_summary(report, "restored"))
 
@@ -193,6 +183,7 @@ def copy(
     resumable: run it again after an interruption and it continues."""
     settings = settings_of(ctx)
     with (
+        on_interrupt_say(RESUMABLE.format(what="copied", command="copy")),
         _at(settings, from_, read_only=True) as source,
         _at(settings, to) as target,
         _progress() as progress,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from timeline.cli._common import Format, app, command, open_timeline, write_csv, write_json_array
+from timeline.cli._common import app, command, open_timeline
+from timeline.cli.render import Column, Format, FormatOption, OutputOption, output, render_rows
 from timeline.model.feeds import Candidate
 
 candidates_app = typer.Typer(
@@ -29,52 +27,75 @@ def candidates_list(
     all_: Annotated[bool, typer.Option("--all", help="Every status.")] = False,
     feed: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int | None, typer.Option(min=1)] = None,
-    format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    format_: FormatOption = Format.table,
+    output_file: OutputOption = None,
 ) -> None:
     """List candidates, oldest first; by default those awaiting review."""
     with open_timeline(ctx, read_only=True) as tl:
         found = tl.candidates(
             statuses=None if all_ else (status or ["pending"]), feed=feed, limit=limit
         )
-    if format_ is Format.json:
-        write_json_array(c.as_dict() for c in found)
+    if format_ is Format.table and not found:
+        typer.echo(_none_found(None if all_ else (status or ["pending"]), feed), err=True)
         return
-    if format_ is Format.csv:
-        write_csv([_candidate_row(c) for c in found])
-        return
-    piped = not sys.stdout.isatty()
-    table = Table(box=None)
-    for header in ("id", "status", "feed", "kind", "where", "effective", "conf", "title"):
-        table.add_column(header, no_wrap=piped, overflow="ellipsis")
-    for c in found:
-        row = _candidate_row(c)
-        table.add_row(
-            *(
-                str(row[k])
-                for k in (
-                    "id",
-                    "status",
-                    "feed",
-                    "kind",
-                    "jurisdictions",
-                    "effective",
-                    "confidence",
-                    "title",
-                )
-            )
+    with output(output_file) as out:
+        render_rows(
+            found,
+            format_,
+            out,
+            columns=_CANDIDATE_COLUMNS,
+            as_json=Candidate.as_dict,
+            as_csv=_candidate_row,
+            csv_columns=_CANDIDATE_CSV,
         )
-    Console(width=200 if piped else None).print(table)
+
+
+_CANDIDATE_COLUMNS = (
+    Column("id", lambda c: c.id[:8]),
+    Column("status", lambda c: c.status),
+    Column("feed", lambda c: c.feed),
+    Column("kind", lambda c: c.proposed_kind or ""),
+    Column("where", lambda c: " ".join(c.proposed_jurisdictions)),
+    Column("effective", lambda c: c.proposed_effective or ""),
+    Column("conf", lambda c: f"{c.confidence:.2f}"),
+    Column("title", lambda c: c.proposed_title, cut=True),
+)
+_CANDIDATE_CSV = (
+    "id",
+    "status",
+    "feed",
+    "kind",
+    "jurisdictions",
+    "effective",
+    "confidence",
+    "title",
+)
+
+
+def _none_found(statuses: list[str] | None, feed: str | None) -> str:
+    """What an empty listing means, and how candidates come to be."""
+    if statuses == ["pending"] and feed is None:
+        return (
+            "no candidates awaiting review: the daemon or `timeline poll` proposes them from "
+            "the watched feeds (`timeline feeds list`); --all lists reviewed ones too"
+        )
+    if statuses is None and feed is None:
+        return (
+            "no candidates yet: the daemon or `timeline poll` proposes them from the watched feeds"
+        )
+    which = "candidates" if statuses is None else f"{' or '.join(statuses)} candidates"
+    return f"no {which}" + (f" from feed {feed!r}" if feed else "")
 
 
 def _candidate_row(c: Candidate) -> dict[str, Any]:
     return {
-        "id": c.id[:8],
+        "id": c.id,
         "status": c.status,
         "feed": c.feed,
         "kind": c.proposed_kind or "",
-        "jurisdictions": " ".join(c.proposed_jurisdictions),
+        "jurisdictions": c.proposed_jurisdictions,
         "effective": c.proposed_effective or "",
-        "confidence": f"{c.confidence:.2f}",
+        "confidence": c.confidence,
         "title": c.proposed_title,
     }
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from timeline import bootstrap
 from timeline.cli._common import command, open_timeline
-from timeline.digest.deliver import DigestRun, check_addresses
-from timeline.digest.render import CHART_FILE, RenderedDigest, preview_message
 from timeline.errors import DigestSendError, TimelineError
+
+if TYPE_CHECKING:
+    from timeline.digest.deliver import DigestRun
+    from timeline.digest.render import RenderedDigest
 
 
 @command()
@@ -38,6 +39,13 @@ def digest(
         bool,
         typer.Option(help="Preview the week with today's knowledge and what was learned since."),
     ] = False,
+    week_so_far: Annotated[
+        bool,
+        typer.Option(
+            "--week-so-far",
+            help="Preview the current week, Monday to today, as known now (never sent).",
+        ),
+    ] = False,
     preview: Annotated[
         Path | None,
         typer.Option(help="Write digest.eml, digest.html, digest.txt and the chart to DIR."),
@@ -45,20 +53,36 @@ def digest(
     send: Annotated[bool, typer.Option(help="Send through SMTP, once per recipient.")] = False,
 ) -> None:
     """Render the weekly digest to files (--preview DIR) or send it (--send)."""
+    from timeline import bootstrap
+    from timeline.digest.deliver import check_addresses
+
     if (preview is None) == (not send):
         raise typer.BadParameter("give exactly one of --preview DIR and --send")
-    if send and as_known_now:
-        raise TimelineError(
-            "--as-known-now is for --preview: a sent digest is as known at the end of its week"
-        )
+    for flag, given in (("--as-known-now", as_known_now), ("--week-so-far", week_so_far)):
+        if send and given:
+            raise TimelineError(
+                f"{flag} is for --preview: a sent digest covers a finished week, as known at "
+                "its end"
+            )
+    if week_so_far and (week is not None or as_known_now):
+        raise TimelineError("--week-so-far is the current week as known now: drop --week and "
+                            "--as-known-now")  # fmt: skip
     check_addresses(to or ())
     with open_timeline(ctx) as tl:
         digests = bootstrap.digests(tl)
         if preview is not None:
-            _digest, rendered = digests.render(week, list_name=list_name, as_known_now=as_known_now)
+            found, rendered = digests.render(
+                week, list_name=list_name, as_known_now=as_known_now, week_so_far=week_so_far
+            )
             sender = tl.settings.smtp.sender
             _write_preview(preview, rendered, sender, to or [], digests.clock())
             typer.echo(f"wrote {rendered.subject!r} to {preview}")
+            if found.empty and not week_so_far:
+                typer.echo(
+                    f"nothing new in {found.week}; for what was recorded since Monday, preview "
+                    "the week so far: timeline digest --preview DIR --week-so-far",
+                    err=True,
+                )
             return
         runs = digests.send(week, list_name=list_name, to=to)
     _report(runs)
@@ -67,6 +91,8 @@ def digest(
 def _write_preview(
     folder: Path, rendered: RenderedDigest, sender: str, to: Sequence[str], now: dt.datetime
 ) -> None:
+    from timeline.digest.render import CHART_FILE, preview_message
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "digest.eml").write_bytes(preview_message(rendered, sender, ", ".join(to), now))

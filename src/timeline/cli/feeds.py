@@ -2,57 +2,70 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
-from timeline.cli._common import (
-    Format,
-    app,
-    command,
-    open_timeline,
-    settings_of,
-    write_csv,
-    write_json_array,
-)
+from timeline.cli._common import app, command, open_timeline, settings_of
+from timeline.cli.render import Column, Format, FormatOption, OutputOption, output, render_rows
 from timeline.errors import ConfigError
-from timeline.feeds.config import add_feed, remove_feed
-from timeline.settings import FeedSettings
+from timeline.model.feeds import HEALTH_SHOWN
+
+if TYPE_CHECKING:
+    from timeline.feeds.extract.item import ItemExtraction
 
 feeds_app = typer.Typer(help="The watched feeds: list, add, remove, health.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 
 
 @command("list", feeds_app)
-def feeds_list(ctx: typer.Context) -> None:
+def feeds_list(ctx: typer.Context, format_: FormatOption = Format.table) -> None:
     """List the feeds in config.toml."""
-    table = Table(box=None)
-    for header in ("name", "enabled", "interval", "jurisdiction", "language", "auto-accept", "url"):
-        table.add_column(header)
-    for feed in settings_of(ctx).feeds:
-        table.add_row(
-            feed.name,
-            "yes" if feed.enabled else "no",
-            f"{feed.interval}s",
-            feed.jurisdiction or "",
-            feed.language or "",
-            "" if feed.auto_accept_threshold is None else f">= {feed.auto_accept_threshold:g}",
-            feed.url,
+    from timeline.settings import FeedSettings
+
+    if format_ is Format.table and not settings_of(ctx).feeds:
+        typer.echo(
+            "no feeds yet: `timeline feeds add NAME URL` watches one (an http(s) URL, or a "
+            "downloaded feed's path or file: URL to try it out); see `timeline feeds add --help`",
+            err=True,
         )
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+        return
+    render_rows(
+        settings_of(ctx).feeds,
+        format_,
+        sys.stdout,
+        columns=_FEED_COLUMNS,
+        as_json=lambda feed: feed.model_dump(mode="json"),
+        csv_columns=tuple(FeedSettings.model_fields),
+    )
+
+
+_FEED_COLUMNS = (
+    Column("name", lambda f: f.name),
+    Column("enabled", lambda f: "yes" if f.enabled else "no"),
+    Column("interval", lambda f: f"{f.interval}s"),
+    Column("jurisdiction", lambda f: f.jurisdiction or ""),
+    Column("language", lambda f: f.language or ""),
+    Column(
+        "auto-accept",
+        lambda f: "" if f.auto_accept_threshold is None else f">= {f.auto_accept_threshold:g}",
+    ),
+    Column("url", lambda f: f.url),
+)
 
 
 @command("add", feeds_app)
 def feeds_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Short stable name: lower-case, digits, . _ -")],
-    url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="The feed's http(s) URL, or a downloaded feed's path or file: URL "
+            "(`timeline poll` reads it; the daemon only with daemon.poll_file_feeds)."
+        ),
+    ],
     jurisdiction: Annotated[
         str | None, typer.Option(help="Jurisdiction hint for items that name no place.")
     ] = None,
@@ -64,10 +77,15 @@ def feeds_add(
     disabled: Annotated[bool, typer.Option("--disabled", help="Listed but not polled.")] = False,
 ) -> None:
     """Add a feed to config.toml (comments and layout are kept)."""
+    from pydantic import ValidationError
+
+    from timeline.feeds.config import add_feed, feed_url
+    from timeline.settings import FeedSettings
+
     try:
         feed = FeedSettings(
             name=name,
-            url=url,
+            url=feed_url(url),
             jurisdiction=jurisdiction,
             language=language,
             interval=interval,
@@ -88,39 +106,46 @@ def feeds_remove(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The feed's name.")]
 ) -> None:
     """Remove a feed from config.toml; its candidates and health stay in the database."""
+    from timeline.feeds.config import remove_feed
+
     path = ctx.ensure_object(dict)["config_path"]
     remove_feed(path, name)
     typer.echo(f"removed feed {name} from {path}")
 
 
 @command("status", feeds_app)
-def feeds_status(
-    ctx: typer.Context, format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table
-) -> None:
+def feeds_status(ctx: typer.Context, format_: FormatOption = Format.table) -> None:
     """Each feed's health: last success, last error, failures in a row, next due."""
     with open_timeline(ctx, read_only=True) as tl:
         statuses = tl.feed_status()
-    rows = [status.as_dict() for status in statuses]
-    if format_ is Format.json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if format_ is Format.csv:
-        write_csv(rows)
-        return
-    table = Table(box=None)
-    for header in ("feed", "state", "status", "fails", "last success", "next due", "problem"):
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(
-            row["feed"],
-            row["state"] + ("" if row["configured"] else " (not in config)"),
-            str(row.get("last_status") or ""),
-            str(row.get("consecutive_failures", "")),
-            row.get("last_success_at") or "",
-            row.get("next_due_at") or "",
-            row.get("last_error") or row.get("bozo_warning") or "",
-        )
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    render_rows(
+        (status.as_dict() for status in statuses),
+        format_,
+        sys.stdout,
+        columns=_STATUS_COLUMNS,
+        as_json=dict,
+        csv_columns=_STATUS_CSV,
+    )
+
+
+# `FeedStatus.as_dict`'s keys: the feed as configured, then its health row's.
+_STATUS_CSV = (
+    "feed",
+    "configured",
+    "enabled",
+    "url",
+    "state",
+    *(name for name in HEALTH_SHOWN if name != "url"),
+)
+_STATUS_COLUMNS = (
+    Column("feed", lambda row: row["feed"]),
+    Column("state", lambda row: row["state"] + ("" if row["configured"] else " (not in config)")),
+    Column("status", lambda row: str(row.get("last_status") or "")),
+    Column("fails", lambda row: str(row.get("consecutive_failures", ""))),
+    Column("last success", lambda row: row.get("last_success_at") or ""),
+    Column("next due", lambda row: row.get("next_due_at") or ""),
+    Column("problem", lambda row: row.get("last_error") or row.get("bozo_warning") or ""),
+)
 
 
 @command()
@@ -156,16 +181,13 @@ def poll(
 # -- feeds: extract --
 
 
-class ExtractFormat(StrEnum):
-    json = "json"
-    table = "table"
-
-
 @command("extract")
 def extract(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A feed file, or an http(s) URL.")],
-    format_: Annotated[ExtractFormat, typer.Option("--format")] = ExtractFormat.json,
+    format_: Annotated[
+        Format, typer.Option("--format", "-f", help="json (default), table or csv.")
+    ] = Format.json,
     language: Annotated[
         str | None,
         typer.Option(help="en, fr, ja, de or es (default: the feed's tag, else detected)."),
@@ -173,6 +195,7 @@ def extract(
     jurisdiction: Annotated[
         str | None, typer.Option(help="Jurisdiction hint for items that name none.")
     ] = None,
+    output_file: OutputOption = None,
 ) -> None:
     """Propose events from one feed's items, storing nothing."""
     from timeline.feeds.extract import extract_source
@@ -182,24 +205,59 @@ def extract(
     )
     if warning:
         typer.echo(f"Warning: {source}: malformed feed, used anyway ({warning})", err=True)
-    if format_ is ExtractFormat.json:
-        write_json_array(item.as_json() for item in items)
-        return
-    piped = not sys.stdout.isatty()
-    table = Table(box=None)
-    for header in ("event", "kind", "where", "effective", "conf"):
-        table.add_column(header, no_wrap=True)
-    table.add_column("title", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None)
-    for item in items:
-        table.add_row(
-            "yes" if item.is_event else "no",
-            item.kind or "",
-            " ".join(item.jurisdictions),
-            item.effective or "",
-            f"{item.confidence:.2f}",
-            item.title,
+    with output(output_file) as out:
+        render_rows(
+            items,
+            format_,
+            out,
+            columns=_EXTRACT_COLUMNS,
+            as_json=lambda item: item.as_json(),
+            as_csv=_extraction_row,
+            csv_columns=_EXTRACT_CSV,
         )
-    Console(width=200 if piped else None).print(table)
+
+
+def _subject_evidence(item: ItemExtraction) -> str:
+    """The subject the extractor named, and the known subject it linked to (with
+    its score) when there is one."""
+    named = item.evidence.get("subject", "")
+    link = item.evidence.get("subject_link_score") or item.evidence.get("subject_link")
+    return f"{named} -> {link}" if named and link else named or link or ""
+
+
+# The table shows the evidence beside each proposal: which rule found the
+# jurisdictions (title, body, publisher...) and what subject the item is about.
+_EXTRACT_COLUMNS = (
+    Column("event", lambda item: "yes" if item.is_event else "no"),
+    Column("kind", lambda item: item.kind or ""),
+    Column("where", lambda item: " ".join(item.jurisdictions)),
+    Column("where from", lambda item: item.evidence.get("jurisdictions_from", "")),
+    Column("effective", lambda item: item.effective or ""),
+    Column("conf", lambda item: f"{item.confidence:.2f}"),
+    Column("subject", _subject_evidence),
+    Column("title", lambda item: item.title, cut=True),
+)
+_EXTRACT_CSV = (
+    "guid",
+    "is_event",
+    "kind",
+    "jurisdictions",
+    "jurisdictions_from",
+    "effective",
+    "confidence",
+    "subject",
+    "title",
+    "link",
+    "published",
+    "evidence",
+)
+
+
+def _extraction_row(item: ItemExtraction) -> dict[str, Any]:
+    return item.as_json() | {
+        "jurisdictions_from": item.evidence.get("jurisdictions_from", ""),
+        "subject": _subject_evidence(item),
+    }
 
 
 # The projection views, `timeline serve` and the digest live in their own modules,

@@ -5,13 +5,13 @@ Registered on the `timeline` app when `timeline.cli` imports this module.
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from timeline.cli._common import Format, app, command, open_timeline, settings_of, write_csv
+from timeline.cli._common import app, command, open_timeline, settings_of
+from timeline.cli.render import Column, Format, FormatOption, render_rows
 from timeline.errors import ConfigError, NotInitialisedError
 
 follow_app = typer.Typer(
@@ -92,50 +92,73 @@ def follow_add(
 
 
 @command("list", follow_app)
-def follow_list(
-    ctx: typer.Context, format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table
-) -> None:
+def follow_list(ctx: typer.Context, format_: FormatOption = Format.table) -> None:
     """Each follow and its alerts: last alert, deliveries waiting and failing, next retry."""
-    from rich.console import Console
-    from rich.table import Table
-
     with open_timeline(ctx, read_only=True) as tl:
         rows = [status.as_dict() for status in tl.follow_status()]
-    if format_ is Format.json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if format_ is Format.csv:
-        write_csv([{k: _cell(v) for k, v in row.items()} for row in rows])
-        return
-    table = Table(box=None)
-    for header in ("follow", "selects", "to", "alerts", "last alert", "waiting", "failing"):
-        table.add_column(header, overflow="fold")
-    for header in ("next retry", "problem"):
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        selects = " ".join(
-            [*row["jurisdictions"], *(["+subdivisions"] if row["with_subdivisions"] else [])]
-            + row["kinds"]
-            + row["subjects"]
-        )
-        table.add_row(
-            row["follow"]
-            + ("" if row["configured"] else " (not in config)")
-            + ("" if row["enabled"] or not row["configured"] else " (disabled)"),
-            selects or "everything",
-            " ".join([*row["to"], *([row["webhook"]] if row["webhook"] else [])]),
-            str(row["alerts"]),
-            row["last_alert_at"] or "",
-            str(row["waiting"]),
-            str(row["failing"]) + (f" ({row['refused']} refused)" if row["refused"] else ""),
-            row["next_retry_at"] or "",
-            row["last_error"] or "",
-        )
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    render_rows(
+        rows,
+        format_,
+        sys.stdout,
+        columns=_FOLLOW_COLUMNS,
+        as_json=dict,
+        csv_columns=_FOLLOW_CSV,
+    )
 
 
-def _cell(value: object) -> object:
-    return " ".join(map(str, value)) if isinstance(value, list) else value
+def _follow_name(row: dict[str, Any]) -> str:
+    return (
+        str(row["follow"])
+        + ("" if row["configured"] else " (not in config)")
+        + ("" if row["enabled"] or not row["configured"] else " (disabled)")
+    )
+
+
+def _selects(row: dict[str, Any]) -> str:
+    words = [
+        *row["jurisdictions"],
+        *(["+subdivisions"] if row["with_subdivisions"] else []),
+        *row["kinds"],
+        *row["subjects"],
+    ]
+    return " ".join(words) or "everything"
+
+
+_FOLLOW_CSV = (
+    "follow",
+    "configured",
+    "enabled",
+    "jurisdictions",
+    "with_subdivisions",
+    "kinds",
+    "subjects",
+    "to",
+    "webhook",
+    "alerts",
+    "last_alert_at",
+    "last_sent_at",
+    "waiting",
+    "failing",
+    "refused",
+    "next_retry_at",
+    "last_error",
+)
+_FOLLOW_COLUMNS = (
+    Column("follow", _follow_name),
+    Column("selects", _selects),
+    Column("to", lambda row: " ".join([*row["to"], *([row["webhook"]] if row["webhook"] else [])])),
+    Column("alerts", lambda row: str(row["alerts"])),
+    Column("last alert", lambda row: row["last_alert_at"] or ""),
+    Column("waiting", lambda row: str(row["waiting"])),
+    Column(
+        "failing",
+        lambda row: (
+            str(row["failing"]) + (f" ({row['refused']} refused)" if row["refused"] else "")
+        ),
+    ),
+    Column("next retry", lambda row: row["next_retry_at"] or ""),
+    Column("problem", lambda row: row["last_error"] or ""),
+)
 
 
 @command("remove", follow_app)

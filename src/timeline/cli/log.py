@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from timeline import parsing
-from timeline.cli._common import (
-    Format,
-    command,
-    known_at_option,
-    open_timeline,
-    settings_of,
-    write_json_array,
-)
-from timeline.documents import parse_documents, read_documents
+from timeline.cli._common import command, known_at_option, open_timeline, settings_of
+from timeline.cli.render import Column, Format, FormatOption, OutputOption, output, render_rows
 from timeline.errors import ChainBrokenError, ImportConflictError
-from timeline.model.facts import describe
 
 if TYPE_CHECKING:
-    from timeline.app import LogEntry
     from timeline.importer import ImportConflict, Prefer
 
 
@@ -117,17 +104,20 @@ def append(
     ] = None,
 ) -> None:
     """Append events in one transaction: all of them or none."""
+    from timeline.documents import events_to_append, parse_documents, read_documents
+
     documents = (
         parse_documents(sys.stdin.read(), "<stdin>") if file == "-" else read_documents(Path(file))
     )
+    events = events_to_append(documents, "<stdin>" if file == "-" else file)
     expected = None
     if expected_version is not None:
-        subjects = {str(d.get("subject")) for d in documents}
+        subjects = {event.subject for event in events}
         if len(subjects) != 1:
             raise typer.BadParameter("--expected-version needs all events on one subject")
         expected = {subjects.pop(): expected_version}
     with open_timeline(ctx) as tl:
-        result = tl.append(documents, expected)
+        result = tl.append(events, expected)
     for event, written in zip(result.events, result.written, strict=False):
         verb = "appended" if written else "already stored"
         typer.echo(f"{verb} #{event.seq} {event.id} {event.kind} {event.subject}")
@@ -153,7 +143,8 @@ def log_(
             "--current", help="Only facts as they now stand: no retracted fact, no meta event."
         ),
     ] = False,
-    format_: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    format_: FormatOption = Format.table,
+    output_file: OutputOption = None,
 ) -> None:
     """List events in the order they were recorded; superseded facts are marked."""
     with open_timeline(ctx, read_only=True) as tl:
@@ -167,69 +158,24 @@ def log_(
             known_at=known_at_option(known_at),
             limit=limit,
         )
-        _render(entries, format_, current=current)
+        rows = (entry.current_dict() if current else entry.as_dict() for entry in entries)
+        with output(output_file) as out:
+            render_rows(
+                rows,
+                format_,
+                out,
+                columns=_LOG_COLUMNS,
+                as_json=dict,
+                as_csv=_csv_row,
+                csv_columns=_CSV_COLUMNS,
+            )
 
 
-def _render(entries: Iterator[LogEntry], fmt: Format, *, current: bool) -> None:
-    """Each entry as stored, or with `current` as its fact now stands."""
-    rows = (entry.current_dict() if current else entry.as_dict() for entry in entries)
-    if fmt is Format.json:
-        write_json_array(rows)
-    elif fmt is Format.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(
-            [
-                "seq",
-                "id",
-                "kind",
-                "subject",
-                "jurisdictions",
-                "effective",
-                "recorded_at",
-                "summary",
-                "superseded",
-                "payload",
-                "sources",
-            ]
-        )
-        for row in rows:
-            writer.writerow(
-                [
-                    row["seq"],
-                    row["id"],
-                    row["kind"],
-                    row["subject"],
-                    " ".join(row["jurisdictions"]),
-                    row["effective"],
-                    row["recorded_at"],
-                    describe(row["kind"], row["payload"]),
-                    _mark(row),
-                    json.dumps(row["payload"], ensure_ascii=False),
-                    json.dumps(row["sources"], ensure_ascii=False),
-                ]
-            )
-    else:
-        # Piped: one line per event, so that the table survives grep and less.
-        # On a terminal: wrap within the terminal's width.
-        piped = not sys.stdout.isatty()
-        table = Table(box=None)
-        for header in ("#", "effective", "kind", "subject", "where"):
-            table.add_column(header, no_wrap=piped)
-        table.add_column(
-            "what", no_wrap=piped, overflow="ellipsis", max_width=70 if piped else None
-        )
-        table.add_column("superseded", no_wrap=piped)
-        for row in rows:
-            table.add_row(
-                str(row["seq"]),
-                row["effective"],
-                row["kind"],
-                row["subject"],
-                " ".join(row["jurisdictions"]),
-                describe(row["kind"], row["payload"]),
-                _mark(row),
-            )
-        Console(width=240 if piped else None).print(table)
+def _describe(row: dict[str, Any]) -> str:
+    # The event models (170 ms) load when a row is printed, not at start-up.
+    from timeline.model.facts import describe
+
+    return describe(row["kind"], row["payload"])
 
 
 def _mark(row: dict[str, Any]) -> str:
@@ -237,10 +183,45 @@ def _mark(row: dict[str, Any]) -> str:
     return str(superseded["text"]) if superseded else ""
 
 
+# The table: what a person scans for.  Amounts in words (`describe`); JSON and
+# CSV keep the exact payload.
+_LOG_COLUMNS = (
+    Column("#", lambda row: str(row["seq"])),
+    Column("effective", lambda row: row["effective"]),
+    Column("kind", lambda row: row["kind"]),
+    Column("subject", lambda row: row["subject"]),
+    Column("where", lambda row: " ".join(row["jurisdictions"])),
+    Column("what", _describe, cut=True),
+    Column("superseded", _mark),
+)
+_CSV_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "subject",
+    "jurisdictions",
+    "effective",
+    "recorded_at",
+    "summary",
+    "superseded",
+    "payload",
+    "sources",
+)
+
+
+def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An entry as one CSV row: the exact payload as JSON, its summary in words."""
+    return row | {"summary": _describe(row), "superseded": _mark(row)}
+
+
+EVENT_REF_HELP = (
+    "A position (23 or #23), an event id or its first 4+ characters, "
+    "an idempotency key or a curated entry id."
+)
+
+
 @command()
-def show(
-    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or position.")]
-) -> None:
+def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help=EVENT_REF_HELP)]) -> None:
     """Show one event in full, as JSON; a superseded fact says by what."""
     with open_timeline(ctx, read_only=True) as tl:
         entry = tl.entry(ref)
@@ -252,13 +233,15 @@ def show(
 @command()
 def correct(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id or position of the event to correct.")],
+    ref: Annotated[str, typer.Argument(help=EVENT_REF_HELP)],
     file: Annotated[
         str, typer.Argument(help="JSON or TOML with the fields that change; - for stdin.")
     ],
     reason: Annotated[str | None, typer.Option(help="Why (or `reason` in the file).")] = None,
 ) -> None:
     """Record a correction: the original stays, the correction supersedes it."""
+    from timeline.documents import parse_documents, read_documents
+
     docs = (
         parse_documents(sys.stdin.read(), "<stdin>") if file == "-" else read_documents(Path(file))
     )
@@ -277,7 +260,7 @@ def correct(
 @command()
 def retract(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id or position of the event to retract.")],
+    ref: Annotated[str, typer.Argument(help=EVENT_REF_HELP)],
     reason: Annotated[str, typer.Option(help="Why it should not have been recorded.")],
 ) -> None:
     """Record a retraction: the event stays in the log, marked as withdrawn."""

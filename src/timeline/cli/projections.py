@@ -5,33 +5,35 @@ Registered on the `timeline` app when `timeline.cli` imports this module.
 
 from __future__ import annotations
 
-import itertools
-import json
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from timeline import parsing
-from timeline.answers import Comparison, ReadModelsCaughtUp, State, aggregate
-from timeline.answers import section as section_items
-from timeline.app import Timeline
-from timeline.cli._common import (
+from timeline.cli._common import command, known_at_option, open_timeline
+from timeline.cli.render import (
+    Column,
     Format,
-    command,
-    known_at_option,
-    open_timeline,
-    write_json_array,
+    FormatOption,
+    OutputOption,
+    output,
+    render_rows,
+    write_csv,
+    write_json,
 )
-from timeline.model.facts import with_stage
-from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import penalty_text, shows_stages, stage_summary
-from timeline.projections.queries import stage_change_text
+
+# What a command needs beyond Typer is imported where it is used: `timeline
+# --help` and the other commands do not pay for the projections' stack (the
+# event models alone take 170 ms; docs/design.md, "Start-up").
+if TYPE_CHECKING:
+    from timeline.answers import Comparison, ReadModelsCaughtUp, State
+    from timeline.app import Timeline
+    from timeline.projections.definition import ProjectionDefinition
 
 AsOf = Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD or 'today').")]
 KnownAt = Annotated[
@@ -42,17 +44,12 @@ ProjectionName = Annotated[
     str | None,
     typer.Option("--projection", "-p", help="A projection of projections/ (default: config)."),
 ]
-ViewFormat = Annotated[Format, typer.Option("--format", "-f", help="table or json.")]
 WithSubdivisions = Annotated[
     bool,
     typer.Option(
         "--with-subdivisions", help="Fold in the facts of its subdivisions (US-TX for US)."
     ),
 ]
-
-
-def _json_out(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 def _caught_up(tl: Timeline) -> ReadModelsCaughtUp:
@@ -73,26 +70,20 @@ def _console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
-def _no_csv(fmt: Format) -> None:
-    if fmt is Format.csv:
-        raise typer.BadParameter("this view prints table or json")
-
-
-Answer = TypeVar("Answer", State, Comparison)
+Answer = TypeVar("Answer", "State", "Comparison")
 
 
 def _answer(
     ctx: typer.Context, format_: Format, ask: Callable[[Timeline], Answer]
 ) -> tuple[Answer, ProjectionDefinition] | None:
     """Ask, and print the answer as JSON when asked to (None), or hand it back with
-    its projection's definition for a table."""
-    _no_csv(format_)
+    its projection's definition for a table or CSV."""
     with open_timeline(ctx) as tl:
         result = ask(tl)
         definition = tl.definition(result["projection"])
         caught_up = _caught_up(tl)
     if format_ is Format.json:
-        _json_out({**result, "read_models": caught_up})
+        write_json({**result, "read_models": caught_up}, sys.stdout)
         return None
     return result, definition
 
@@ -105,7 +96,7 @@ def state(
     known_at: KnownAt = None,
     projection: ProjectionName = None,
     with_subdivisions: WithSubdivisions = False,
-    format_: ViewFormat = Format.table,
+    format_: FormatOption = Format.table,
 ) -> None:
     """A jurisdiction's state on a day, as the log knew it at a time."""
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
@@ -119,6 +110,17 @@ def state(
     if answered is None:
         return
     result, sections = answered
+    if format_ is Format.csv:
+        write_csv(_state_rows(result, sections), sys.stdout, _STATE_CSV)
+    else:
+        _print_state(result, sections)
+
+
+def _print_state(result: State, sections: ProjectionDefinition) -> None:
+    from timeline.answers import aggregate
+    from timeline.answers import section as section_items
+    from timeline.projections.fold import shows_stages
+
     console = _console()
     console.print(
         f"[bold]{result['jurisdiction']}[/] on {result['as_of']} "
@@ -127,7 +129,7 @@ def state(
     if result["subdivisions"]:
         typer.echo(_subdivisions_text(result))
     for agg in sections.aggregates:
-        console.print(f"{agg.name}: {_value_text(aggregate(result, agg.name))}")
+        console.print(f"{agg.name}: {_aggregate_text(aggregate(result, agg.name))}")
     for section in sections.sections:
         items = section_items(result, section)
         if not items:
@@ -137,10 +139,7 @@ def state(
             table.add_column(header)
         for item in items:
             table.add_row(
-                str(item.get("effective", "")),
-                str(item["title"]),
-                _status(item),
-                item["subject"],
+                str(item.get("effective", "")), _item_title(item), _status(item), item["subject"]
             )
         console.print(table)
         for item in items:
@@ -156,6 +155,8 @@ def state(
 
 
 def _stages_table(item: Mapping[str, Any]) -> Table:
+    from timeline.projections.fold import stage_summary
+
     table = Table(title=f"stages of {item['title']}", title_justify="left", box=None)
     for header in ("applies from", "stage", "applies", "proposed"):
         table.add_column(header)
@@ -183,29 +184,81 @@ def _status(item: Mapping[str, Any]) -> str:
     return status.strip()
 
 
-def _value_text(value: Any) -> str:
-    if value is None:
-        return "none"
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _item_title(item: Mapping[str, Any]) -> str:
+    """An item's title, with the figure it reports: `digital trade deficit: JPY 6.6 trillion`."""
+    from timeline.answers import item_figure
+
+    figure = item_figure(item)
+    return f"{item['title']}: {figure}" if figure else str(item["title"])
+
+
+def _aggregate_text(value: Any) -> str:
+    """An aggregate's value in words, and the fact it comes from."""
+    from timeline.projections.fold import value_text
+
     if isinstance(value, dict) and "value" in value:
-        return f"{_penalty_text(value['value'])}  [{value['title']}]"
-    return str(value)
+        return f"{value_text(value['value'])} ({value['title']})"
+    return value_text(value)
 
 
-def _penalty_text(value: Any) -> str:
-    if not isinstance(value, dict):
-        return str(value)
-    return penalty_text(value, _amount) or "?"
+# A state as CSV: one row per aggregate, item and uncertain fact; `value` and
+# `unit` are exact, `figure` is the same in words.
+_STATE_CSV = (
+    "section",
+    "title",
+    "figure",
+    "status",
+    "effective",
+    "subject",
+    "value",
+    "unit",
+    "events",
+)
 
 
-def _amount(amount: Any) -> str:
-    try:
-        number = float(amount)
-    except (TypeError, ValueError):
-        return str(amount)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if number >= size:
-            return f"{number / size:g}{suffix}"
-    return f"{number:g}"
+def _state_rows(state: State, definition: ProjectionDefinition) -> Iterator[dict[str, Any]]:
+    from timeline.answers import aggregate, item_figure
+    from timeline.answers import section as section_items
+    from timeline.model.facts import with_stage
+    from timeline.projections.fold import value_text
+
+    for agg in definition.aggregates:
+        value = aggregate(state, agg.name)
+        source = value if isinstance(value, dict) and "value" in value else None
+        yield {
+            "section": agg.name,
+            "title": source["title"] if source else "",
+            "figure": value_text(source["value"] if source else value),
+            "subject": source["subject"] if source else "",
+            "value": source["value"] if source else value,
+            "events": source["events"] if source else [],
+        }
+    for name in definition.sections:
+        for item in section_items(state, name):
+            yield {
+                "section": name,
+                "title": with_stage(item["title"], _text_or_none(item.get("stage"))),
+                "figure": item_figure(item),
+                "status": _status(item),
+                "effective": item.get("effective", ""),
+                "subject": item["subject"],
+                "value": item.get("value"),
+                "unit": item.get("unit"),
+                "events": item.get("events", []),
+            }
+    for entry in state["uncertain"]:
+        yield {
+            "section": "uncertain",
+            "title": entry["title"],
+            "status": f"certain from {entry['certain_from']}",
+            "effective": entry["effective"],
+            "subject": entry.get("subject", ""),
+            "events": entry.get("events", []),
+        }
 
 
 @command()
@@ -216,9 +269,12 @@ def compare(
     known_at: KnownAt = None,
     projection: ProjectionName = None,
     with_subdivisions: WithSubdivisions = False,
-    format_: ViewFormat = Format.table,
+    format_: FormatOption = Format.table,
 ) -> None:
     """Jurisdictions side by side on one day; rows that differ are highlighted."""
+    from timeline.answers import aggregate
+    from timeline.answers import section as section_items
+
     day, moment = parsing.day(as_of, "--as-of"), known_at_option(known_at)
     answered = _answer(
         ctx,
@@ -231,6 +287,9 @@ def compare(
         return
     result, definition = answered
     codes: Sequence[str] = result["jurisdictions"]
+    if format_ is Format.csv:
+        write_csv(_comparison_rows(result, definition), sys.stdout, _COMPARE_CSV)
+        return
     table = Table(title=f"{' vs '.join(codes)} on {result['as_of']}", title_justify="left")
     table.add_column("")
     for code in codes:
@@ -239,7 +298,7 @@ def compare(
     rows: list[tuple[str, list[str]]] = []
     states = result["states"]
     for agg in definition.aggregates:
-        rows.append((agg.name, [_value_text(aggregate(states[c], agg.name)) for c in codes]))
+        rows.append((agg.name, [_aggregate_text(aggregate(states[c], agg.name)) for c in codes]))
     for section in definition.sections:
         rows.append((section, [_section_text(section_items(states[c], section)) for c in codes]))
     for name, cells in rows:
@@ -254,12 +313,23 @@ def compare(
             typer.echo(f"{code} {_subdivisions_text(states[code])}")
 
 
+_COMPARE_CSV = ("jurisdiction", *_STATE_CSV, "differs")
+
+
+def _comparison_rows(
+    comparison: Comparison, definition: ProjectionDefinition
+) -> Iterator[dict[str, Any]]:
+    """Each jurisdiction's state rows, saying whether their section differs."""
+    differing = set(comparison["differences"])
+    for code in comparison["jurisdictions"]:
+        for row in _state_rows(comparison["states"][code], definition):
+            yield {"jurisdiction": code, **row, "differs": row["section"] in differing}
+
+
 def _section_text(items: Sequence[Mapping[str, Any]]) -> str:
     if not items:
         return "-"
-    lines = [
-        f"{item['title']}" + (f" [{_status(item)}]" if _status(item) else "") for item in items
-    ]
+    lines = [_item_title(item) + (f" [{_status(item)}]" if _status(item) else "") for item in items]
     shown = lines[:8]
     if len(lines) > len(shown):
         shown.append(f"... and {len(lines) - len(shown)} more")
@@ -274,10 +344,11 @@ def diff(
     to: Annotated[str, typer.Option("--to", help="The later day (YYYY-MM-DD or 'today').")],
     known_at: KnownAt = None,
     projection: ProjectionName = None,
-    format_: ViewFormat = Format.table,
+    format_: FormatOption = Format.table,
 ) -> None:
     """What changed in a jurisdiction's state between two days, each change citing its events."""
-    _no_csv(format_)
+    from timeline.projections.queries import change_text
+
     with open_timeline(ctx) as tl:
         result = tl.diff(
             jurisdiction,
@@ -288,38 +359,43 @@ def diff(
         )
         caught_up = _caught_up(tl)
     if format_ is Format.json:
-        _json_out({**result, "read_models": caught_up})
+        write_json({**result, "read_models": caught_up}, sys.stdout)
+        return
+    if format_ is Format.csv:
+        write_csv((_change_row(c) for c in result["changes"]), sys.stdout, _DIFF_CSV)
         return
     typer.echo(f"{result['jurisdiction']}: {result['from']} -> {result['to']}")
     if not result["changes"]:
         typer.echo("no change")
     for change in result["changes"]:
-        events = ", ".join(e[:8] for e in change["events"])
-        if "title" not in change:
-            typer.echo(
-                f"  {change['section']}: {_value_text(_wrap(change['from']))} -> "
-                f"{_value_text(_wrap(change['to']))}  [{events}]"
-            )
-            continue
-        if "stage" in change:
-            typer.echo(f"  > {change['section']}: {change['title']} ({change['effective']})")
-            typer.echo(f"      {stage_change_text(change)}")
-            typer.echo(f"      events: {events}")
-            continue
-        head = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
-        typer.echo(f"  {head} {change['section']}: {change['title']} ({change['effective']})")
-        for field, values in change.get("fields", {}).items():
-            typer.echo(f"      {field}: {_brief(values['from'])} -> {_brief(values['to'])}")
-        typer.echo(f"      events: {events}")
+        typer.echo(f"  {_change_mark(change)} {change_text(change)}")
 
 
-def _wrap(value: Any) -> Any:
-    return {"value": value, "title": ""} if isinstance(value, dict) else value
+def _change_mark(change: Mapping[str, Any]) -> str:
+    if "stage" in change:
+        return ">"
+    return {"added": "+", "removed": "-"}.get(change["change"], "~")
 
 
-def _brief(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if value is not None else "-"
-    return text if len(text) <= 80 else text[:77] + "..."
+# A diff as CSV: one row per change, its line in words beside the exact values.
+_DIFF_CSV = ("section", "change", "title", "subject", "effective", "text", "from", "to", "events")
+
+
+def _change_row(change: Mapping[str, Any]) -> dict[str, Any]:
+    from timeline.projections.queries import change_text
+
+    fields = change.get("fields")
+    return {
+        "section": change["section"],
+        "change": change["change"],
+        "title": change.get("title", ""),
+        "subject": change.get("subject", ""),
+        "effective": change.get("effective", ""),
+        "text": change_text(change),
+        "from": {k: v["from"] for k, v in fields.items()} if fields else change.get("from"),
+        "to": {k: v["to"] for k, v in fields.items()} if fields else change.get("to"),
+        "events": change["events"],
+    }
 
 
 @command()
@@ -327,14 +403,15 @@ def history(
     ctx: typer.Context,
     jurisdiction: Annotated[str | None, typer.Argument(help="A code; all when omitted.")] = None,
     known_at: KnownAt = None,
-    format_: ViewFormat = Format.table,
+    format_: FormatOption = Format.table,
+    output_file: OutputOption = None,
 ) -> None:
     """The dated timeline: every fact in order of when it takes effect."""
-    _no_csv(format_)
     with open_timeline(ctx) as tl:
         entries = tl.iter_history(jurisdiction, known_at_option(known_at))
         _caught_up(tl)
-        _entries_out(entries, format_)  # streamed: the whole log never sits in memory
+        with output(output_file) as out:
+            _entries_out(entries, format_, out)  # streamed: the log never sits in memory
 
 
 @command()
@@ -343,49 +420,50 @@ def upcoming(
     jurisdiction: Annotated[str | None, typer.Argument(help="A code; all when omitted.")] = None,
     as_of: AsOf = "today",
     days: Annotated[int, typer.Option(help="How far ahead.")] = 30,
-    format_: ViewFormat = Format.table,
+    format_: FormatOption = Format.table,
 ) -> None:
     """What takes effect in the days after --as-of."""
-    _no_csv(format_)
     with open_timeline(ctx) as tl:
         entries = tl.upcoming(jurisdiction, parsing.day(as_of, "--as-of"), days)
         _caught_up(tl)
-    _entries_out(entries, format_)
+    _entries_out(entries, format_, sys.stdout)
 
 
-# Rows per table printed: a table is laid out whole, so a long answer is printed
-# as a run of tables (the header on the first), not one table of every row.
-_TABLE_ROWS = 500
+def _titled_with_stage(entry: Mapping[str, Any]) -> str:
+    from timeline.model.facts import with_stage
+
+    return with_stage(entry["title"], entry.get("stage"))
 
 
-def _entries_out(entries: Iterable[Mapping[str, Any]], fmt: Format) -> None:
-    if fmt is Format.json:
-        write_json_array(dict(e) for e in entries)
-        return
-    console = _console()
-    printed = False
-    rows = iter(entries)
-    while chunk := list(itertools.islice(rows, _TABLE_ROWS)):
-        table = Table(box=None, show_header=not printed)
-        for header in ("effective", "kind", "title", "where", "subject"):
-            table.add_column(header)
-        for e in chunk:
-            table.add_row(
-                e["effective"],
-                e["kind"],
-                with_stage(e["title"], e.get("stage")),
-                " ".join(e["jurisdictions"]),
-                e["subject"],
-            )
-        console.print(table)
-        printed = True
-    if not printed:
-        typer.echo("nothing")
+_ENTRY_COLUMNS = (
+    Column("effective", lambda e: e["effective"]),
+    Column("kind", lambda e: e["kind"]),
+    Column("title", _titled_with_stage),
+    Column("where", lambda e: " ".join(e["jurisdictions"])),
+    Column("subject", lambda e: e["subject"]),
+)
+
+
+_ENTRY_CSV = ("effective", "kind", "title", "stage", "jurisdictions", "subject", "events")
+
+
+def _entries_out(entries: Iterable[Mapping[str, Any]], fmt: Format, out: Any) -> None:
+    render_rows(
+        entries,
+        fmt,
+        out,
+        columns=_ENTRY_COLUMNS,
+        as_json=dict,
+        csv_columns=_ENTRY_CSV,
+        empty="nothing",
+    )
 
 
 @command()
 def rebuild(ctx: typer.Context) -> None:
     """Rebuild every projection's read model from the whole log, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -23,8 +23,15 @@ from timeline.digest.week import IsoWeek
 from timeline.errors import KnownAtError
 from timeline.model.dates import DateMoveKind, PartialDate, date_move
 from timeline.model.events import META_KINDS, parse_event
-from timeline.model.facts import StandingFact, fact_dict, fact_title, standing_fact, with_stage
-from timeline.projections.fold import penalty_text
+from timeline.model.facts import (
+    StandingFact,
+    fact_dict,
+    fact_title,
+    headline,
+    standing_fact,
+    with_stage,
+)
+from timeline.projections.fold import value_text
 from timeline.projections.queries import diff_states, stage_change_text
 from timeline.settings import DigestListSettings, DigestSettings
 from timeline.store.base import EventFilter, EventStore, RecordedEvent
@@ -195,6 +202,11 @@ class Digest:
     silent_feed_days: int
     learned_since: tuple[LearnedLine, ...] = field(default=())
     filters: tuple[str, ...] = field(default=())
+    so_far: bool = False
+    """The week so far (Monday to today, as known now): a preview of a week not over,
+    never sent nor recorded in the ledger."""
+    last_day: dt.date | None = None
+    """The last day covered: the Sunday, or today for the week so far."""
 
     @property
     def event_count(self) -> int:
@@ -237,11 +249,14 @@ def gather(
     *,
     now: dt.datetime,
     as_known_now: bool = False,
+    so_far: bool = False,
 ) -> Digest:
-    """The digest of `week` for the list `spec`, known at the week's end (or `now`)."""
+    """The digest of `week` for the list `spec`, known at the week's end (or `now`);
+    `so_far`: `week` is the current one, from Monday to today as known `now`."""
     zone = ZoneInfo(settings.timezone)
-    week_known_at = week.known_at(zone)
+    week_known_at = now if so_far else week.known_at(zone)
     known_at = now if as_known_now else week_known_at
+    last_day = now.astimezone(zone).date() if so_far else week.sunday
     flt = _Filter(spec)
     store = source.store
 
@@ -285,9 +300,7 @@ def gather(
                 one_line(with_stage(item["title"], item.get("stage"))),
                 tuple(item["jurisdictions"]),
             )
-            for item in source.upcoming(
-                None, week.sunday, settings.upcoming_days, known_at=known_at
-            )
+            for item in source.upcoming(None, last_day, settings.upcoming_days, known_at=known_at)
             if flt.keeps(item["jurisdictions"], item["kind"])
         ]
     else:
@@ -295,7 +308,7 @@ def gather(
     state_changes = [
         change
         for code in sorted(flt.codes(touched))
-        if (change := _state_change(source, code, week, zone, known_at)) is not None
+        if (change := _state_change(source, code, week, last_day, zone, known_at)) is not None
     ]
 
     learned: list[LearnedLine] = []
@@ -325,6 +338,8 @@ def gather(
         silent_feed_days=settings.silent_feed_days,
         learned_since=tuple(learned),
         filters=flt.describe(),
+        so_far=so_far,
+        last_day=last_day,
     )
 
 
@@ -405,7 +420,7 @@ def _event_line(
         id=fact.original.id,
         kind=data["kind"],
         kind_label=KIND_LABELS.get(data["kind"], data["kind"]),
-        title=_title(data),
+        title=one_line(headline(data["kind"], data["payload"])),
         jurisdictions=tuple(data["jurisdictions"]),
         effective=str(data["effective"]),
         recorded_day=_local_day(fact.original.recorded_at, zone),
@@ -481,13 +496,19 @@ def _correction_line(
 
 
 def _state_change(
-    source: DigestSource, code: str, week: IsoWeek, zone: ZoneInfo, known_at: dt.datetime
+    source: DigestSource,
+    code: str,
+    week: IsoWeek,
+    last_day: dt.date,
+    zone: ZoneInfo,
+    known_at: dt.datetime,
 ) -> StateChange | None:
-    """What `code`'s state gained or lost over the week: the state on Sunday as known
-    at `known_at`, against the state the Sunday before as known when that week ended
-    (so both what took effect and what was learned count)."""
+    """What `code`'s state gained or lost over the week: the state on its last day (the
+    Sunday, or today for the week so far) as known at `known_at`, against the state the
+    Sunday before as known when that week ended (so both what took effect and what was
+    learned count)."""
     definition = source.definition()
-    after = source.state(code, week.sunday, known_at)
+    after = source.state(code, last_day, known_at)
     before_known = week.start(zone) - dt.timedelta(microseconds=1)
     try:
         before = source.state(code, week.monday - dt.timedelta(days=1), before_known)
@@ -542,11 +563,7 @@ def _change_text(change: Mapping[str, Any], after: Mapping[str, Any]) -> str:
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, Mapping):
-        if "amount" in value or "turnover_pct" in value:
-            return one_line(penalty_text(value))
-        return one_line(", ".join(f"{k} {v}" for k, v in value.items()))
-    return "none" if value is None else one_line(value)
+    return one_line(value_text(value))
 
 
 # -- what was learned after the week ---------------------------------------------------

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import structlog
-
 from timeline.digest.content import Digest, gather
 from timeline.digest.render import (
     RenderedDigest,
@@ -29,10 +27,11 @@ from timeline.digest.send import DeliveryFailure, SmtpSender
 from timeline.digest.sources import DigestSource
 from timeline.digest.week import IsoWeek
 from timeline.errors import InvalidAddressError, TimelineError
+from timeline.logging import get_logger
 from timeline.settings import EMAIL_ADDRESS_PATTERN, DigestListSettings, Settings
 from timeline.store.base import DeliveryKey, DigestIssue, DigestLedger
 
-log = structlog.get_logger("timeline.digest")
+log = get_logger("timeline.digest")
 
 Outcome = Literal["sent", "failed", "refused", "already sent", "in progress", "not due"]
 
@@ -96,14 +95,26 @@ class Digests:
         *,
         list_name: str | None = None,
         as_known_now: bool = False,
+        week_so_far: bool = False,
     ) -> tuple[Digest, RenderedDigest]:
         """The digest of `week` (`2026-W25`; default: the last complete week) for one
-        list (default: the first), as known at the week's end or, `as_known_now`, now."""
-        iso_week = self._week(week)
+        list (default: the first), as known at the week's end or, `as_known_now`, now.
+
+        `week_so_far`: the current week instead, from Monday to today as known now,
+        labelled as such; for a first look, it is never sent nor recorded."""
+        if week_so_far and (week is not None or as_known_now):
+            raise TimelineError(
+                "the week so far is the current week as known now: it takes no `week` and "
+                "no `as_known_now`"
+            )
+        now = self.clock()
+        iso_week = IsoWeek.containing(now.astimezone(self.zone).date()) if week_so_far else None
         specs = self._lists(list_name)
         if not specs:
             raise TimelineError("no digest list configured ([[digest.lists]] in config.toml)")
-        return self._render(iso_week, specs[0], as_known_now=as_known_now)
+        return self._render(
+            iso_week or self._week(week), specs[0], as_known_now=as_known_now, so_far=week_so_far
+        )
 
     def send(
         self,
@@ -131,7 +142,12 @@ class Digests:
         return list(self.settings.digest.lists)
 
     def _render(
-        self, week: IsoWeek, spec: DigestListSettings, *, as_known_now: bool = False
+        self,
+        week: IsoWeek,
+        spec: DigestListSettings,
+        *,
+        as_known_now: bool = False,
+        so_far: bool = False,
     ) -> tuple[Digest, RenderedDigest]:
         digest = gather(
             self.source,
@@ -140,6 +156,7 @@ class Digests:
             spec,
             now=self.clock(),
             as_known_now=as_known_now,
+            so_far=so_far,
         )
         return digest, render(digest, spec.subject_prefix)
 

@@ -88,7 +88,10 @@ def subject_of(digest: Digest, prefix: str) -> str:
         what = f"{count} new event{'s' if count != 1 else ''}"
         if digest.corrections:
             what += f", {len(digest.corrections)} correction(s)"
-    return " ".join(part for part in (prefix, f"Weekly digest {digest.week}: {what}") if part)
+    which = f"Weekly digest {digest.week}"
+    if digest.so_far:
+        which += f", week so far ({digest.monday} .. {digest.last_day})"
+    return " ".join(part for part in (prefix, f"{which}: {what}") if part)
 
 
 def render(digest: Digest, subject_prefix: str) -> RenderedDigest:

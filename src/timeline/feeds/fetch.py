@@ -75,7 +75,8 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
     return max((moment - now).total_seconds(), 0.0)
 
 
-_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+HTTP = re.compile(r"^https?://", re.IGNORECASE)
+"""What an http(s) source starts with; anything else is read as a file."""
 
 
 def _client(settings: PollingSettings) -> httpx.Client:
@@ -89,7 +90,7 @@ def _client(settings: PollingSettings) -> httpx.Client:
     )
 
 
-def _file_path(source: str) -> Path:
+def file_path(source: str) -> Path:
     """The path a `file:` URL (`file:///srv/feed.xml`) or a plain path names."""
     if source[:5].lower() == "file:":
         return Path(unquote(urlsplit(source).path))
@@ -121,9 +122,9 @@ class Fetcher:
     ) -> FetchResult:
         """GET an http(s) `source`, sending the validators of the last 200 so that an
         unchanged feed costs a 304; read any other `source` as a file."""
-        if _HTTP.match(source):
+        if HTTP.match(source):
             return self._get(source, etag=etag, last_modified=last_modified)
-        return self._read_file(_file_path(source))
+        return self._read_file(file_path(source))
 
     def _read_file(self, path: Path) -> FetchResult:
         cap = self.settings.max_body_bytes

@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-import structlog
-
 from timeline.errors import FeedError, TimelineError
 from timeline.feeds import federation, review
 from timeline.feeds.candidates import SameEvent, record_items
@@ -26,12 +24,13 @@ from timeline.feeds.extract.subjects import Known, link_subject
 from timeline.feeds.fetch import Fetcher, FetchResult
 from timeline.feeds.health import backoff_seconds, jittered
 from timeline.feeds.parse import parse_feed
+from timeline.logging import get_logger
 from timeline.model.feeds import FeedHealth, iso_utc
 from timeline.publish.atom import read_feed
 from timeline.settings import FeedSettings, Settings
 from timeline.store.base import EventFilter, EventStore
 
-log = structlog.get_logger("timeline.feeds")
+log = get_logger("timeline.feeds")
 
 PollStatus = Literal["ok", "not_modified", "failed", "skipped"]
 Extract = Callable[[Any, FeedSettings], Sequence[ItemExtraction]]

@@ -12,12 +12,13 @@ import datetime as dt
 import re
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal, Self
-
-from pydantic import GetCoreSchemaHandler
-from pydantic_core import core_schema
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from timeline.errors import InvalidDateError
+
+if TYPE_CHECKING:  # pydantic only when a model uses a partial date, not to read one
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import core_schema
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -81,8 +82,8 @@ class PartialDate:
             if month is not None:
                 return cls(dt.date(int(year), int(month), 1), Precision.MONTH)
             return cls(dt.date(int(year), 1, 1), Precision.YEAR)
-        except ValueError as exc:
-            raise InvalidDateError(f"no such date {value!r}: {exc}") from None
+        except ValueError:
+            raise InvalidDateError(no_such_date(value.strip())) from None
 
     # -- interval questions ------------------------------------------------
     def contains(self, day: dt.date) -> bool:
@@ -125,6 +126,8 @@ class PartialDate:
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
+        from pydantic_core import core_schema
+
         return core_schema.no_info_plain_validator_function(
             cls._validate,
             serialization=core_schema.plain_serializer_function_ser_schema(str),
@@ -142,7 +145,20 @@ class PartialDate:
         raise InvalidDateError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
 
 
-DateMoveKind = Literal["postponed", "brought forward", "made more precise"]
+def no_such_date(text: str) -> str:
+    """Why `text`, shaped `YYYY-MM[-DD]`, names no month or day of the calendar: the one
+    wording for every day, date bound and moment typed in (CLI, HTTP API, event files)."""
+    year, *rest = (int(part) for part in text[:10].split("-"))
+    if year == 0:
+        return f"no such year {text!r} (years start at 0001)"
+    if rest and not 1 <= rest[0] <= 12:
+        return f"no such month {text!r} (months are 01 to 12)"
+    month = rest[0] if rest else 1
+    last = calendar.monthrange(year, month)[1]
+    return f"no such day {text!r} ({dt.date(year, month, 1):%B %Y} has {last} days)"
+
+
+DateMoveKind = Literal["postponed", "brought forward", "made more precise", "made less precise"]
 
 
 def date_move(before: PartialDate, after: PartialDate) -> DateMoveKind | None:
@@ -151,11 +167,16 @@ def date_move(before: PartialDate, after: PartialDate) -> DateMoveKind | None:
 
     A date narrowed inside the interval it had ("2026-09" -> "2026-09-15") was
     made more precise: no day it could mean before is ruled in that was ruled
-    out.  Otherwise the later interval (by start, then end) was postponed."""
+    out.  A date widened around the interval it had ("2024-04" -> "2024") was
+    made less precise: every day it could mean before it still may mean, so it
+    moved neither way.  Otherwise the later interval (by start, then end) was
+    postponed."""
     if before == after:
         return None
     if before.start <= after.start and after.end <= before.end:
         return "made more precise"
+    if after.start <= before.start and before.end <= after.end:
+        return "made less precise"
     return "postponed" if after.sort_key > before.sort_key else "brought forward"
 
 
@@ -176,6 +197,8 @@ def parse_moment(value: str, name: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
+        if _ISO_DAY.match(value[:10]) and not _real_day(value[:10]):
+            raise InvalidDateError(f"{name}: {no_such_date(value)}") from None
         raise InvalidDateError(
             f"{name}: expected an ISO date or date-time, got {value!r}"
         ) from None
@@ -187,6 +210,14 @@ def parse_moment(value: str, name: str) -> dt.datetime:
         return moment.astimezone(dt.UTC)
     except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC
         raise InvalidDateError(f"{name}: {value!r} is outside the calendar in UTC") from None
+
+
+def _real_day(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def utc_text(moment: dt.datetime, timespec: str = "auto") -> str:

@@ -29,6 +29,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from timeline.errors import InvalidEventError
 from timeline.model.dates import PartialDate
@@ -371,18 +372,38 @@ SCHEMA_VERSION: dict[str, int] = dict.fromkeys(KINDS, 1) | {"instrument.in_force
 
 
 def format_validation_error(exc: ValidationError, where: str = "") -> str:
-    """One line naming each failing field: 'payload.max_penalty.currency: ...'."""
+    """One line naming each failing field and what it should be, in plain words:
+    'payload.binding: missing (an instrument.in_force event needs it)'."""
     parts = []
     for err in exc.errors(include_url=False):
+        tag = next((p for p in err["loc"] if _is_union_tag(p)), None)
         loc = ".".join(str(p) for p in err["loc"] if not _is_union_tag(p))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif err["type"] == "union_tag_invalid":
-            msg = f"unknown kind {err.get('ctx', {}).get('tag')!r}; known kinds: {', '.join(KINDS)}"
+        msg = _plain(err, tag)
         parts.append(f"{loc}: {msg}" if loc else msg)
     prefix = f"{where}: " if where else ""
     return prefix + "; ".join(parts)
+
+
+_SHOULD_BE = "Input should be "
+
+
+def _plain(err: ErrorDetails, kind: object) -> str:
+    """What one validation error means, for someone writing an event by hand."""
+    found = err["type"]
+    if found == "union_tag_not_found":
+        return f"kind: missing; every event names its kind, one of {', '.join(KINDS)}"
+    if found == "union_tag_invalid":
+        return f"unknown kind {err.get('ctx', {}).get('tag')!r}; known kinds: {', '.join(KINDS)}"
+    if found == "missing":
+        article = "an" if str(kind)[:1] in tuple("aeiou") else "a"
+        return f"missing ({article} {kind} event needs it)" if kind else "missing"
+    msg = "unknown field" if found == "extra_forbidden" else err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    if msg.startswith(_SHOULD_BE):  # a type or choice pydantic checked: say what came
+        got = repr(err["input"])
+        got = got if len(got) <= 40 else got[:37] + "..."
+        return f"expected {msg.removeprefix(_SHOULD_BE)}, got {got}"
+    return msg
 
 
 def _is_union_tag(part: object) -> bool:

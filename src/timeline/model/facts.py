@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from timeline.model.events import AnyEvent, parse_event
+from timeline.model.numbers import money, quantity
 
 CORRECTED = "event.corrected"
 RETRACTED = "event.retracted"
@@ -134,8 +135,7 @@ def fact_title(kind: str, payload: Mapping[str, Any]) -> str:
             if kind == "office.opened":
                 return f"{text} office in {payload.get('city', '?')}"
             if kind == "investment.announced":
-                amount = f"{payload.get('currency', '')} {payload.get('amount', '')}"
-                return f"{text}: {amount}".strip()
+                return f"{text}: {money(payload.get('amount', ''), payload.get('currency'))}"
             return text
     return kind
 
@@ -153,6 +153,14 @@ def with_stage(title: str, stage: str | None) -> str:
     return f"{title}: stage applies: {stage}" if stage else title
 
 
+def headline(kind: str, payload: Mapping[str, Any]) -> str:
+    """A fact's title with the figure it reports, for lists of facts (the digest):
+    `digital trade deficit: JPY 6.6 trillion (2024)`; other kinds, their title."""
+    if kind == "metric.reported":
+        return describe(kind, payload)
+    return fact_title(kind, payload)
+
+
 def describe(kind: str, payload: Mapping[str, Any]) -> str:
     """A line for an event in the log: what it reports (a fact's title and values),
     or what a meta event does."""
@@ -163,9 +171,9 @@ def describe(kind: str, payload: Mapping[str, Any]) -> str:
         return f"retracts {p['target'][:8]}: {p['reason']}"
     if kind == "investment.announced":
         bound = "up to " if p.get("up_to") else ""
-        return f"{p['investor']}: {bound}{p['currency']} {p['amount']} into {p['recipient']}"
+        return f"{p['investor']}: {bound}{money(p['amount'], p['currency'])} into {p['recipient']}"
     if kind == "metric.reported":
-        return f"{p['name']}: {p['value']} {p['unit']} ({p['period']})"
+        return f"{p['name']}: {quantity(p['value'], p['unit'])} ({p['period']})"
     if kind == "membership.joined":
         return f"{', '.join(p['members'])} join {p['organisation']}"
     return with_stage(fact_title(kind, p), stage_of(kind, p))

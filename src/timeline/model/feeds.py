@@ -187,7 +187,7 @@ class FeedHealth:
     def as_dict(self) -> dict[str, Any]:
         """The row as `feeds status --format json` and `/api/feeds` show it."""
         row: dict[str, Any] = {"state": self.state}
-        for name in _SHOWN:
+        for name in HEALTH_SHOWN:
             value = getattr(self, name)
             row[name] = utc_text(value, "seconds") if isinstance(value, dt.datetime) else value
         return row
@@ -241,7 +241,8 @@ class FeedHealth:
 
 
 # What a health row shows, in the order tables and JSON list it.
-_SHOWN = (
+# The fields of a health row that `as_dict` shows, after `state`.
+HEALTH_SHOWN = (
     "url",
     "last_status",
     "consecutive_failures",

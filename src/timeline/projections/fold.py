@@ -38,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from timeline.model.dates import parse_text
+from timeline.model.numbers import money
 from timeline.projections.definition import (
     Aggregate,
     ProjectionDefinition,
@@ -481,15 +482,31 @@ def magnitude(value: Any) -> tuple[int, Any, Any]:
     return (0, str(value), 0)
 
 
-def penalty_text(penalty: Mapping[str, Any], amount: Callable[[Any], str] = str) -> str:
-    """A penalty as a person reads it, `EUR 35000000 or 7% of turnover` (empty when it
-    has neither part); `amount` formats the figure (each view has its own style)."""
+def penalty_text(penalty: Mapping[str, Any]) -> str:
+    """A penalty as a person reads it, `EUR 35 million or 7% of turnover` (empty when it
+    has neither part)."""
     parts = []
     if penalty.get("amount") is not None:
-        parts.append(f"{penalty.get('currency', '')} {amount(penalty['amount'])}".strip())
+        parts.append(money(penalty["amount"], penalty.get("currency")))
     if penalty.get("turnover_pct") is not None:
         parts.append(f"{penalty['turnover_pct']}% of turnover")
     return " or ".join(parts)
+
+
+def value_text(value: Any) -> str:
+    """A value of a state (an aggregate, a changed field) as a person reads it: a
+    penalty `EUR 35 million or 7% of turnover`, `none`, `yes`, lists as their items."""
+    if value is None:
+        return "none"
+    if isinstance(value, Mapping):
+        if "amount" in value or "turnover_pct" in value:
+            return penalty_text(value) or "none"
+        return ", ".join(f"{str(k).replace('_', ' ')} {value_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _number(value: Any) -> Decimal:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from timeline.projections.definition import ProjectionDefinition
-from timeline.projections.fold import stage_summary
+from timeline.projections.fold import stage_summary, value_text
 
 # Fields every item has that are bookkeeping, not content: a change in them
 # alone (a newer event re-stating the same thing) is not a change of state.
@@ -114,6 +114,35 @@ def stage_change_text(change: Mapping[str, Any]) -> str:
         return f"stage applies: {stage['summary']}"
     done = "postponement proposed" if change["change"] == "stage postponement proposed" else "moved"
     return f"stage of {stage['from']} ({stage['summary']}) {done} to {stage['to']}"
+
+
+# How many of a change's events its line names; the JSON lists them all.
+_CITED = 3
+
+
+def change_text(change: Mapping[str, Any]) -> str:
+    """A change (`diff_states`) as one line citing its events by short id:
+    `max penalty: none -> JPY 0 (since f9722117)`,
+    `instruments: AI Basic Plan added (2025-12-23; d5b181eb)`,
+    `instruments: AI Act: stage applies: ... (2025-02-02; cf684811)`."""
+    events = [e[:8] for e in change["events"]]
+    cited = ", ".join(events[:_CITED]) + (
+        f" and {len(events) - _CITED} more" if len(events) > _CITED else ""
+    )
+    section = str(change["section"]).replace("_", " ")
+    if "title" not in change:  # an aggregate
+        before, after = value_text(change["from"]), value_text(change["to"])
+        return f"{section}: {before} -> {after} (since {cited})"
+    where = f"{section}: {change['title']}"
+    if "stage" in change:
+        return f"{where}: {stage_change_text(change)} ({change['effective']}; {cited})"
+    what = change["change"]
+    if what == "changed":
+        what = "; ".join(
+            f"{field.replace('_', ' ')} {value_text(values['from'])} -> {value_text(values['to'])}"
+            for field, values in change.get("fields", {}).items()
+        )
+    return f"{where}: {what} ({change['effective']}; {cited})"
 
 
 def _stage_change(

@@ -387,20 +387,26 @@ class ProjectionRunner:
         return self._known_at(known_at)
 
     def _known_at(self, known_at: dt.datetime | None) -> dt.datetime:
-        now = dt.datetime.now(dt.UTC)
-        if known_at is None:
-            return now
-        if known_at.tzinfo is None:
-            raise KnownAtError("known_at needs a timezone (e.g. 2026-01-31T12:00:00Z)")
-        first = self.first_recorded_at()
-        # An empty log answers every question with an empty state; a log that
-        # began after T could only answer with one that pretends to know.
-        if first is not None and known_at < first:
-            raise KnownAtError(
-                f"known-at {format_utc(known_at)} is before the first event was recorded "
-                f"({format_utc(first)}): nothing was known then"
-            )
-        return known_at
+        return (
+            dt.datetime.now(dt.UTC) if known_at is None else checked_known_at(self.store, known_at)
+        )
+
+
+def checked_known_at(store: EventStore, known_at: dt.datetime) -> dt.datetime:
+    """`known_at`, refused when it has no time zone or is before the log's first event:
+    the one rule for every answer "as known at" (states, diffs, the log's listing)."""
+    if known_at.tzinfo is None:
+        raise KnownAtError("known_at needs a timezone (e.g. 2026-01-31T12:00:00Z)")
+    with store.read_models.view() as view:
+        first = view.first_recorded_at()
+    # An empty log answers every question with an empty answer; a log that began
+    # after T could only answer with one that pretends to know.
+    if first is not None and known_at < first:
+        raise KnownAtError(
+            f"known-at {format_utc(known_at)} is before the first event was recorded "
+            f"({format_utc(first)}): nothing was known then"
+        )
+    return known_at
 
 
 def _file_stages_to_come(

@@ -24,6 +24,30 @@ from timeline.model.upcasting import upcast
 
 GENESIS_HASH = "0" * 64
 
+# The idempotency key of a curated entry is this prefix and the entry's id, so that
+# an entry's id names its event (`timeline show jp-ai-promotion-act-in-force`).
+CURATED_KEY_PREFIX = "curated:"
+
+# Git-style: an id prefix names an event (or a candidate) when it is this long at
+# least and exactly one id starts with it.
+ID_PREFIX_MIN = 4
+# How many matches an ambiguous prefix lists.
+AMBIGUOUS_SHOWN = 5
+_HEX = frozenset("0123456789abcdef")
+
+
+def id_prefix(ref: str) -> str | None:
+    """`ref` as an id prefix, lower case, or None when it cannot begin an id (ids are
+    hex digits and dashes).  The caller says "too short" below `ID_PREFIX_MIN` hex digits."""
+    text = ref.strip().lower()
+    if not text or not set(text) <= _HEX | {"-"} or text.startswith("-"):
+        return None
+    return text
+
+
+def prefix_too_short(prefix: str) -> bool:
+    return sum(ch in _HEX for ch in prefix) < ID_PREFIX_MIN
+
 
 def format_utc(moment: dt.datetime) -> str:
     """The one spelling of a transaction time: fixed width, so text sorts as time."""
@@ -257,7 +281,14 @@ class EventStore(ABC):
 
     @abstractmethod
     def get(self, ref: str | int) -> RecordedEvent:
-        """One event by id or position; `EventNotFoundError` when absent."""
+        """One event by reference, tried in this order: a position (`23` or `#23`),
+        the full id, an idempotency key, a curated entry's id (its key without
+        `curated:`), a unique id prefix of at least 4 hex digits (git-style).
+
+        `EventNotFoundError` when nothing matches or the prefix is too short;
+        `AmbiguousEventError` (listing up to 5 matches) when several ids start with
+        the prefix.  The prefix lookup is a range query on the id index.
+        """
 
     @abstractmethod
     def find_by_keys(self, keys: Iterable[str]) -> dict[str, RecordedEvent]:
@@ -455,8 +486,10 @@ class CandidateRepository(ABC):
 
     @abstractmethod
     def get(self, ref: str) -> Candidate:
-        """One candidate by id, or by a unique id prefix of at least 4 characters;
-        `CandidateNotFoundError` when there is none (or the prefix is ambiguous)."""
+        """One candidate by id, or by a unique id prefix of at least 4 hex digits (a
+        range query on the id index); `CandidateNotFoundError` when there is none or
+        the prefix is too short, `AmbiguousCandidateError` (listing up to 5) when
+        several ids start with it."""
 
     @abstractmethod
     def record_poll(self, health: FeedHealth) -> AbstractContextManager[CandidateBatch]:

@@ -92,13 +92,13 @@ Projection = Annotated[
     Query(max_length=100, description="A projection of projections/; default from config."),
 ]
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many.")]
-# Positions and ids only: anything else cannot name an event, and must not
-# reach the database (a 30-digit position overflows its integer type).
+# What `timeline show` takes; the store bounds positions to its integer type.
 EventRef = Annotated[
     str,
     Path(
-        pattern=r"^([0-9]{1,18}|[0-9a-fA-F-]{36})$",
-        description="An event id, or its position in the log.",
+        max_length=200,  # an idempotency key's column
+        description="A position (23), an event id or a unique prefix of it (4+ hex digits), "
+        "an idempotency key or a curated entry's id.",
     ),
 ]
 CandidateRef = Annotated[

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -47,22 +46,16 @@ def _text(value: Any) -> str:
     return value.replace("_", " ") if isinstance(value, str) else str(value)
 
 
-def _amount(value: Any) -> str:
-    try:
-        return f"{Decimal(str(value)):,f}"
-    except InvalidOperation:
-        return str(value)
-
-
 def penalty_text(value: Any) -> str:
-    """A penalty as a person reads it: `EUR 35,000,000 or 7% of turnover`."""
+    """A penalty as a person reads it: `EUR 35 million or 7% of turnover`."""
     if not isinstance(value, dict):
         return _text(value)
-    return penalty_parts(value, _amount) or "-"
+    return penalty_parts(value) or "-"
 
 
 _environment.filters["words"] = _text
 _environment.filters["penalty"] = penalty_text
+_environment.filters["figure"] = answers.item_figure
 _environment.filters["stage"] = stage_summary
 _environment.tests["staged"] = shows_stages
 

@@ -30,14 +30,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
-
 from timeline.answers import JurisdictionEntry, ProjectionStatus
 from timeline.app import Timeline
 from timeline.errors import ReadOnlyDatabaseError
+from timeline.logging import get_logger
 from timeline.settings import Settings
 
-log = structlog.get_logger("timeline.web")
+log = get_logger("timeline.web")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from timeline.feeds.extract.item import ItemExtraction
 from timeline.feeds.extract.kinds import find_kinds, is_correction
-from timeline.feeds.extract.languages import detect_language
+from timeline.feeds.extract.languages import LANGUAGES, detect_language
 from timeline.feeds.extract.places import gazetteer
 from timeline.feeds.extract.text import dateline_as_name, fold
 from timeline.model.dates import PartialDate
@@ -22,13 +22,7 @@ def _dates_compatible(a: str, b: str) -> bool:
     )
 
 
-_STOPWORDS = frozenset(
-    """the a an and or of to in on at for by with from that this its it is are was were be
-    been has have had will would said says say as into under over after before than then their
-    they them which who whom whose not no but also more most new first le la les un une des du
-    de et ou en au aux pour par sur dans avec que qui est sont ont ce cette ces son sa ses
-    leur leurs ne pas plus""".split()  # noqa: SIM905 - a word list reads best as text
-)
+_STOPWORDS = frozenset(word for lang in LANGUAGES for word in lang.topic_stop_words)
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _CJK_RUN = re.compile(r"[\u3040-\u9fff]+")
 

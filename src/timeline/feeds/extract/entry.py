@@ -5,9 +5,11 @@ How an item is read:
 1. Title and summary become plain text; the title is the first "sentence".
 2. Genre marks (Opinion:, Explainer:, 【解説】, sponsored content, job ads, a
    correction that changes no date) make the item a non-event.
-3. The headline kind is the first strong trigger in the title; failing that,
-   the body trigger whose date lies nearest the publication date (news reports
-   what just happened or is about to).
+3. The headline kind is the main verb of the title (`kinds.headline_order`:
+   not in an adjunct, a verb before a noun, what a meeting concluded before
+   the meeting); failing a wording in the title, the body wording whose date
+   lies nearest the publication date (news reports what just happened or is
+   about to).
 4. The date is chosen among the mentions by how it relates to a trigger of
    that kind: bound to it ("takes effect on 1 September"), in the same sentence,
    or only nearby; dates that are background by their wording ("not July 1",
@@ -36,7 +38,14 @@ import feedparser
 
 from timeline.feeds.extract.dates import DateMention, find_dates
 from timeline.feeds.extract.item import ItemExtraction
-from timeline.feeds.extract.kinds import KindMention, find_kinds, non_event_reason
+from timeline.feeds.extract.kinds import (
+    KindMention,
+    find_kinds,
+    headline_order,
+    in_adjunct,
+    non_event_reason,
+    span_in_adjunct,
+)
 from timeline.feeds.extract.languages import (
     LANGUAGES,
     detect_language,
@@ -179,7 +188,15 @@ def _bound_kind(text: str, date: DateMention, triggers: list[KindMention]) -> Ki
     return min(gaps, key=lambda gt: gt[0])[1] if gaps else None
 
 
-_CHANGE_TO = re.compile(r"\b(?:to|until|au|jusqu'au)\s+$", re.IGNORECASE)
+# "pushes back ... to mid-2026": the words before a change's new value.
+_CHANGE_TO = re.compile(
+    "|".join(
+        rf"\b(?:{lang.date_context.range_to}|{lang.date_context.until})\s+$"
+        for lang in LANGUAGES
+        if lang.date_context.range_to
+    ),
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,10 +282,28 @@ _PRECISION_ORDER = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
 _CARRIED_BY_ADOPTION = frozenset({"instrument.amended", "instrument.repealed", "body.established"})
 
 
+def _events_of_sentences(text: _Text, triggers: list[KindMention]) -> list[KindMention]:
+    """The wordings that can be the event of their sentence, each sentence's in
+    headline order (`kinds.headline_order`): strong ones outside adjuncts; else
+    weak ones outside adjuncts ("ahead of the ministerial, publishes
+    guidelines"); else the strong ones in adjuncts, when that is all there is."""
+    by_sentence: dict[int, list[KindMention]] = {}
+    for trigger in triggers:
+        by_sentence.setdefault(text.sentence_index(trigger.start), []).append(trigger)
+    events: list[KindMention] = []
+    for index, group in sorted(by_sentence.items()):
+        start = text.sentences[index].start if index < len(text.sentences) else 0
+        ordered = headline_order(text.text, start, group)
+        main = [t for t in ordered if not in_adjunct(text.text, start, t)]
+        strong = [t for t in ordered if not t.weak]
+        events += [t for t in main if not t.weak] or (main if strong else []) or strong
+    return events
+
+
 def _choose(
     text: _Text, triggers: list[KindMention], dates: list[DateMention], anchor: dt.date | None
 ) -> _Choice | None:
-    strong = [t for t in triggers if not t.weak]
+    strong = _events_of_sentences(text, triggers)
     in_title = [t for t in strong if t.start < text.title_end]
     if in_title:
         # A title with two triggers ("published; enters into force on 1 August"):
@@ -286,6 +321,9 @@ def _choose(
             return _Choice(headline, None, 4)
         tier, _, _, date = ranked[0]
         return _Choice(headline, _refine(date, ranked), tier)
+    # The body's wordings in text order: which one is the event is then read
+    # from the dates (news reports what just happened or is about to).
+    strong.sort(key=lambda t: t.start)
     candidates = strong or triggers
     best: tuple[tuple[int, int, int], _Choice] | None = None
     for trigger in candidates:
@@ -313,11 +351,22 @@ def _choose(
 
 # -- choosing jurisdictions -------------------------------------------------
 
+
+def _place_words(field: str) -> str:
+    """One `PlaceWords` field of every language, as alternatives."""
+    parts = [getattr(lang.place_words, field) for lang in LANGUAGES]
+    return "|".join(f"(?:{part})" for part in parts if part) or r"(?!)"
+
+
+# Punctuation that coordinates places is no language's; the words are.
 _COORDINATED = re.compile(
-    r"^\s*(?:,|and|&|et|と|・|及び|および|、|/)\s*(?:the\s+|l'|la\s+|le\s+|les\s+)?$", re.IGNORECASE
+    rf"^\s*(?:,|&|/|\u3001|{_place_words('coordinator')})\s*(?:{_place_words('article')})?$",
+    re.IGNORECASE,
 )
-_HOST_BEFORE = re.compile(r"\b(?:in|at|a|en|au|aux|dans)\s+(?:the\s+|l')?$", re.IGNORECASE)
-_HOST_AFTER = re.compile(r"^\s*(?:hosts?|hosted|accueille|で開催|で|にて|に)", re.IGNORECASE)
+_HOST_BEFORE = re.compile(
+    rf"\b(?:{_place_words('host_before')})\s+(?:{_place_words('article')})?$", re.IGNORECASE
+)
+_HOST_AFTER = re.compile(rf"^\s*(?:{_place_words('host_after')})", re.IGNORECASE)
 
 # Kinds whose jurisdiction is a country even when a city or state is named:
 # an office, a summit venue (labels: "the country, a subdivision only when the
@@ -365,22 +414,17 @@ def _hosts(text: _Text, places: list[PlaceMention]) -> list[PlaceMention]:
 
 
 # What a company is called: a country just before it is its nationality
-# ("U.S. cloud firm", "a French start-up"), which the labels never count.
-_COMPANY_AFTER = re.compile(
-    r"^[\s-]+(?:[\w-]+\s+){0,2}(?:firms?|compan(?:y|ies)|groups?|giants?|start-?ups?|providers?|"
-    r"makers?|conglomerates?|chipmakers?|developers?|investors?|entreprises?|societes?|"
-    r"unternehmen|konzerns?|empresas?|companias?)\b|^(?:企業|社|系)",
-    re.IGNORECASE,
-)
-
-
+# ("U.S. cloud firm", "a French start-up"), which the labels never count;
 # French and Spanish put the adjective after the noun ("une entreprise
 # française", "empresa estadounidense").
-_COMPANY_BEFORE = re.compile(
-    r"\b(?:entreprises?|societes?|groupes?|firmes?|start-?ups?|empresas?|companias?|firmas?|"
-    r"grupos?|multinacionales?|geants?|gigantes?)\s+$",
+_COMPANY_AFTER = re.compile(
+    # Within the line: the title's last place is not the nationality of a
+    # company the body begins with.
+    rf"^[ \t-]+(?:[\w-]+[ \t]+){{0,2}}(?:{_place_words('company_after')})\b"
+    rf"|^(?:{_place_words('company_after')})",
     re.IGNORECASE,
 )
+_COMPANY_BEFORE = re.compile(rf"\b(?:{_place_words('company_before')})\s+$", re.IGNORECASE)
 
 
 def _bilateral(text: str, places: list[PlaceMention]) -> list[PlaceMention]:
@@ -399,7 +443,14 @@ def _bilateral(text: str, places: list[PlaceMention]) -> list[PlaceMention]:
 
 
 def _jurisdictions(
-    text: _Text, kind: str, choice: _Choice, places: list[PlaceMention], *, anywhere: bool
+    text: _Text,
+    kind: str,
+    choice: _Choice,
+    places: list[PlaceMention],
+    triggers: list[KindMention],
+    *,
+    anywhere: bool,
+    language: str,
 ) -> tuple[list[PlaceMention], str]:
     """Chosen place mentions and where they came from ("title", "body").
 
@@ -413,6 +464,11 @@ def _jurisdictions(
         if not _COMPANY_AFTER.match(text.text[p.end : p.end + 40])
         and not _COMPANY_BEFORE.search(text.text[max(0, p.start - 30) : p.start])
     ]
+    if kind != "meeting.held":
+        # "adopts the act ahead of the G20 summit", "as ministers meet in Brussels":
+        # a place in an adjunct is the occasion's, not the event's (a meeting's
+        # venue is its host, though).
+        places = [p for p in places if not _in_adjunct(text, p, language)]
     trigger, date = choice.kind, choice.date
     lead: int | None = None
     if trigger.start > text.title_end:
@@ -447,17 +503,50 @@ def _jurisdictions(
         # bilateral form ("日英", "Franco-German") names both sides, host or not.
         near = [p for p in title + lead_places if not is_group(p.code)]
         pair = _bilateral(text.text, [p for p in title if not is_group(p.code)])
-        chosen = groups + pair + (hosts[:1] or _subject(text, near, lead))
+        # Two countries coordinated as the title's subject ("Japan and Korea hold
+        # talks in Seoul") are the parties of a bilateral meeting: both, not the venue.
+        countries = [p for p in title if not is_group(p.code)]
+        parties = _coordinated_run(text.text, countries, 0) if countries else []
+        if len({parent_country(p.code) for p in parties}) >= 2:
+            chosen = groups + pair + parties
+        else:
+            chosen = groups + pair + (hosts[:1] or _subject(text, near, lead))
     elif kind == "membership.joined":
+        # The group of what is joined: named in the object of a joining wording,
+        # in the title or the first sentence ("joined the Friends Group of the G7's").
         subject = _subject(text, [p for p in places if not is_group(p.code)], lead)
-        joined = [p for p in places if is_group(p.code) and 0 <= p.start - trigger.end <= 40]
-        chosen = subject + joined
+        joins = [
+            t
+            for t in triggers
+            if t.kind == "membership.joined" and text.sentence_index(t.start) <= 1
+        ] or [trigger]
+        joined = [
+            p
+            for p in places
+            if is_group(p.code) and any(_in_object(text.text, t, p) for t in joins)
+        ]
+        chosen = subject + list(dict.fromkeys(joined))
     elif kind == "office.opened":
         chosen = (_hosts(text, title) or _hosts(text, places) or _subject(text, places, lead))[:1]
     else:
         chosen = _subject(text, places, lead, anywhere=anywhere)
     origin = "title" if chosen and all(p.start < text.title_end for p in chosen) else "body"
     return chosen, origin
+
+
+def _in_adjunct(text: _Text, place: PlaceMention, language: str) -> bool:
+    index = text.sentence_index(place.start)
+    start = text.sentences[index].start if index < len(text.sentences) else 0
+    return span_in_adjunct(text.text, start, place.start, place.end, language, wording=False)
+
+
+_OBJECT_REACH = 40
+
+
+def _in_object(text: str, trigger: KindMention, place: PlaceMention) -> bool:
+    """Whether a place is named in the object of a wording: after it, in its clause."""
+    between = text[trigger.end : place.start]
+    return 0 <= len(between) <= _OBJECT_REACH and not re.search(r"[.;\n。]", between)
 
 
 def _codes(kind: str, chosen: list[PlaceMention]) -> tuple[str, ...]:
@@ -556,7 +645,9 @@ def extract_entry(
         origin = "publisher"
     else:
         strong = publisher is not None and not publisher.home_only
-        chosen, origin = _jurisdictions(text, kind, choice, places, anywhere=not strong)
+        chosen, origin = _jurisdictions(
+            text, kind, choice, places, triggers, anywhere=not strong, language=lang
+        )
     codes = _codes(kind, chosen)
     evidence = {
         "kind": text.quote(choice.kind.start, choice.kind.end),

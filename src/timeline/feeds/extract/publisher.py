@@ -21,7 +21,6 @@ make a publisher, never a country-code domain alone.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,17 +29,14 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+from timeline.feeds.extract.languages import LANGUAGES
 from timeline.feeds.extract.text import fold
 from timeline.model.jurisdictions import registry
 
 # Words by which a channel says it is a government's own (folded, any language read).
-_GOVERNMENT_CHANNEL = re.compile(
-    r"\b(?:ministry|ministers?|minister's|ministers'|government|department of|cabinet office|"
-    r"ministere|gouvernement|ministerium|bundesregierung|senatsverwaltung|staatsregierung|"
-    r"ministerio|gobierno|secretaria de estado)\b|"
-    r"省|庁|内閣|政府|本部事務局|事務局",
-    re.IGNORECASE,
-)
+_GOVERNMENT_CHANNEL = [
+    lang.government_channel for lang in LANGUAGES if lang.government_channel is not None
+]
 # A language spoken as an official language in one country only.
 _ONE_COUNTRY_LANGUAGES = {"ja": "JP"}
 
@@ -83,7 +79,7 @@ def government_of(url: str | None) -> str | None:
 
 def _channel(feed: Mapping[str, Any]) -> Publisher | None:
     described = fold(" ".join(str(feed.get(k) or "") for k in ("title", "subtitle")))
-    match = _GOVERNMENT_CHANNEL.search(described)
+    match = next((m for p in _GOVERNMENT_CHANNEL if (m := p.search(described))), None)
     if match is None:
         return None
     tag = str(feed.get("language") or "").replace("_", "-").split("-")

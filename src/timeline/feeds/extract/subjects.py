@@ -21,34 +21,32 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Head nouns that end the name of an instrument, body, agreement or meeting.
-_HEADS_EN = (
-    r"Act|Law|Bill|Code|Strategy|Plan|Framework|Guidelines?|Regulations?|Directive|Order|"
-    r"Principles|Standard|Policy|Roadmap|Charter|Institute|Office|Agency|Authority|Council|"
-    r"Commission|Committee|Board|Centre|Center|Network|Observatory|Summit|Partnership|"
-    r"Agreement|Accord|Declaration|Memorandum|Convention|Treaty|Process|Dialogue|Forum"
-)
-_CONNECTOR = r"(?:of|on|for|the|and|to|in|de|des|du|la|le|les|d'|l'|et|fur|zur|zum|der|del|y|sobre)"
-_CAPITALISED = r"(?:[A-Z][\w'\u2019.-]*|AI|KI|IA)"
+from timeline.feeds.extract.languages import LANGUAGES
+from timeline.feeds.extract.places import gazetteer
+from timeline.feeds.extract.text import fold
+
+
+def _alternatives(field: str) -> str:
+    """One `NameWords` field of every language, as alternatives."""
+    return (
+        "|".join(f"(?:{part})" for lang in LANGUAGES if (part := getattr(lang.names, field)))
+        or r"(?!)"
+    )
+
+
+_HEADS = _alternatives("heads")
+_CONNECTOR = f"(?:{_alternatives('connectors')})"
+_CAPITALISED = rf"(?:[A-Z][\w'\u2019.-]*|{_alternatives('abbreviations')})"
 _NAMED = re.compile(
-    rf"{_CAPITALISED}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITALISED})*?\s+(?:{_HEADS_EN})\b"
-    rf"(?:\s+(?:of|on|for)\s+{_CAPITALISED}(?:\s+{_CAPITALISED})*)?"
+    rf"{_CAPITALISED}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITALISED})*?\s+(?:{_HEADS})\b"
+    rf"(?:\s+(?:{_alternatives('after_head')})\s+{_CAPITALISED}(?:\s+{_CAPITALISED})*)?"
 )
+# Quotation marks are no language's: any of them around a name.
 _QUOTED = re.compile(r"[“\"«„「]\s*([^”\"»“」]{3,80}?)\s*[”\"»“」]")
-_GERMAN_COMPOUND = re.compile(
-    r"\b[\w-]*(?:gesetz|verordnung|strategie|leitlinien|offensive|aktionsplan|institut|"
-    r"behorde|behörde|beirat|gipfel|abkommen|erklärung|erklarung|partnerschaft)\b",
-    re.IGNORECASE,
-)
-_JAPANESE_NAME = re.compile(
-    r"[\u30a0-\u30ffA-Za-z0-9\u4e00-\u9fff]{2,30}?(?:基本法|法|計画|戦略|指針|ガイドライン|"
-    r"本部|会議|協定|覚書|パートナーシップ)"
-)
-_STOP = frozenset(
-    {"the", "of", "on", "for", "and", "to", "in", "a", "an", "de", "des", "du", "la", "le",
-     "les", "et", "fur", "zur", "zum", "der", "die", "das", "del", "y", "sobre", "new", "national"}
-)  # fmt: skip
-_HEAD_WORDS = frozenset(w.lower().rstrip("?s") for w in re.findall(r"[A-Za-z]+", _HEADS_EN))
+_COMPOUNDS = [lang.names.compound for lang in LANGUAGES if lang.names.compound is not None]
+_NOUN_PHRASES = [lang.names.noun_phrase for lang in LANGUAGES if lang.names.noun_phrase is not None]
+_STOP = frozenset(word for lang in LANGUAGES for word in lang.names.stop_words)
+_HEAD_WORDS = frozenset(w.lower().rstrip("?s") for w in re.findall(r"[A-Za-z]+", _HEADS))
 
 
 def subject_name(title: str, lead: str = "") -> str | None:
@@ -58,10 +56,9 @@ def subject_name(title: str, lead: str = "") -> str | None:
             return match.group(1).strip()
         if match := _NAMED.search(text):
             return match.group().strip()
-        if match := _GERMAN_COMPOUND.search(text):
-            return match.group()
-        if match := _JAPANESE_NAME.search(text):
-            return match.group()
+        for pattern in _COMPOUNDS + _NOUN_PHRASES:
+            if match := pattern.search(text):
+                return match.group()
     return None
 
 
@@ -95,6 +92,20 @@ class SubjectLink:
 
 # A link needs this share of the name's words, and two of them at least.
 LINK_THRESHOLD = 0.7
+# The name's words a linked subject may lack: abbreviations ("AI" for "Artificial
+# Intelligence").  A longer word missing names another instrument ("Robot Safety
+# Labelling Act" is not the "Robot Safety Act").
+_ABBREVIATION = 3
+
+
+def _distinctive_words(name: str) -> set[str]:
+    """The words of a name without its places: a shared jurisdiction is required
+    anyway, so "Vermont" says nothing about which of Vermont's acts it is."""
+    folded = fold(name)
+    kept = list(folded)
+    for place in gazetteer().find(folded):
+        kept[place.start : place.end] = " " * (place.end - place.start)
+    return _words("".join(kept))
 
 
 def link_subject(
@@ -102,14 +113,15 @@ def link_subject(
 ) -> SubjectLink | None:
     """The known subject `name` continues, or None.
 
-    Score: the share of the name's distinctive words that the subject's slug or
-    one of its titles has.  A link needs a shared jurisdiction, a score of at
-    least `LINK_THRESHOLD`, two shared words or more, and the name's head noun
-    among them ("act" with "act"), and a clear winner: a tie links nothing.
+    Score: the share of the name's distinctive words (places left out) that the
+    subject's slug or one of its titles has.  A link needs a shared
+    jurisdiction, a score of at least `LINK_THRESHOLD`, two shared words or
+    more, the name's head noun among them ("act" with "act"), no lacking word
+    but an abbreviation, and a clear winner: a tie links nothing.
     """
     if not name:
         return None
-    wanted = _words(name)
+    wanted = _distinctive_words(name)
     heads = {w for w in wanted if w.rstrip("s") in _HEAD_WORDS}
     if len(wanted) < 2:
         return None
@@ -124,7 +136,13 @@ def link_subject(
             if len(shared) > len(best):
                 best = shared
         score = len(best) / len(wanted)
-        if score >= LINK_THRESHOLD and len(best) >= 2 and (not heads or heads & best):
+        lacking = wanted - best
+        if (
+            score >= LINK_THRESHOLD
+            and len(best) >= 2
+            and (not heads or heads & best)
+            and all(len(word) <= _ABBREVIATION for word in lacking)
+        ):
             scored.append(SubjectLink(candidate.subject, round(score, 2), tuple(sorted(best))))
     scored.sort(key=lambda link: link.score, reverse=True)
     if not scored or (len(scored) > 1 and scored[1].score == scored[0].score):

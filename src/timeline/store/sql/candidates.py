@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, select, type_coerce
 
-from timeline.errors import CandidateNotFoundError
+from timeline.errors import AmbiguousCandidateError, CandidateNotFoundError
 from timeline.model.feeds import Candidate, FeedHealth
 from timeline.store.base import (
+    AMBIGUOUS_SHOWN,
+    ID_PREFIX_MIN,
     AcceptMark,
     AppendResult,
     CandidateBatch,
@@ -26,8 +28,11 @@ from timeline.store.base import (
     CandidateFilter,
     CandidateRepository,
     RecordedEvent,
+    id_prefix,
+    prefix_too_short,
 )
 from timeline.store.sql.feed_health import feed_lock, save_health
+from timeline.store.sql.prefix import starting_with
 from timeline.store.sql.schema import UTCDateTime, candidates
 from timeline.store.sql.transactions import AppendThen, Transactions
 
@@ -72,19 +77,35 @@ def _by_id(conn: Connection, candidate_id: str) -> Candidate | None:
 
 
 def _get(conn: Connection, ref: str) -> Candidate:
-    ref = ref.strip().lower()
-    found = _by_id(conn, ref)
+    text = ref.strip()
+    if "\x00" in text:  # no id holds one, and PostgreSQL refuses to compare it
+        raise CandidateNotFoundError(f"no candidate {text!r}")
+    found = _by_id(conn, text.lower())
     if found is not None:
         return found
-    if len(ref) >= 4:
-        rows = conn.execute(
-            select(candidates).where(candidates.c.id.startswith(ref, autoescape=True)).limit(2)
-        ).all()
-        if len(rows) == 1:
-            return _from_row(rows[0])
-        if len(rows) > 1:
-            raise CandidateNotFoundError(f"candidate id prefix {ref!r} is ambiguous; give more")
-    raise CandidateNotFoundError(f"no candidate {ref!r}")
+    prefix = id_prefix(text)
+    if prefix is None:
+        raise CandidateNotFoundError(f"no candidate {text!r}")
+    if prefix_too_short(prefix):
+        raise CandidateNotFoundError(
+            f"candidate id prefix {text!r} is too short: give {ID_PREFIX_MIN} characters or more"
+        )
+    query = (
+        select(candidates)
+        .where(starting_with(candidates.c.id, prefix))
+        .order_by(candidates.c.id)
+        .limit(AMBIGUOUS_SHOWN + 1)
+    )
+    matches = [_from_row(row) for row in conn.execute(query).all()]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise CandidateNotFoundError(f"no candidate {text!r}")
+    listed = "; ".join(f"{c.id[:8]} {c.proposed_title}" for c in matches[:AMBIGUOUS_SHOWN])
+    more = ", and more" if len(matches) > AMBIGUOUS_SHOWN else ""
+    raise AmbiguousCandidateError(
+        f"candidate id prefix {text!r} is ambiguous: {listed}{more}; give more characters"
+    )
 
 
 def _update(conn: Connection, stored: Candidate, changed: Candidate) -> None:

@@ -27,19 +27,26 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine, String, func, select, type_coerce, union_all
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    func,
+    inspect,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from timeline.errors import (
+    AmbiguousEventError,
     ConcurrencyError,
     EventNotFoundError,
     InvalidEventError,
@@ -58,9 +65,13 @@ from timeline.model.events import (
     format_validation_error,
     serialise,
 )
+from timeline.model.facts import describe
 from timeline.store.base import (
+    AMBIGUOUS_SHOWN,
+    CURATED_KEY_PREFIX,
     EVENT_COLUMNS,
     GENESIS_HASH,
+    ID_PREFIX_MIN,
     AlertLedger,
     AppendResult,
     CandidateRepository,
@@ -76,6 +87,8 @@ from timeline.store.base import (
     chain_hash,
     event_id_for_key,
     format_utc,
+    id_prefix,
+    prefix_too_short,
 )
 from timeline.store.sql.alert_ledger import SqlAlertLedger
 from timeline.store.sql.backup import SqlBackup
@@ -83,10 +96,21 @@ from timeline.store.sql.candidates import SqlCandidates
 from timeline.store.sql.digest_ledger import SqlDigestLedger
 from timeline.store.sql.feed_health import SqlFeedHealth
 from timeline.store.sql.lease import SqlLease
+from timeline.store.sql.prefix import starting_with
 from timeline.store.sql.readmodels import SqlReadModels, SqlReadModelSession
+from timeline.store.sql.revisions import head_revision
 from timeline.store.sql.schema import UTCDateTime, events, legacy_event_keys
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 _POSITION = re.compile(r"^[0-9]+$")  # str.isdigit() also takes "²", which int() refuses
+
+
+def _position(ref: str) -> int | None:
+    """`23` or `#23` as a position; None for anything else."""
+    digits = ref.removeprefix("#")
+    return int(digits) if _POSITION.match(digits) else None
 
 
 class SqlEventStore(EventStore):
@@ -173,6 +197,8 @@ class SqlEventStore(EventStore):
 
     # -- schema ----------------------------------------------------------------
     def _alembic_config(self) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option(
             "script_location", str(resources.files("timeline").joinpath("migrations"))
@@ -180,6 +206,8 @@ class SqlEventStore(EventStore):
         return cfg
 
     def initialise(self) -> None:
+        from alembic import command
+
         cfg = self._alembic_config()
         with self._translated(), self._write_connection() as conn, conn.begin():
             cfg.attributes["connection"] = conn
@@ -189,9 +217,13 @@ class SqlEventStore(EventStore):
     def _check_schema(self) -> None:
         if self._checked_schema:
             return
-        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        head = head_revision()  # read from the scripts: no Alembic to import for a query
         with self._translated(), self.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = (
+                conn.scalar(text("SELECT version_num FROM alembic_version"))
+                if inspect(conn).has_table("alembic_version")
+                else None
+            )
         if current != head:
             state = "has no timeline schema" if current is None else "has an older schema"
             raise NotInitialisedError(
@@ -540,18 +572,62 @@ class SqlEventStore(EventStore):
 
     def get(self, ref: str | int) -> RecordedEvent:
         self._check_schema()
-        position = ref if isinstance(ref, int) else int(ref) if _POSITION.match(ref) else None
-        if position is not None:
-            if not 0 < position < 2**63:  # beyond the column's type: surely not stored
-                raise EventNotFoundError(f"no event {str(ref)!r} in the log")
-            condition = events.c.seq == position
-        else:
-            condition = events.c.id == ref
+        text = str(ref).strip()
+        position = ref if isinstance(ref, int) else _position(text)
         with self._translated(), self.engine.connect() as conn:
-            rows = conn.execute(select(*_RECORD_COLUMNS).where(condition)).all()
-            if not rows:
-                raise EventNotFoundError(f"no event {str(ref)!r} in the log")
+            found = self._by_position(conn, position) if position is not None else None
+            if found is None and (position is None or _POSITION.match(text)):
+                # `#23` is a position and nothing else; `2024` may also begin an id.
+                found = self._by_name(conn, text) or self._by_prefix(conn, text)
+        if found is None:
+            raise EventNotFoundError(f"no event {text!r} in the log")
+        return found
+
+    def _by_position(self, conn: Connection, position: int) -> RecordedEvent | None:
+        if not 0 < position < 2**63:  # beyond the column's type: surely not stored
+            return None
+        rows = conn.execute(select(*_RECORD_COLUMNS).where(events.c.seq == position)).all()
+        return next(_records(rows, conn.dialect), None)
+
+    def _by_name(self, conn: Connection, text: str) -> RecordedEvent | None:
+        """By full id, idempotency key or curated entry id (its key without `curated:`)."""
+        if "\x00" in text:  # no stored text holds one, and PostgreSQL refuses to compare it
+            return None
+        rows = conn.execute(select(*_RECORD_COLUMNS).where(events.c.id == text)).all()
+        if rows:
             return next(_records(rows, conn.dialect))
+        keys = [text, CURATED_KEY_PREFIX + text]
+        by_key = self._rows_by_key(conn, keys)
+        return next((by_key[key] for key in keys if key in by_key), None)
+
+    def _by_prefix(self, conn: Connection, text: str) -> RecordedEvent | None:
+        """The one event whose id starts with `text`; raises when `text` is too short
+        to be a prefix or several ids start with it."""
+        prefix = id_prefix(text)
+        if prefix is None or (prefix_too_short(prefix) and _POSITION.match(text)):
+            return None  # not an id's beginning; or a short number, a position not stored
+        if prefix_too_short(prefix):
+            raise EventNotFoundError(
+                f"no event {text!r} in the log (an id prefix needs {ID_PREFIX_MIN} "
+                "characters or more)"
+            )
+        query = (
+            select(*_RECORD_COLUMNS)
+            .where(starting_with(events.c.id, prefix))
+            .order_by(events.c.id)
+            .limit(AMBIGUOUS_SHOWN + 1)
+        )
+        matches = list(_records(conn.execute(query).all(), conn.dialect))
+        if len(matches) > 1:
+            listed = "; ".join(
+                f"#{m.seq} {m.id[:8]} {describe(m.kind, m.payload)}"
+                for m in matches[:AMBIGUOUS_SHOWN]
+            )
+            more = ", and more" if len(matches) > AMBIGUOUS_SHOWN else ""
+            raise AmbiguousEventError(
+                f"event id prefix {text!r} is ambiguous: {listed}{more}; give more characters"
+            )
+        return matches[0] if matches else None
 
     def find_by_keys(self, keys: Iterable[str]) -> dict[str, RecordedEvent]:
         self._check_schema()

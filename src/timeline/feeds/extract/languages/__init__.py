@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 
 from timeline.feeds.extract.languages import de, en, es, fr, ja
-from timeline.feeds.extract.languages.base import DateWords, Language, Trigger, trigger
+from timeline.feeds.extract.languages.base import (
+    DateWords,
+    Language,
+    NameWords,
+    PlaceWords,
+    Structure,
+    Trigger,
+    trigger,
+)
 from timeline.feeds.extract.text import fold
 
 LANGUAGES: tuple[Language, ...] = (en.LANGUAGE, fr.LANGUAGE, ja.LANGUAGE, de.LANGUAGE, es.LANGUAGE)
@@ -22,6 +30,9 @@ __all__ = [
     "LANGUAGES",
     "DateWords",
     "Language",
+    "NameWords",
+    "PlaceWords",
+    "Structure",
     "Trigger",
     "detect_language",
     "languages_in",

@@ -12,7 +12,15 @@ import re
 
 from babel.dates import get_day_names, get_month_names
 
-from timeline.feeds.extract.languages.base import DateWords, Language, trigger
+from timeline.feeds.extract.languages.base import (
+    DateContext,
+    DateWords,
+    Language,
+    NameWords,
+    PlaceWords,
+    Structure,
+    trigger,
+)
 from timeline.feeds.extract.text import fold
 
 
@@ -64,7 +72,9 @@ LANGUAGE = Language(
             "agreement.signed",
             rf"\b(?:unterzeichn\w*|unterschreib\w*|unterschrieb\w*|schliess\w*|schloss\w*|"
             rf"vereinbar\w*)\b[^.;\n]{{0,60}}{_SIGNED_THING}|"
-            rf"{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:unterzeichnet|unterschrieben|geschlossen)\b",
+            rf"{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:unterzeichnet|unterschrieben|geschlossen)\b|"
+            r"\b(?:veroffentlich|starte|beschl|verabschied|prasentier|geb)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:gemeinsame\w* erklarung|kooperationsinitiative|gemeinsame\w* initiative)\b",
         ),
         trigger(
             "instrument.in_force",
@@ -87,7 +97,8 @@ LANGUAGE = Language(
             "body.established",
             rf"\b(?:grundet|gegrundet|richtet|eingerichtet|errichtet|startet|nimmt)\b"
             rf"[^.;\n]{{0,50}}?{_CREATED_THING}|{_CREATED_THING}[^.;\n]{{0,40}}\b(?:nimmt"
-            rf"[^.;\n]{{0,20}}\barbeit auf|gegrundet|eingerichtet|startet)\b",
+            rf"[^.;\n]{{0,20}}\barbeit auf|gegrundet|eingerichtet|startet)\b|"
+            r"\boffnet (?:seine|ihre) (?:turen|pforten)\b",
         ),
         trigger(
             "meeting.held",
@@ -122,7 +133,6 @@ LANGUAGE = Language(
         relative_days={"heute": 0, "gestern": -1, "vorgestern": -2, "ubermorgen": 2},
         next_words=r"nachsten|kommenden",
         last_words=r"vergangenen|letzten",
-        future=r"\b(?:wird|werden|soll|sollen|kunftig|kommend\w*)\b",
         relative_years={
             "nachstes jahr": 1,
             "im kommenden jahr": 1,
@@ -133,7 +143,7 @@ LANGUAGE = Language(
     non_event_title=re.compile(
         r"^\s*(?:kommentar|analyse|hintergrund|interview|meinung|gastbeitrag|podcast|webinar|"
         r"stellenangebot|stellenanzeige|veranstaltung|veranstaltungshinweis|erklart|erklarstuck|"
-        r"ruckblick|chronik|wochenruckblick|marktbericht|in eigener sache)\s*[:|\u2013—-]|"
+        r"ruckblick|chronik|wochenruckblick|marktbericht|in eigener sache|hinweis)\s*[:|\u2013—-]|"
         r"\b(?:was [^:\n]{0,60}\bbedeutet|fragen und antworten|vor (?:einem|zwei|drei|\d+) jahr\w*|"
         r"wir suchen|jetzt bewerben)\b",
         re.IGNORECASE,
@@ -143,7 +153,51 @@ LANGUAGE = Language(
         r"tickets)\b",
         re.IGNORECASE,
     ),
+    date_context=DateContext(
+        future=r"\b(?:wird|werden|soll|sollen|kunftig|kommend\w*)\b",
+        until=r"bis (?:zum|zur|am|ende)?",
+    ),
+    updated_object=re.compile(
+        r"\b(?:aktualisiert\w*|uberarbeitet\w*|fortgeschrieben\w*)\b", re.IGNORECASE
+    ),
+    names=NameWords(
+        connectors=r"fur|zur|zum|der",
+        abbreviations=r"KI",
+        compound=re.compile(
+            r"\b[\w-]*(?:gesetz|verordnung|strategie|leitlinien|offensive|aktionsplan|institut|"
+            r"behorde|behörde|beirat|gipfel|abkommen|erklärung|erklarung|partnerschaft)\b",
+            re.IGNORECASE,
+        ),
+        stop_words=frozenset({"fur", "zur", "zum", "der", "die", "das"}),
+    ),
+    place_words=PlaceWords(
+        coordinator=r"und",
+        article=r"die\s+|der\s+|das\s+",
+        host_before=r"in",
+        company_after=r"unternehmen|konzerns?",
+    ),
+    structure=Structure(
+        adjunct_before=re.compile(
+            r"\b(?:am rande d(?:es|er)|beim|bei d(?:em|er)|nach d(?:em|er)|vor d(?:em|er)|"
+            r"wahrend d(?:es|er)|im vorfeld d(?:es|er)|anlasslich d(?:es|er))\s+"
+            r"(?:[\w-]+\s+){0,3}[\w-]*$",
+            re.IGNORECASE,
+        ),
+        nominal=re.compile(
+            r"\w*(?:ung|ungen|gipfel|treffen|tagung|statistik\w*|umfrage|erhebung|befragung|"
+            r"entwurf\w*|investition\w*|beitritt\w*|inkrafttreten|konsultation|anhorung|"
+            r"kabinettsbeschluss)",
+            re.IGNORECASE,
+        ),
+    ),
     adjective_forms=german_forms,
     # "Bundes-" is the federation itself (Bundesregierung, Bundeskabinett).
+    government_channel=re.compile(
+        r"\b(?:ministerium|bundesregierung|senatsverwaltung|staatsregierung)\b", re.IGNORECASE
+    ),
+    topic_stop_words=frozenset(
+        """der die das den dem des ein eine einen einem einer und oder in im am an auf fur mit
+        von vom zu zum zur bei nach uber ist sind wird werden hat haben war nicht auch""".split()  # noqa: SIM905 - a word list reads best as text
+    ),
     government=re.compile(r"\bbundes\w+|\bkabinett\w*|\bbund\b", re.IGNORECASE),
 )

@@ -10,7 +10,15 @@ import re
 
 from babel.dates import get_day_names, get_month_names
 
-from timeline.feeds.extract.languages.base import DateWords, Language, trigger
+from timeline.feeds.extract.languages.base import (
+    DateContext,
+    DateWords,
+    Language,
+    NameWords,
+    PlaceWords,
+    Structure,
+    trigger,
+)
 from timeline.feeds.extract.text import fold
 
 
@@ -64,7 +72,10 @@ LANGUAGE = Language(
         trigger(
             "agreement.signed",
             rf"\b(?:firma\w*|suscrib\w*|suscri\w*|sella\w*|acuerdan)\b[^.;\n]{{0,60}}\b{_SIGNED_THING}|"
-            rf"\b{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:firmad\w*|suscrit\w*)\b",
+            rf"\b{_SIGNED_THING}\b[^.;\n]{{0,60}}\b(?:firmad\w*|suscrit\w*)\b|"
+            r"\b(?:emit|public|lanz|adopt|anunci|present|conclu|cierra)\w*\b[^.;\n]{0,50}?"
+            r"\b(?:declaracion conjunta|comunicado conjunto|iniciativa (?:conjunta|de cooperacion)|"
+            r"alianza estrategica)\b",
         ),
         trigger(
             "instrument.in_force",
@@ -89,7 +100,8 @@ LANGUAGE = Language(
             rf"\b(?:crea\w*|establece\w*|constituy\w*|constitu\w*|pone en marcha|puso en marcha|"
             rf"inaugura\w*|lanza\w*)\b[^.;\n]{{0,50}}?\b{_CREATED_THING}\b|"
             rf"\b{_CREATED_THING}\b[^.;\n]{{0,40}}\b(?:inicia|comienza|empieza) (?:su )?"
-            rf"(?:actividad|funcionamiento|operaciones|a funcionar)\b",
+            rf"(?:actividad|funcionamiento|operaciones|a funcionar)\b|"
+            r"\babr(?:e|en|ira|iran) sus puertas\b",
         ),
         trigger(
             "meeting.held",
@@ -123,7 +135,6 @@ LANGUAGE = Language(
         relative_days={"hoy": 0, "ayer": -1, "anteayer": -2, "pasado manana": 2},
         next_words=r"proximo|proxima|que viene",
         last_words=r"pasado|pasada",
-        future=r"\b(?:\w{3,}(?:ara|eran|ira|aran|iran|era)|va a|van a|prevista?|previsto)\b",
         relative_years={
             "el proximo ano": 1,
             "el ano que viene": 1,
@@ -134,7 +145,7 @@ LANGUAGE = Language(
     non_event_title=re.compile(
         r"^\s*(?:opinion|analisis|tribuna|entrevista|podcast|seminario web|webinario|webinar|"
         r"oferta de empleo|empleo|explicador|claves|preguntas y respuestas|cronologia|columna|"
-        r"editorial|mercados|agenda|convocatoria)\s*[:|\u2013—-]|"
+        r"editorial|mercados|agenda|convocatoria|aviso)\s*[:|\u2013—-]|\bvet(?:a|o)\b|"
         r"\b(?:que significa|lo que hay que saber|un ano despues|hace (?:un|dos|tres|\d+) anos?|"
         r"buscamos|se busca)\b",
         re.IGNORECASE,
@@ -144,7 +155,45 @@ LANGUAGE = Language(
         r"envia tu candidatura|postulate)\b",
         re.IGNORECASE,
     ),
+    date_context=DateContext(
+        future=r"\b(?:\w{3,}(?:ara|eran|ira|aran|iran|era)|va a|van a|prevista?|previsto)\b",
+        until=r"hasta(?: el)?",
+    ),
+    updated_object=re.compile(
+        r"\b(?:actualizad[ao]s?|actualizacion|nueva version)\b", re.IGNORECASE
+    ),
+    names=NameWords(
+        connectors=r"del|y|sobre",
+        abbreviations=r"IA",
+        stop_words=frozenset({"del", "y", "sobre"}),
+    ),
+    place_words=PlaceWords(
+        coordinator=r"y|e",
+        article=r"el\s+|la\s+|los\s+|las\s+",
+        host_before=r"en",
+        company_after=r"empresas?|companias?",
+        company_before=r"empresas?|companias?|firmas?|grupos?|multinacionales?|gigantes?",
+    ),
+    structure=Structure(
+        adjunct_before=re.compile(
+            r"\b(?:durante|tras|antes de|despues de|en el marco de|al margen de|con motivo de|"
+            r"mientras)\s+(?:(?:la|el|los|las|un|una|su)\s+)?(?:[\w-]+\s+){0,3}[\w-]*$",
+            re.IGNORECASE,
+        ),
+        nominal=re.compile(
+            r"\w+(?:cion|ciones|miento|mientos)|cumbre|reunion ministerial|encuentro ministerial|"
+            r"estadistica\w*|encuesta\w*|indice|censo|ranking|anteproyecto\w*|proyecto de \w+",
+            re.IGNORECASE,
+        ),
+    ),
     adjective_forms=spanish_forms,
+    government_channel=re.compile(
+        r"\b(?:ministerio|gobierno|secretaria de estado)\b", re.IGNORECASE
+    ),
+    topic_stop_words=frozenset(
+        """el la los las un una unos unas y o de del en al a por para con que es son ha han
+        se su sus lo como sobre mas no""".split()  # noqa: SIM905 - a word list reads best as text
+    ),
     government=re.compile(
         r"\b(?:el gobierno|consejo de ministros|las cortes|el congreso|el ejecutivo)\b",
         re.IGNORECASE,
