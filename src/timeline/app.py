@@ -45,6 +45,7 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.feeds import review
+from timeline.gc_pause import cyclic_gc_paused
 from timeline.importer import ImportReport, Prefer, current_fact, import_path
 from timeline.logging import get_logger
 from timeline.model.dates import parse_text, utc_text
@@ -667,10 +668,19 @@ class Timeline:
         code = validate_code(jurisdiction) if jurisdiction else None
         # Clamped at the last representable day: year 9999 is a question, not an overflow.
         until = dt.date.max if days > (dt.date.max - as_of).days else as_of + dt.timedelta(days)
-        facts = self._fresh().facts(
-            code, known_at, start_after=as_of, start_until=until, fold_tail=not self._can_catch_up
-        )
-        return [_fact_entry(f) for f in facts]
+        runner = self._fresh()
+        # A window holding 1 January (where every fact known only to its year
+        # starts) is tens of thousands of entries of new containers and no
+        # cycles: without the pause, collections walk the whole heap meanwhile.
+        with cyclic_gc_paused():
+            facts = runner.iter_facts(
+                code,
+                known_at,
+                start_after=as_of,
+                start_until=until,
+                fold_tail=not self._can_catch_up,
+            )
+            return [_fact_entry(f) for f in facts]
 
     def projection_status(self) -> ProjectionStatus:
         """How far each projection's read model is behind the log (never catches up).
@@ -690,13 +700,14 @@ class Timeline:
                 "category": known[code].category if code in known else "unknown",
                 "facts": count,
             }
-            for code, count in self._fresh().fact_counts().items()
+            for code, count in self._fresh().fact_counts(fold_tail=not self._can_catch_up).items()
         ]
 
     def valid_time_range(self) -> tuple[dt.date, dt.date] | None:
         """The first day any fact's interval starts and the last day one ends (None: no
         facts)."""
-        return self._fresh().valid_time_range()
+        runner = self._fresh()
+        return runner.valid_time_range(fold_tail=not self._can_catch_up)
 
     # -- backup, restore, copy ---------------------------------------------------
     def export(self, destination: Path | Writable, progress: Progress | None = None) -> Header:

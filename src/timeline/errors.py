@@ -54,14 +54,17 @@ class ConcurrencyError(TimelineError):
         if expected < actual:
             gap = actual - expected
             why = (
-                f"it is {gap} event{'s' if gap > 1 else ''} ahead: another writer appended "
-                "first; re-read it and retry"
+                f"another writer appended {gap} event{'s' if gap > 1 else ''} first; "
+                "re-read it and retry"
             )
         else:
-            why = "it is behind the expected version, which it never reached; re-read it"
+            why = (
+                "the expected version is ahead of the stream (nothing was ever appended "
+                "that far); re-read it"
+            )
         super().__init__(
-            f"expected version {expected} but the stream of subject {subject!r} is at "
-            f"version {actual}: {why}"
+            f"the stream of subject {subject!r} is at version {actual}, not the expected "
+            f"{expected}: {why}"
         )
 
 

@@ -248,14 +248,15 @@ def test_expected_version_conflict(cli: Cli) -> None:
     message = cli.error("append", "--expected-version", "0", "-",
                         input=json.dumps(in_force(effective="2025-10")))  # fmt: skip
     assert message == (
-        "Error: expected version 0 but the stream of subject 'jp/ai-promotion-act' is at "
-        "version 1: it is 1 event ahead: another writer appended first; re-read it and retry"
+        "Error: the stream of subject 'jp/ai-promotion-act' is at version 1, not the expected "
+        "0: another writer appended 1 event first; re-read it and retry"
     )
     new_stream = in_force() | {"subject": "jp/new-stream"}
     message = cli.error("append", "--expected-version", "5", "-", input=json.dumps(new_stream))
     assert message == (
-        "Error: expected version 5 but the stream of subject 'jp/new-stream' is at version 0: "
-        "it is behind the expected version, which it never reached; re-read it"
+        "Error: the stream of subject 'jp/new-stream' is at version 0, not the expected 5: "
+        "the expected version is ahead of the stream (nothing was ever appended that far); "
+        "re-read it"
     )
     assert len(cli.log_json()) == 1
 

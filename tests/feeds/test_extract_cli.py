@@ -32,7 +32,9 @@ KINDS_OR_NONE = {
 def run(tmp_path: Path, *args: str, polling: str = "") -> Result:
     config = tmp_path / "config.toml"
     config.write_text(f"[database]\nurl = 'sqlite:///unused.db'\n[polling]\n{polling}")
-    return CliRunner().invoke(app, ["--config", str(config), "extract", *args])
+    # JSON unless the test asks for another format: what a script reads.
+    fmt = [] if {"-f", "--format"} & set(args) else ["-f", "json"]
+    return CliRunner().invoke(app, ["--config", str(config), "extract", *args, *fmt])
 
 
 def one_line_error(result: Result) -> str:

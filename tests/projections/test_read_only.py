@@ -120,7 +120,9 @@ def test_state_history_and_compare_fold_the_tail(
     assert writer.history("JP") == history
 
 
-def test_serve_starts_on_a_read_only_database(read_only_url: str, tmp_path: Path) -> None:
+def test_serve_starts_on_a_read_only_database(
+    behind: tuple[str, Timeline], read_only_url: str, tmp_path: Path
+) -> None:
     port = free_port()
     process = start(write_config(tmp_path, read_only_url), "--port", str(port))
     base = f"http://127.0.0.1:{port}"
@@ -132,6 +134,45 @@ def test_serve_starts_on_a_read_only_database(read_only_url: str, tmp_path: Path
             f"{base}/api/state", params={"jurisdiction": "JP", "as_of": "2025-12-01"}, timeout=10
         ).json()
         assert "org/late/office" in {o["subject"] for o in state["offices"]}
+        listed = httpx.get(f"{base}/api/jurisdictions", timeout=10).json()
+        # The tail's office counts under JP, as it does once the writer catches up.
+        [jp] = [j for j in behind[1].jurisdictions() if j["code"] == "JP"]
+        assert {j["code"]: j["facts"] for j in listed}["JP"] == jp["facts"]
     finally:
         process.terminate()
         process.communicate(timeout=60)
+
+
+def test_jurisdictions_and_valid_time_range_include_the_tail(
+    behind: tuple[str, Timeline], read_only_url: str
+) -> None:
+    _url, writer = behind
+    before = writer.valid_time_range()  # the read models catch up here
+    assert before is not None
+    assert "IS" not in {j["code"] for j in writer.jurisdictions()}
+    # Then, in the tail: the fact that starts first is retracted, a fact under a
+    # code the read models have never seen, ending after every other, is added,
+    # and a JP fact is moved to NZ by a correction.
+    first = writer.history()[0]
+    writer.retract(first["events"][0], "recorded by mistake")
+    far = {**OSAKA, "subject": "org/far/office", "jurisdictions": ["IS"], "effective": "2040"}
+    writer.append([far])
+    [late] = writer.log(subject="org/late/office")
+    writer.correct(late.id, {"jurisdictions": ["NZ"]}, "it is in Wellington")
+
+    reader = Timeline(open_store(read_only_url), projections=PROJECTIONS)
+    try:
+        counts = {j["code"]: j["facts"] for j in reader.jurisdictions()}
+        valid_range = reader.valid_time_range()
+        status = reader.projection_status()
+    finally:
+        reader.close()
+    assert status["projections"]["governance"] == status["head"] - 3  # a tail of three
+
+    # What the writer answers once its read models hold the same events.
+    assert counts == {j["code"]: j["facts"] for j in writer.jurisdictions()}
+    assert counts["IS"] == 1
+    assert valid_range == writer.valid_time_range()
+    assert valid_range is not None
+    assert valid_range[0] > before[0]
+    assert valid_range[1] == dt.date(2040, 12, 31)

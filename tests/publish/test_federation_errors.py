@@ -138,7 +138,7 @@ def test_extract_reads_a_change_feed_as_the_poller_does(
     config = tmp_path / "config.toml"
     config.write_text(f"[database]\nurl = 'sqlite:///{tmp_path / 'unused.db'}'\n")
     run = subprocess.run(
-        [sys.executable, "-m", "timeline", "--config", str(config), "extract", url],
+        [sys.executable, "-m", "timeline", "--config", str(config), "extract", url, "-f", "json"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr

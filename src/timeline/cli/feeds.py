@@ -185,9 +185,7 @@ def poll(
 def extract(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A feed file, or an http(s) URL.")],
-    format_: Annotated[
-        Format, typer.Option("--format", "-f", help="json (default), table or csv.")
-    ] = Format.json,
+    format_: FormatOption = Format.table,
     language: Annotated[
         str | None,
         typer.Option(help="en, fr, ja, de or es (default: the feed's tag, else detected)."),

@@ -181,6 +181,8 @@ class ProjectionDefinition:
     stage_kinds: frozenset[str] = field(init=False)
     """The kinds whose facts are stages of application (a `stage` operation): a state
     lists them before they apply, as next and later stages."""
+    stage_rules_by_kind: Mapping[str, tuple[Rule, ...]] = field(init=False)
+    """kind -> its rules with a `stage` operation: all of a fact to come that applies."""
     stage_fields: Mapping[str, frozenset[str]] = field(init=False)
     """section -> the fields holding its items' stages of application."""
     stages_by_subject: bool = field(init=False)
@@ -198,11 +200,15 @@ class ProjectionDefinition:
         object.__setattr__(self, "rules_by_kind", {k: tuple(v) for k, v in by_kind.items()})
         object.__setattr__(self, "kinds", frozenset(by_kind))
         staged = [r for r in self.rules if any(op in STAGE_OPERATIONS for op, _, _ in r.operations)]
+        stage_rules: dict[str, list[Rule]] = {}
+        for rule in staged:
+            if _has(rule, "stage"):
+                for kind in rule.kinds:
+                    stage_rules.setdefault(kind, []).append(rule)
         object.__setattr__(
-            self,
-            "stage_kinds",
-            frozenset(k for r in staged for k in r.kinds if _has(r, "stage")),
+            self, "stage_rules_by_kind", {k: tuple(v) for k, v in stage_rules.items()}
         )
+        object.__setattr__(self, "stage_kinds", frozenset(stage_rules))
         stage_fields: dict[str, set[str]] = {}
         for rule in staged:
             for operation, name, _expr in rule.operations:

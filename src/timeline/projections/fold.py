@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from timeline.model.dates import PartialDate
+from timeline.model.dates import parse_text
 from timeline.model.numbers import money
 from timeline.projections.definition import (
     Aggregate,
@@ -152,8 +152,10 @@ def apply_pending_fact(
     cites: Sequence[str],
 ) -> None:
     """`apply_pending`, on the fact's fields (the runner's scan rows)."""
-    rules = definition.rules_by_kind.get(kind)
-    if not rules or kind not in definition.stage_kinds:
+    # Only the rules that file stages: the others do nothing to a fact to come,
+    # and a state lists hundreds of them.
+    rules = definition.stage_rules_by_kind.get(kind)
+    if not rules:
         return
     context: dict[str, Any] = {
         "kind": kind,
@@ -450,7 +452,8 @@ def _timetable(stages: Mapping[str, dict[str, Any]], as_of: dt.date) -> list[dic
     listed = []
     for entry in stages.values():
         fact = entry.pop("_fact", None)
-        applies = PartialDate.parse(entry["moved"]["to"] if "moved" in entry else entry["from"])
+        # Cached (`parse_text`): a state lists thousands of stages over a few days.
+        applies = parse_text(str(entry["moved"]["to"] if "moved" in entry else entry["from"]))
         entry["applies_from"] = str(applies)
         # Applied once its own fact is certain and the day it applies from (moved or
         # not) is past: a proposal never makes a stage apply later or sooner.

@@ -405,15 +405,17 @@ class ProjectionRunner:
             )
         return head, positions
 
-    def fact_counts(self) -> dict[str, int]:
-        """How many facts the log now holds about each jurisdiction (retracted ones left out)."""
+    def fact_counts(self, *, fold_tail: bool = False) -> dict[str, int]:
+        """How many facts the log now holds about each jurisdiction (retracted ones left
+        out); with `fold_tail`, the events after the read models too."""
         with self.store.read_models.view() as view:
-            return view.fact_counts()
+            return read_tail(view).fact_counts(view) if fold_tail else view.fact_counts()
 
-    def valid_time_range(self) -> tuple[dt.date, dt.date] | None:
-        """The first day a fact's interval starts and the last day one ends, as known now."""
+    def valid_time_range(self, *, fold_tail: bool = False) -> tuple[dt.date, dt.date] | None:
+        """The first day a fact's interval starts and the last day one ends, as known now;
+        with `fold_tail`, the events after the read models too."""
         with self.store.read_models.view() as view:
-            found = view.valid_time_range()
+            found = read_tail(view).valid_time_range(view) if fold_tail else view.valid_time_range()
         if found is None:
             return None
         first, last = found

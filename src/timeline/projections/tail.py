@@ -94,6 +94,31 @@ class Tail:
         # The first `limit` of both: a stored row past the stored page comes after it.
         return found if limit is None else found[:limit]
 
+    def fact_counts(self, view: ReadModelView) -> dict[str, int]:
+        """`view.fact_counts()` as if the tail were indexed: the stored current facts
+        the tail closes (corrected or retracted) leave their jurisdictions, the
+        versions it opens and leaves open join theirs."""
+        counts = view.fact_counts() if self.stored_index else {}
+        left: set[tuple[str, int]] = set()
+        for fact_seq in self.closed:
+            left.update((row[_JURISDICTION], fact_seq) for row in view.open_versions(fact_seq))
+        for code, _fact_seq in left:
+            counts[code] -= 1
+        joined = {(row[_JURISDICTION], row[_SEQ]) for row in self.opened if row[_TX_TO] is None}
+        for code, _fact_seq in joined:
+            counts[code] = counts.get(code, 0) + 1
+        return {code: count for code, count in sorted(counts.items()) if count}
+
+    def valid_time_range(self, view: ReadModelView) -> tuple[str, str] | None:
+        """`view.valid_time_range()` as if the tail were indexed."""
+        stored = view.valid_time_range(excluding=self.closed) if self.stored_index else None
+        ranges = [(row[_START], row[_END]) for row in self.opened if row[_TX_TO] is None]
+        if stored is not None:
+            ranges.append(stored)
+        if not ranges:
+            return None
+        return min(start for start, _end in ranges), max(end for _start, end in ranges)
+
     def _closed_by_tail(self, row: Row, known_at: str) -> bool:
         closed_at = self.closed.get(row[_SEQ]) if row[_TX_TO] is None else None
         return closed_at is not None and closed_at <= known_at

@@ -966,8 +966,9 @@ class ReadModelView(ABC):
         out), in code order."""
 
     @abstractmethod
-    def valid_time_range(self) -> tuple[str, str] | None:
-        """The first day a current version's interval starts and the last day one ends."""
+    def valid_time_range(self, excluding: Collection[int] = ()) -> tuple[str, str] | None:
+        """The first day a current version's interval starts and the last day one ends,
+        leaving out the facts (by `fact_seq`) in `excluding`."""
 
     @abstractmethod
     def jurisdictions_with(self, kinds: Collection[str]) -> list[str]:
