@@ -61,9 +61,8 @@ def _ask(
         return None
     try:
         runner = ProjectionRunner(reads, load_definitions(settings.projections_path))
-        with reads.read_models.view() as view:
-            head = view.head()
-        if not runner.caught_up():
+        head = runner.caught_up()
+        if head is None:
             return None
         result = ask(runner, settings.default_projection)
         definition = runner.definition(result["projection"])

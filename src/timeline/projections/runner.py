@@ -171,11 +171,13 @@ class ProjectionRunner:
             tx.clear()
         return self.catch_up(progress)
 
-    def caught_up(self) -> bool:
-        """Whether every read model reflects the whole log, built for its definition
-        as it now reads: then a question needs no catching up and no tail."""
+    def caught_up(self) -> int | None:
+        """The log's head when every read model reflects the whole log, built for its
+        definition as it now reads (a question then needs no catching up and no
+        tail); None otherwise."""
         with self.store.read_models.view() as view:
-            return self._is_current(view.checkpoints(), view.head())
+            head = view.head()
+            return head if self._is_current(view.checkpoints(), head) else None
 
     def _is_current(self, checkpoints: Checkpoints, head: int) -> bool:
         if checkpoints.get(FACT_INDEX) != (FACT_INDEX_FORMAT, head):
