@@ -238,7 +238,7 @@ def test_a_correction_recorded_during_an_import_fails_it_whole(
     racing = _CorrectedMeanwhile(store, analyst)
     with pytest.raises(
         ConcurrencyError,
-        match="expected version 1 but the stream of subject 'jp/aisi' is at version 2",
+        match="the stream of subject 'jp/aisi' is at version 2, not the expected 1",
     ):
         import_path(racing, curated.folder)  # type: ignore[arg-type]
     corrections = list(store.read(EventFilter(kinds=frozenset({"event.corrected"}))))
