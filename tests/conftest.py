@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,11 @@ BACKENDS = ["sqlite", "postgresql"]
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.register_profile("dev", derandomize=False)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+
+
+# The settings-validation stamps (settings_file.validation_stamp) of this run's
+# processes go to a cache of its own, not the user's ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="timeline-test-cache-")
 
 
 def postgres_admin_url() -> str:

@@ -38,6 +38,8 @@ from timeline.settings_file import (
     DEFAULT_PROJECTIONS_PATH,
     SECTIONS,
     config_file,
+    mark_validated,
+    validation_stamp,
 )
 from timeline.store.urls import anchor_sqlite_path
 
@@ -499,6 +501,9 @@ def load_settings(config_path: Path | None = None) -> Settings:
     if explicit and not path.is_file():
         raise ConfigError(f"config file {path} not found")
 
+    # Keyed on the bytes read before validating: a file changed meanwhile gets no stamp.
+    stamp = validation_stamp(path) if path.is_file() else None
+
     class _FileSettings(Settings):
         model_config = SettingsConfigDict(toml_file=path if path.is_file() else None)
 
@@ -514,10 +519,13 @@ def load_settings(config_path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}: {exc}") from None
     projections = settings.projections.model_dump()
     projections["path"] = str((path.parent / settings.projections.path).resolve())
-    return Settings.model_validate(
+    anchored = Settings.model_validate(
         settings.model_dump()
         | {
             "database": {"url": anchor_sqlite_path(settings.database.url, path.parent)},
             "projections": projections,
         }
     )
+    if stamp is not None:
+        mark_validated(stamp)
+    return anchored

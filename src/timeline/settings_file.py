@@ -9,6 +9,7 @@ whenever the file or the environment holds anything else.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from dataclasses import dataclass
@@ -78,14 +79,16 @@ def question_settings(config_path: Path | None = None) -> QuestionSettings | Non
         ("projections", "path"): DEFAULT_PROJECTIONS_PATH,
         ("projections", "default"): DEFAULT_PROJECTION,
     }
+    validated = False
     if path.is_file():
-        found = _file_values(path)
+        validated = validation_stamp(path).exists()
+        found = _file_values(path, validated=validated)
         if found is None:
             return None
         values |= found
     elif explicit:
         return None
-    found_env = _env_values()
+    found_env = _env_values(validated=validated)
     if found_env is None:
         return None
     values |= found_env
@@ -97,14 +100,60 @@ def question_settings(config_path: Path | None = None) -> QuestionSettings | Non
     )
 
 
-def _file_values(path: Path) -> dict[tuple[str, str], str] | None:
+# The sections whose keys the light reader checks itself; the others it may pass
+# over only in a file (and environment) `load_settings` has already validated.
+_READ_SECTIONS = ("database", "projections", "logging")
+
+
+def validation_stamp(path: Path) -> Path:
+    """Where `mark_validated` records that `load_settings` accepted this settings
+    file, with these bytes and these TIMELINE_* variables, under these rules.
+
+    A team's config.toml holds feeds, digest lists and follows that a question
+    never reads but only pydantic can check; rather than answer while a later
+    command would refuse the file, the light reader passes over those sections
+    only once the whole file has been validated, exactly as it is now.  The key
+    covers the file's bytes, its location, the environment's settings variables
+    and the version of the rules (settings.py's size and time), so any change
+    sends the next question through pydantic again."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(path.read_bytes())
+        rules = Path(__file__).with_name("settings.py").stat()
+    except OSError:
+        digest.update(b"unreadable")
+        rules = None
+    digest.update(str(path.resolve()).encode())
+    if rules is not None:
+        digest.update(f"{rules.st_size}:{rules.st_mtime_ns}".encode())
+    for name, value in sorted(os.environ.items()):
+        if name.upper().startswith(_ENV_PREFIX):
+            digest.update(f"\0{name}={value}".encode())
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "timeline" / "validated-settings" / digest.hexdigest()
+
+
+def mark_validated(stamp: Path) -> None:
+    """Record that `load_settings` accepted the settings file `stamp` was taken of
+    (`validation_stamp`, taken before reading it); a cache, so a failure to write
+    it only costs speed."""
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    except OSError:
+        pass
+
+
+def _file_values(path: Path, *, validated: bool) -> dict[tuple[str, str], str] | None:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     found: dict[tuple[str, str], str] = {}
     for section, table in document.items():
-        if section not in ("database", "projections", "logging") or not isinstance(table, dict):
+        if validated and section in SECTIONS and section not in _READ_SECTIONS:
+            continue  # checked by pydantic already; nothing a question reads
+        if section not in _READ_SECTIONS or not isinstance(table, dict):
             return None
         for key, value in table.items():
             if (section, key) in _LIGHT_KEYS and isinstance(value, str):
@@ -125,7 +174,7 @@ def _quiet(section: str, key: str, value: object) -> bool:
     return False
 
 
-def _env_values() -> dict[tuple[str, str], str] | None:
+def _env_values(*, validated: bool) -> dict[tuple[str, str], str] | None:
     names = {variable: key for key, variable in _LIGHT_KEYS.items()}
     found: dict[tuple[str, str], str] = {}
     for name, value in os.environ.items():
@@ -135,6 +184,8 @@ def _env_values() -> dict[tuple[str, str], str] | None:
         section, _, key = upper.removeprefix(_ENV_PREFIX).lower().partition("__")
         if section not in SECTIONS:
             continue  # not a setting: TIMELINE_CONFIG, a secret's variable
+        if validated and section not in _READ_SECTIONS:
+            continue  # part of what load_settings validated (the stamp covers it)
         if name != upper:
             return None  # pydantic-settings matches names case-insensitively: its rules
         if upper in names:

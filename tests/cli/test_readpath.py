@@ -160,6 +160,40 @@ def test_the_light_reader_declines_what_only_pydantic_can_decide(
     assert question_settings(tmp_path / "config.toml") is None
 
 
+def test_a_whole_team_config_takes_the_read_path_once_validated(curated: Path) -> None:
+    """feeds, digest lists and follows are nothing a question reads, but only
+    pydantic can check them: the first question validates the file (full path),
+    the next ones pass over those sections; an edit sends it through pydantic again."""
+    team = curated / "team"
+    team.mkdir()
+    config = team / "config.toml"
+    base = (
+        (curated / "config.toml")
+        .read_text()
+        .replace("sqlite:///timeline.db", f"sqlite:///{curated / 'timeline.db'}")
+    )
+    feeds = '[[feeds]]\nname = "meti"\nurl = "https://www.meti.go.jp/rss.xml"\n'
+    config.write_text(base + '\n[digest]\ntimezone = "Asia/Tokyo"\n\n' + feeds)
+    question = ("state", "JP", "--as-of", "2025-09-01")
+    first = _timeline(team, *question)
+    assert _imported(first) == set(HEAVY)  # validated by pydantic-settings
+    second = _timeline(team, *question)
+    assert _imported(second) == set()
+    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
+    # A broken section no question reads: refused as before, by the full path.
+    config.write_text(base + '\n[digest]\ntimezone = "Mars/Olympus"\n\n' + feeds)
+    broken = _timeline(team, *question, check=False)
+    assert broken.returncode == 1
+    assert broken.stderr.splitlines()[-1].startswith("Error: config.toml: digest.timezone: ")
+    # Back as it was validated: the read path again.
+    config.write_text(base + '\n[digest]\ntimezone = "Asia/Tokyo"\n\n' + feeds)
+    assert _imported(_timeline(team, *question)) == set()
+    # Another settings variable than the one validated with: pydantic again, once.
+    other = _clean_env(TIMELINE_WEB__PORT="8099")
+    assert _imported(_timeline(team, *question, env=other)) == set(HEAVY)
+    assert _imported(_timeline(team, *question, env=other)) == set()
+
+
 @pytest.mark.parametrize(
     "url",
     [
