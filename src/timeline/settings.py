@@ -501,8 +501,7 @@ def load_settings(config_path: Path | None = None) -> Settings:
     if explicit and not path.is_file():
         raise ConfigError(f"config file {path} not found")
 
-    # Keyed on the bytes read before validating: a file changed meanwhile gets no stamp.
-    stamp = validation_stamp(path) if path.is_file() else None
+    stamp = _stamp_of(path)
 
     class _FileSettings(Settings):
         model_config = SettingsConfigDict(toml_file=path if path.is_file() else None)
@@ -526,6 +525,16 @@ def load_settings(config_path: Path | None = None) -> Settings:
             "projections": projections,
         }
     )
-    if stamp is not None:
+    # Stamped only if the file read the same before and after: pydantic reads it
+    # itself, and a file edited meanwhile must not be stamped for bytes it never saw.
+    if stamp is not None and _stamp_of(path) == stamp:
         mark_validated(stamp)
     return anchored
+
+
+def _stamp_of(path: Path) -> Path | None:
+    """The validation stamp of the settings file as it is now (None: no file)."""
+    try:
+        return validation_stamp(path, path.read_bytes()) if path.is_file() else None
+    except OSError:
+        return None

@@ -81,8 +81,13 @@ def question_settings(config_path: Path | None = None) -> QuestionSettings | Non
     }
     validated = False
     if path.is_file():
-        validated = validation_stamp(path).exists()
-        found = _file_values(path, validated=validated)
+        # Read once: the stamp and the values must speak of the same bytes.
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return None
+        validated = validation_stamp(path, content).exists()
+        found = _file_values(content, validated=validated)
         if found is None:
             return None
         values |= found
@@ -105,9 +110,10 @@ def question_settings(config_path: Path | None = None) -> QuestionSettings | Non
 _READ_SECTIONS = ("database", "projections", "logging")
 
 
-def validation_stamp(path: Path) -> Path:
-    """Where `mark_validated` records that `load_settings` accepted this settings
-    file, with these bytes and these TIMELINE_* variables, under these rules.
+def validation_stamp(path: Path, content: bytes) -> Path:
+    """Where `mark_validated` records that `load_settings` accepted the settings
+    file at `path` holding `content`, with these TIMELINE_* variables, under these
+    rules.
 
     A team's config.toml holds feeds, digest lists and follows that a question
     never reads but only pydantic can check; rather than answer while a later
@@ -116,12 +122,10 @@ def validation_stamp(path: Path) -> Path:
     covers the file's bytes, its location, the environment's settings variables
     and the version of the rules (settings.py's size and time), so any change
     sends the next question through pydantic again."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(content)
     try:
-        digest.update(path.read_bytes())
         rules = Path(__file__).with_name("settings.py").stat()
     except OSError:
-        digest.update(b"unreadable")
         rules = None
     digest.update(str(path.resolve()).encode())
     if rules is not None:
@@ -135,8 +139,7 @@ def validation_stamp(path: Path) -> Path:
 
 def mark_validated(stamp: Path) -> None:
     """Record that `load_settings` accepted the settings file `stamp` was taken of
-    (`validation_stamp`, taken before reading it); a cache, so a failure to write
-    it only costs speed."""
+    (`validation_stamp`); a cache, so a failure to write it only costs speed."""
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.touch()
@@ -144,10 +147,10 @@ def mark_validated(stamp: Path) -> None:
         pass
 
 
-def _file_values(path: Path, *, validated: bool) -> dict[tuple[str, str], str] | None:
+def _file_values(content: bytes, *, validated: bool) -> dict[tuple[str, str], str] | None:
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = tomllib.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     found: dict[tuple[str, str], str] = {}
     for section, table in document.items():
